@@ -1,0 +1,97 @@
+# sipline — SIP telephony as Unix pipelines.  Plain make; see README.md.
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PKGS      = libosip2 ortp bctoolbox nettle
+
+# SANITIZE=1 builds everything with AddressSanitizer and
+# UndefinedBehaviorSanitizer into a separate tree, so that switching back and
+# forth never mixes objects.
+ifeq ($(SANITIZE),1)
+BUILD    ?= build/san
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD    ?= build/plain
+SANFLAGS  =
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \
+              -Wall -Wextra -Wshadow -Wno-unused-parameter -Ilib \
+              $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(SANFLAGS)
+LDLIBS     += $(PKG_LIBS) -lm
+
+LIB_SRC  = $(wildcard lib/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOLS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+BINS     = $(TOOLS:%=$(BUILD)/bin/%)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNITS    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TEST_TOOLS = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/test-tools/%)
+MANS     = $(wildcard man/*.[1-8])
+
+all: deps-build $(BINS)
+
+deps-%:
+	@mk/need $*
+
+$(BUILD)/lib/libsipline.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/lib/libsipline.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
+
+$(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/lib/libsipline.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
+
+$(BUILD)/test-tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/lib/libsipline.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
+
+.PRECIOUS: $(BUILD)/%.o
+
+# The suite finds the binaries through SIPLINE_BUILD; TESTS narrows it
+# (make check TESTS=tests/register.bats).
+TESTS ?= tests
+check: deps-build deps-check $(BINS) $(UNITS) $(TEST_TOOLS)
+	SIPLINE_BUILD=$(abspath $(BUILD)) SIPLINE_SANITIZE=$(SANITIZE) \
+	    bats --timing $(TESTS)
+
+demo: deps-build deps-demo $(BINS)
+	SIPLINE_BUILD=$(abspath $(BUILD)) examples/demo
+
+bench: deps-build deps-bench $(BINS) $(TEST_TOOLS)
+	SIPLINE_BUILD=$(abspath $(BUILD)) bench/run
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MANS)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	for m in $(MANS); do \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANS); do \
+	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+
+clean:
+	rm -rf build
+
+.PHONY: all check demo bench install uninstall clean lint-man

@@ -1,0 +1,57 @@
+/* The media hand-off contract between the signalling tools (sip-call,
+ * sip-answer) and the media command they run: which descriptors are
+ * inherited and which environment variables describe them.  sipline(7),
+ * section MEDIA HAND-OFF, documents exactly this. */
+#ifndef SIPLINE_HANDOFF_H
+#define SIPLINE_HANDOFF_H
+
+#include "addr.h"
+
+/* Fixed descriptors (fd 3 is never used: bats and others own it). */
+#define SL_HANDOFF_RTP_FD   6   /* UDP, bound, connected to the peer's RTP */
+#define SL_HANDOFF_RTCP_FD  7   /* UDP, bound to RTP port + 1, connected to
+				 * the peer's RTCP; absent when RTCP_FD unset */
+
+/* Environment variable names.  A value that is unknown is left unset. */
+#define SL_ENV_RTP_FD            "RTP_FD"
+#define SL_ENV_RTCP_FD           "RTCP_FD"
+#define SL_ENV_RTP_LOCAL_HOST    "RTP_LOCAL_HOST"
+#define SL_ENV_RTP_LOCAL_PORT    "RTP_LOCAL_PORT"
+#define SL_ENV_RTP_REMOTE_HOST   "RTP_REMOTE_HOST"
+#define SL_ENV_RTP_REMOTE_PORT   "RTP_REMOTE_PORT"
+#define SL_ENV_RTP_PAYLOAD_TYPE  "RTP_PAYLOAD_TYPE"
+#define SL_ENV_RTP_CODEC         "RTP_CODEC"        /* PCMU or PCMA */
+#define SL_ENV_RTP_CLOCK_RATE    "RTP_CLOCK_RATE"
+#define SL_ENV_RTP_PTIME         "RTP_PTIME"        /* milliseconds */
+#define SL_ENV_RTP_DTMF_PT       "RTP_DTMF_PAYLOAD_TYPE"
+#define SL_ENV_RTP_DIRECTION     "RTP_DIRECTION"    /* sendrecv sendonly recvonly inactive */
+#define SL_ENV_RTP_TIMEOUT       "RTP_TIMEOUT"      /* seconds without RTP = media lost */
+#define SL_ENV_SIP_CALL_ID       "SIP_CALL_ID"
+#define SL_ENV_SIP_LOCAL_URI     "SIP_LOCAL_URI"
+#define SL_ENV_SIP_REMOTE_URI    "SIP_REMOTE_URI"
+#define SL_ENV_SIP_REMOTE_NAME   "SIP_REMOTE_NAME"  /* display name, sanitised */
+#define SL_ENV_SIP_DIRECTION     "SIP_DIRECTION"    /* outgoing or incoming */
+
+/* What the media tools need to know about their stream. */
+struct sl_media_params {
+	int rtp_fd;             /* -1 when none */
+	int rtcp_fd;            /* -1 when none */
+	struct sl_addr local;   /* len 0 when unknown */
+	struct sl_addr remote;  /* len 0 when unknown */
+	int payload_type;       /* 0 PCMU, 8 PCMA */
+	int clock_rate;         /* 8000 */
+	int ptime;              /* ms */
+	int dtmf_pt;            /* -1 when the peer takes no telephone-event */
+	double rtp_timeout;     /* seconds, 0 = none */
+};
+
+/* Fills p from the environment (RTP_* above); fields whose variables are
+ * unset keep the values p already has, so callers set defaults first.
+ * Returns 0, or EINVAL naming the bad variable in *bad. */
+int sl_handoff_from_env(struct sl_media_params *p, const char **bad);
+
+/* Writes the RTP_* variables of p into the environment (setenv), unsetting
+ * those that are unknown.  Returns 0 or an errno value. */
+int sl_handoff_to_env(const struct sl_media_params *p);
+
+#endif
