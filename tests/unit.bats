@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# The C unit tests: each tests/unit/NAME.c is built into
+# $SIPLINE_BUILD/unit/NAME, a TAP program; here each one is a bats test that
+# shows the program's TAP output when it fails.  A new tests/unit/*.c needs
+# its own "@test" line below: the last test fails until it has one.
+
+load helper
+
+# Runs unit test program NAME; fails, printing its output, unless it exits 0
+# after printing a plan and no "not ok".
+run_unit() {
+	local bin=${SIPLINE_BUILD:?set SIPLINE_BUILD, or run make check}/unit/$1
+
+	if [ ! -x "$bin" ]; then
+		echo "$bin: not built (make $bin)"
+		return 1
+	fi
+	run "$bin"
+	if [ "$status" -ne 0 ] || ! grep -q '^1\.\.[0-9]' <<<"$output" ||
+		grep -q '^not ok' <<<"$output"; then
+		printf '%s\n' "$output"
+		echo "# $1 exited with status $status"
+		return 1
+	fi
+}
+
+@test "unit: digest" {
+	run_unit digest
+}
+
+@test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
+	local src name missing=
+
+	for src in "$BATS_TEST_DIRNAME"/unit/*.c; do
+		[ -e "$src" ] || continue
+		name=$(basename "$src" .c)
+		[ -x "${SIPLINE_BUILD:?}/unit/$name" ] ||
+			missing="$missing $name (not built)"
+		grep -q "^[[:space:]]*run_unit $name\$" "$BATS_TEST_FILENAME" ||
+			missing="$missing $name (no @test)"
+	done
+	if [ -n "$missing" ]; then
+		echo "unit tests missing:$missing"
+		return 1
+	fi
+}
