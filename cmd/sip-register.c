@@ -1,0 +1,361 @@
+/* sip-register: keep an address of record registered (the heartbeat), or
+ * register / unregister / list once; optionally bind the answering socket
+ * and run a program (sip-answer) with it for exactly as long as the
+ * registration lasts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "log.h"
+#include "loop.h"
+#include "opt.h"
+#include "reg.h"
+#include "settings.h"
+#include "sip.h"
+
+/* Where the chain-loaded program finds the answering socket. */
+#define SIP_SOCKET_FD 5
+#define CHILD_STOP_WAIT_MS 5000
+
+static const char usage[] =
+	"usage: sip-register [-v] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"                    [-e SECONDS] [-c [HOST]:PORT] [-1 | -U | -L]\n"
+	"                    [-- PROGRAM [ARG...]]\n"
+	"Registers USER@DOMAIN at the registrar and keeps it registered.\n"
+	SL_SETTINGS_HELP
+	"  -e, --expires SECONDS    registration expiry to ask for (default 180)\n"
+	"  -c, --contact [HOST]:PORT  where calls are to be delivered\n"
+	"  -1, --once               register once and exit (the binding stays)\n"
+	"  -U, --unregister         remove the binding (all of them without -c)\n"
+	"  -L, --list               print the bindings the registrar holds\n"
+	"With PROGRAM: bind the contact address, run PROGRAM with that socket on\n"
+	"fd 5 (SIP_SOCKET_FD=5), and stay registered exactly while it runs.\n";
+
+struct state {
+	struct sl_loop *loop;
+	struct sl_sip *sip;
+	struct sl_reg *reg;
+	pid_t child;
+	int child_status;           /* exit code once it ended, else -1 */
+	int stopping;
+	int exit_status;
+	struct sl_timer kill_timer;
+};
+
+static void
+done(struct state *st, int status)
+{
+	st->exit_status = status;
+	sl_loop_stop(st->loop);
+}
+
+/* Ends the run: the child first (so nothing answers unregistered), then
+ * the binding. */
+static void
+stop(struct state *st, int status)
+{
+	if (st->stopping)
+		return;
+	st->stopping = 1;
+	st->exit_status = status;
+	if (st->child > 0 && st->child_status < 0) {
+		kill(st->child, SIGTERM);
+		return;         /* on_child goes on */
+	}
+	if (sl_reg_registered(st->reg))
+		sl_reg_unregister(st->reg, 0);
+	else
+		done(st, status);
+}
+
+static void
+on_kill_timer(void *arg)
+{
+	struct state *st = arg;
+
+	if (st->child > 0 && st->child_status < 0) {
+		sl_warn("child %d did not stop in time; killing it", (int)st->child);
+		kill(st->child, SIGKILL);
+	}
+}
+
+static void
+on_child(pid_t pid, int status, void *arg)
+{
+	struct state *st = arg;
+
+	st->child_status = sl_child_exit_code(status);
+	sl_timer_stop(st->loop, &st->kill_timer);
+	if (!st->stopping) {
+		sl_event("child-exited status=%d", st->child_status);
+		st->exit_status = st->child_status;
+	}
+	st->stopping = 1;
+	if (sl_reg_registered(st->reg))
+		sl_reg_unregister(st->reg, 0);
+	else
+		done(st, st->exit_status);
+}
+
+static void
+on_signal(int signo, void *arg)
+{
+	struct state *st = arg;
+
+	if (st->stopping) {
+		/* Asked twice: the child gets the message again. */
+		if (st->child > 0 && st->child_status < 0)
+			kill(st->child, SIGTERM);
+		return;
+	}
+	if (st->child > 0)
+		sl_timer_start(st->loop, &st->kill_timer, CHILD_STOP_WAIT_MS, on_kill_timer, st);
+	stop(st, SL_EXIT_OK);
+}
+
+static void
+on_reg(struct sl_reg *r, enum sl_reg_event ev, int status, void *arg)
+{
+	struct state *st = arg;
+
+	switch (ev) {
+	case SL_REG_REGISTERED:
+	case SL_REG_REFRESHED:
+	case SL_REG_FAILED:
+		break;
+	case SL_REG_REFUSED:
+		if (st->child > 0)
+			sl_timer_start(st->loop, &st->kill_timer, CHILD_STOP_WAIT_MS,
+				       on_kill_timer, st);
+		stop(st, status);
+		break;
+	case SL_REG_UNREGISTERED:
+	case SL_REG_UNREGISTER_FAILED:
+		/* Stopping on a signal ends well even if the registrar is
+		 * gone: the binding then expires by itself. */
+		done(st, st->stopping ? st->exit_status : status);
+		break;
+	case SL_REG_LISTED:
+		done(st, status);
+		break;
+	}
+}
+
+/* Requests reaching the socket our REGISTERs leave from: a registrar's
+ * keep-alive OPTIONS is answered; calls are not taken here. */
+static void
+on_request(struct sl_server *srv, osip_message_t *req, void *arg)
+{
+	if (MSG_IS_OPTIONS(req))
+		sl_server_reply(srv, 200);
+	else if (MSG_IS_INVITE(req))
+		sl_server_reply(srv, 480);
+	else if (MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
+		sl_server_reply(srv, 481);
+	else
+		sl_server_reply(srv, 405);
+}
+
+/* The once-only modes exit as soon as their answer is in. */
+static void
+once_done(struct sl_reg *r, enum sl_reg_event ev, int status, void *arg)
+{
+	struct state *st = arg;
+
+	if (ev == SL_REG_FAILED || ev == SL_REG_REFUSED || ev == SL_REG_REGISTERED ||
+	    ev == SL_REG_REFRESHED || ev == SL_REG_LISTED || ev == SL_REG_UNREGISTERED ||
+	    ev == SL_REG_UNREGISTER_FAILED)
+		done(st, status);
+}
+
+/* Binds the answering socket for the chain-loaded program and returns its
+ * Contact URI in contact. */
+static int
+bind_answering(struct sl_settings *set, const char *spec, struct sl_addr *bound,
+	       int *fdp)
+{
+	char host[256];
+	struct sl_addr a;
+	int port = 0, err, fd, one = 1;
+	int type = set->proto == SL_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+
+	if (spec && (err = sl_addr_split(spec, host, sizeof host, &port)) != 0)
+		sl_usage_error("--contact: not [HOST]:PORT: %s", spec);
+	if (!spec || host[0] == '\0') {
+		/* No host: the address the registrar is reached from. */
+		struct sl_addr srv;
+
+		if ((err = sl_addr_parse(set->server[0] ? set->server : sl_settings_domain(set),
+					 5060, 0, &srv)) != 0)
+			return err;
+		if ((err = sl_addr_route_to(&srv, &a)) != 0)
+			return err;
+		sl_addr_set_port(&a, port);
+	} else if ((err = sl_addr_resolve(host, port, AF_UNSPEC, 1, &a)) != 0) {
+		return err;
+	}
+	fd = socket(a.ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	bound->len = sizeof bound->ss;
+	getsockname(fd, (struct sockaddr *)&bound->ss, &bound->len);
+	*fdp = fd;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SL_SETTINGS_LONGOPTS,
+		{ "expires", required_argument, 0, 'e' },
+		{ "contact", required_argument, 0, 'c' },
+		{ "once", no_argument, 0, '1' },
+		{ "unregister", no_argument, 0, 'U' },
+		{ "list", no_argument, 0, 'L' },
+		{ 0, 0, 0, 0 }
+	};
+	struct sl_settings set;
+	struct state st;
+	const char *contact_spec = NULL;
+	char contact[600] = "", host[SL_ADDR_STRLEN];
+	int opt, err, expires = 180, once = 0, unreg = 0, list = 0, sockfd = -1;
+	char **child_argv = NULL;
+
+	sl_log_init(argv[0]);
+	sl_settings_init(&set);
+	memset(&st, 0, sizeof st);
+	st.child_status = -1;
+	while ((opt = getopt_long(argc, argv, "+" SL_SETTINGS_SHORTOPTS "e:c:1UL",
+				  longopts, NULL)) != -1) {
+		if (sl_settings_option(&set, opt, optarg, usage))
+			continue;
+		switch (opt) {
+		case 'e':
+			expires = (int)sl_opt_int("--expires", optarg, 1, 86400 * 7);
+			break;
+		case 'c':
+			contact_spec = optarg;
+			break;
+		case '1':
+			once = 1;
+			break;
+		case 'U':
+			unreg = 1;
+			break;
+		case 'L':
+			list = 1;
+			break;
+		default:
+			sl_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		child_argv = argv + optind;
+	if (once + unreg + list > 1)
+		sl_usage_error("--once, --unregister and --list exclude each other");
+	if (child_argv && (once || unreg || list))
+		sl_usage_error("a PROGRAM to run only goes with the registering mode");
+	if (set.user[0] == '\0')
+		sl_usage_error("no user: set SIP_USER or use --user");
+	if (set.server[0] == '\0' && set.domain[0] == '\0')
+		sl_usage_error("no registrar: set SIP_SERVER (or SIP_DOMAIN) or use --server");
+	sl_settings_load_password(&set);
+
+	if ((err = sl_loop_new(&st.loop)) != 0 ||
+	    (err = sl_sip_new(st.loop, &set, &st.sip)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
+	sl_sip_on_request(st.sip, on_request, &st);
+
+	if (child_argv) {
+		struct sl_addr bound;
+
+		if ((err = bind_answering(&set, contact_spec, &bound, &sockfd)) != 0)
+			sl_fatal_err(err < 0 ? SL_EXIT_USAGE : SL_EXIT_SYSTEM, err,
+				     "unable to bind the answering socket %s",
+				     contact_spec ? contact_spec : "");
+		snprintf(contact, sizeof contact, "sip:%s@%s:%d%s", set.user,
+			 sl_addr_uri_host(&bound, host), sl_addr_port(&bound),
+			 set.proto == SL_PROTO_TCP ? ";transport=tcp" : "");
+	} else if (contact_spec) {
+		char h[256], bracketed[260];
+		const char *hp = h;
+		int port;
+
+		if (strncasecmp(contact_spec, "sip:", 4) == 0) {
+			snprintf(contact, sizeof contact, "%s", contact_spec);
+		} else if (sl_addr_split(contact_spec, h, sizeof h, &port) != 0) {
+			sl_usage_error("--contact: not [HOST]:PORT: %s", contact_spec);
+		} else {
+			if (h[0] == '\0') {
+				struct sl_addr srv, a;
+
+				if ((err = sl_addr_parse(set.server[0] ? set.server :
+							 sl_settings_domain(&set), 5060, 0, &srv)) != 0 ||
+				    (err = sl_addr_route_to(&srv, &a)) != 0)
+					sl_fatal_err(SL_EXIT_NORESPONSE, err, "unable to reach %s",
+						     set.server);
+				sl_addr_uri_host(&a, h);
+			} else if (strchr(h, ':')) {
+				snprintf(bracketed, sizeof bracketed, "[%s]", h);
+				hp = bracketed;
+			}
+			snprintf(contact, sizeof contact, "sip:%s@%s:%d%s", set.user, hp,
+				 port ? port : 5060,
+				 set.proto == SL_PROTO_TCP ? ";transport=tcp" : "");
+		}
+	}
+	if ((err = sl_reg_new(st.sip, st.loop, contact[0] ? contact : NULL, expires,
+			      (once || unreg || list) ? once_done : on_reg, &st, &st.reg)) != 0)
+		sl_fatal_err(SL_EXIT_USAGE, err, "unable to set up the registration");
+	sl_loop_signal(st.loop, SIGINT, on_signal, &st);
+	sl_loop_signal(st.loop, SIGTERM, on_signal, &st);
+	sl_loop_signal(st.loop, SIGHUP, on_signal, &st);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (list)
+		sl_reg_list(st.reg);
+	else if (unreg)
+		sl_reg_unregister(st.reg, 1);
+	else if (once)
+		sl_reg_once(st.reg);
+	else {
+		if (child_argv) {
+			int fdmap[] = { sockfd, SIP_SOCKET_FD, -1 };
+			char num[16];
+
+			snprintf(num, sizeof num, "%d", SIP_SOCKET_FD);
+			setenv("SIP_SOCKET_FD", num, 1);
+			setenv("SIP_CONTACT", contact, 1);
+			if ((err = sl_spawn(child_argv, fdmap, 0, &st.child)) != 0)
+				sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to run %s", child_argv[0]);
+			close(sockfd);
+			unsetenv("SIP_SOCKET_FD");
+			unsetenv("SIP_CONTACT");
+			sl_child_watch(st.loop, st.child, on_child, &st);
+		}
+		sl_reg_start(st.reg);
+	}
+	if ((err = sl_loop_run(st.loop)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
+	sl_reg_free(st.reg);
+	sl_sip_free(st.sip);
+	sl_loop_free(st.loop);
+	sl_settings_free(&set);
+	return st.exit_status;
+}

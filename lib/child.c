@@ -1,0 +1,158 @@
+/* Child processes: spawn with a descriptor map, reap through the loop. */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define MAX_WATCHED 1024
+
+struct watched {
+	pid_t pid;
+	sl_child_cb cb;
+	void *arg;
+};
+
+static struct watched watched[MAX_WATCHED];
+static int sigchld_installed;
+
+int
+sl_spawn(char *const argv[], const int *fdmap, int new_pgrp, pid_t *pidp)
+{
+	pid_t pid;
+	int i;
+
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid > 0) {
+		/* Both sides set the group, so that a signal sent to it right
+		 * after this returns reaches the child whatever ran first. */
+		if (new_pgrp)
+			setpgid(pid, pid);
+		*pidp = pid;
+		return 0;
+	}
+	sl_loop_signals_reset();
+	signal(SIGPIPE, SIG_DFL);
+	if (new_pgrp)
+		setpgid(0, 0);
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	if (fdmap) {
+		/* Move sources out of the way first, so that mapping a to b
+		 * never clobbers a source still to be mapped. */
+		int tmp[32], n = 0;
+
+		for (i = 0; fdmap[i] >= 0 && n < 32; i += 2, n++) {
+			tmp[n] = fcntl(fdmap[i], F_DUPFD_CLOEXEC, 64);
+			if (tmp[n] < 0) {
+				sl_warn_err(errno, "unable to pass descriptor %d", fdmap[i]);
+				_exit(SL_EXIT_CANTRUN);
+			}
+		}
+		for (i = 0, n = 0; fdmap[i] >= 0 && n < 32; i += 2, n++) {
+			if (dup2(tmp[n], fdmap[i + 1]) < 0)
+				_exit(SL_EXIT_CANTRUN);
+			/* dup2 leaves the new descriptor inheritable. */
+			close(tmp[n]);
+		}
+	}
+	execvp(argv[0], argv);
+	i = errno;
+	sl_warn_err(i, "unable to run %s", argv[0]);
+	_exit(i == ENOENT ? SL_EXIT_NOCMD : SL_EXIT_CANTRUN);
+}
+
+static void
+on_sigchld(int signo, void *arg)
+{
+	int status, i;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < MAX_WATCHED; i++) {
+			if (watched[i].pid == pid) {
+				struct watched w = watched[i];
+
+				watched[i].pid = 0;
+				if (w.cb)
+					w.cb(pid, status, w.arg);
+				break;
+			}
+		}
+	}
+}
+
+int
+sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *arg)
+{
+	int i, err;
+
+	if (!sigchld_installed) {
+		if ((err = sl_loop_signal(l, SIGCHLD, on_sigchld, NULL)) != 0)
+			return err;
+		sigchld_installed = 1;
+	}
+	for (i = 0; i < MAX_WATCHED; i++) {
+		if (watched[i].pid == 0) {
+			watched[i] = (struct watched){ pid, cb, arg };
+			/* It may have ended before we watched it. */
+			kill(getpid(), SIGCHLD);
+			return 0;
+		}
+	}
+	return ENOMEM;
+}
+
+void
+sl_child_unwatch(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < MAX_WATCHED; i++)
+		if (watched[i].pid == pid)
+			watched[i].cb = NULL;
+}
+
+int
+sl_child_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return SL_EXIT_SYSTEM;
+}
+
+const char *
+sl_tool_path(const char *name, char *buf, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if ((size_t)snprintf(buf, size, "%s/%s", self, name) < size &&
+			    access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	return name;
+}

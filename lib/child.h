@@ -1,0 +1,35 @@
+/* Child processes: run a command with descriptors put in place, and learn
+ * through the loop when it ends. */
+#ifndef SIPLINE_CHILD_H
+#define SIPLINE_CHILD_H
+
+#include <sys/types.h>
+
+#include "loop.h"
+
+/* A child ended; status as from waitpid(). */
+typedef void (*sl_child_cb)(pid_t pid, int status, void *arg);
+
+/* Runs argv[0] (searched in PATH) with argv.  fdmap lists pairs (from, to)
+ * ending with -1: descriptor `from` becomes `to` in the child; every other
+ * descriptor the parent opened with close-on-exec stays closed.  new_pgrp:
+ * the child leads its own process group (so that the whole media pipeline
+ * can be signalled at once).  The signals the loop handles are reset.  When
+ * exec fails the child reports it on stderr and exits 127 (not found) or
+ * 126.  Returns 0 or an errno value of fork(). */
+int sl_spawn(char *const argv[], const int *fdmap, int new_pgrp, pid_t *pid);
+
+/* Calls cb from the loop when pid ends.  Returns 0 or an errno value. */
+int sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *arg);
+/* Forgets pid (it will be reaped but cb not called). */
+void sl_child_unwatch(pid_t pid);
+
+/* The exit status a shell would report: the code, or 128 + signal. */
+int sl_child_exit_code(int status);
+
+/* Finds a sipline tool: next to the running program first (so that a
+ * build tree works uninstalled), else in PATH.  Returns a path in buf, or
+ * name itself for PATH search. */
+const char *sl_tool_path(const char *name, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,374 @@
+/* Registration: one REGISTER dialog (Call-ID and From tag kept, CSeq
+ * counting up, RFC 3261 §10.2.4) that is refreshed well before the expiry
+ * the registrar granted, retried with backoff when the registrar fails, and
+ * ended with Expires: 0.  Every change of state is one event line. */
+#include "reg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <netdb.h>
+
+#include "log.h"
+
+enum mode { MODE_KEEP, MODE_ONCE, MODE_UNREGISTER, MODE_LIST };
+
+struct sl_reg {
+	struct sl_sip *sip;
+	struct sl_loop *loop;
+	sl_reg_cb cb;
+	void *arg;
+	char aor[512];
+	char registrar[512];        /* Request-URI: sip:domain */
+	char contact[512];          /* "" until known (derived from the socket) */
+	int contact_given;
+	int expires;                /* what we ask for */
+	int granted;
+	char call_id[40];
+	char from_tag[20];
+	unsigned long cseq;
+	enum mode mode;
+	int registered;
+	int failures;               /* consecutive */
+	int interval_tries;         /* 423 answers in a row */
+	struct sl_client *pending;
+	struct sl_timer timer;
+};
+
+static void send_register(struct sl_reg *r, int expires, int all);
+
+int
+sl_reg_new(struct sl_sip *sip, struct sl_loop *loop, const char *contact,
+	   int expires, sl_reg_cb cb, void *arg, struct sl_reg **out)
+{
+	const struct sl_settings *set = sl_sip_settings(sip);
+	struct sl_reg *r;
+	const char *d;
+
+	r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return ENOMEM;
+	r->sip = sip;
+	r->loop = loop;
+	r->cb = cb;
+	r->arg = arg;
+	r->expires = expires;
+	if (sl_settings_aor(set, r->aor, sizeof r->aor) != 0) {
+		free(r);
+		return EINVAL;
+	}
+	d = sl_settings_domain(set);
+	snprintf(r->registrar, sizeof r->registrar,
+		 strchr(d, ':') && d[0] != '[' ? "sip:[%s]" : "sip:%s", d);
+	if (contact) {
+		snprintf(r->contact, sizeof r->contact, "%s", contact);
+		r->contact_given = 1;
+	}
+	sl_random_token(r->call_id, 32);
+	sl_random_token(r->from_tag, 16);
+	*out = r;
+	return 0;
+}
+
+void
+sl_reg_free(struct sl_reg *r)
+{
+	if (r == NULL)
+		return;
+	sl_timer_stop(r->loop, &r->timer);
+	if (r->pending)
+		sl_client_abandon(r->pending);
+	free(r);
+}
+
+int
+sl_reg_registered(const struct sl_reg *r)
+{
+	return r->registered;
+}
+
+/* The expiry granted to our contact: its expires parameter in the 200's
+ * Contact list (a registrar lists every binding of the AOR), else the
+ * Expires header, else what we asked for. */
+static int
+granted_expiry(struct sl_reg *r, osip_message_t *resp)
+{
+	osip_contact_t *c;
+	osip_uri_t *mine = NULL;
+	osip_header_t *exp = NULL;
+	int pos, v = -1;
+
+	if (osip_uri_init(&mine) == 0 && osip_uri_parse(mine, r->contact) == 0) {
+		for (pos = 0; (c = osip_list_get(&resp->contacts, pos)) != NULL; pos++) {
+			osip_generic_param_t *p = NULL;
+			osip_uri_t *u = c->url;
+
+			if (u == NULL || u->host == NULL || mine->host == NULL ||
+			    strcasecmp(u->host, mine->host) != 0)
+				continue;
+			if ((u->port ? atoi(u->port) : 5060) != (mine->port ? atoi(mine->port) : 5060))
+				continue;
+			if ((u->username == NULL) != (mine->username == NULL) ||
+			    (u->username && strcmp(u->username, mine->username) != 0))
+				continue;
+			if (osip_contact_param_get_byname(c, "expires", &p) == 0 && p && p->gvalue)
+				v = atoi(p->gvalue);
+			break;
+		}
+	}
+	osip_uri_free(mine);
+	if (v < 0 && osip_message_get_expires(resp, 0, &exp) >= 0 && exp && exp->hvalue)
+		v = atoi(exp->hvalue);
+	if (v < 0)
+		v = r->expires;
+	return v;
+}
+
+/* Milliseconds until the refresh of a binding granted for `granted` s:
+ * after two thirds of it (the original design's 2 min for 3 min), so that
+ * a lost REGISTER still has retransmissions and a retry before expiry. */
+static int64_t
+refresh_delay(int granted)
+{
+	int64_t ms = (int64_t)granted * 1000 * 2 / 3;
+
+	return ms < 200 ? 200 : ms;
+}
+
+static int64_t
+retry_delay(int failures)
+{
+	int s = 1;
+
+	while (--failures > 0 && s < SL_REG_RETRY_MAX)
+		s *= 2;
+	return (int64_t)(s > SL_REG_RETRY_MAX ? SL_REG_RETRY_MAX : s) * 1000;
+}
+
+static void
+on_timer(void *arg)
+{
+	struct sl_reg *r = arg;
+
+	send_register(r, r->expires, 0);
+}
+
+static void
+print_bindings(osip_message_t *resp)
+{
+	osip_contact_t *c;
+	int pos;
+
+	for (pos = 0; (c = osip_list_get(&resp->contacts, pos)) != NULL; pos++) {
+		osip_generic_param_t *p = NULL;
+		char *uri = NULL;
+
+		if (c->url == NULL || osip_uri_to_str(c->url, &uri) != 0)
+			continue;
+		osip_contact_param_get_byname(c, "expires", &p);
+		printf("binding contact=<%s> expires=%s\n", uri,
+		       p && p->gvalue ? p->gvalue : "?");
+		osip_free(uri);
+	}
+	fflush(stdout);
+}
+
+static void
+fail(struct sl_reg *r, const char *reason)
+{
+	r->failures++;
+	sl_event("failed aor=%s reason=\"%s\"", r->aor, reason);
+	if (r->mode != MODE_KEEP) {
+		r->cb(r, SL_REG_FAILED, SL_EXIT_NORESPONSE, r->arg);
+		return;
+	}
+	sl_event("retrying delay=%d", (int)(retry_delay(r->failures) / 1000));
+	sl_timer_start(r->loop, &r->timer, retry_delay(r->failures), on_timer, r);
+	r->cb(r, SL_REG_FAILED, SL_EXIT_NORESPONSE, r->arg);
+}
+
+static void
+on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
+{
+	struct sl_reg *r = arg;
+	char line[160];
+	int code;
+
+	if (resp && resp->status_code < 200)
+		return;
+	r->pending = NULL;
+	/* CSeq moves on past what the auth retries used. */
+	r->cseq = strtoul(sl_client_request(c)->cseq->number, NULL, 10);
+	if (resp == NULL) {
+		if (r->mode == MODE_UNREGISTER) {
+			sl_event("unregister-failed aor=%s reason=\"%s\"", r->aor,
+				 sl_describe_error(err));
+			r->registered = 0;
+			r->cb(r, SL_REG_UNREGISTER_FAILED, sl_exit_for_error(err), r->arg);
+			return;
+		}
+		fail(r, sl_describe_error(err));
+		return;
+	}
+	code = resp->status_code;
+	sl_status_line(resp, line, sizeof line);
+	if (code >= 200 && code < 300) {
+		r->failures = 0;
+		r->interval_tries = 0;
+		if (r->mode == MODE_LIST) {
+			print_bindings(resp);
+			r->cb(r, SL_REG_LISTED, SL_EXIT_OK, r->arg);
+			return;
+		}
+		if (r->mode == MODE_UNREGISTER) {
+			r->registered = 0;
+			sl_event("unregistered aor=%s", r->aor);
+			r->cb(r, SL_REG_UNREGISTERED, SL_EXIT_OK, r->arg);
+			return;
+		}
+		r->granted = granted_expiry(r, resp);
+		if (r->granted <= 0) {
+			/* A 200 that removed us: the registrar did not keep it. */
+			sl_event("failed aor=%s reason=\"%s granted no expiry\"", r->aor, line);
+			r->granted = r->expires;
+		}
+		sl_event("%s aor=%s contact=<%s> expires=%d",
+			 r->registered ? "refreshed" : "registered", r->aor, r->contact,
+			 r->granted);
+		r->cb(r, r->registered ? SL_REG_REFRESHED : SL_REG_REGISTERED, SL_EXIT_OK, r->arg);
+		r->registered = 1;
+		if (r->mode == MODE_KEEP)
+			sl_timer_start(r->loop, &r->timer, refresh_delay(r->granted), on_timer, r);
+		return;
+	}
+	if (code == 423 && r->interval_tries++ < 3) {
+		osip_header_t *h = NULL;
+		long min = 0;
+
+		if (osip_message_header_get_byname(resp, "min-expires", 0, &h) >= 0 && h && h->hvalue)
+			min = strtol(h->hvalue, NULL, 10);
+		if (min > r->expires && min <= 86400) {
+			sl_event("interval-too-brief aor=%s min-expires=%ld", r->aor, min);
+			r->expires = (int)min;
+			send_register(r, r->expires, 0);
+			return;
+		}
+	}
+	if (code == 401 || code == 407 || code == 403) {
+		sl_event("refused aor=%s reason=\"%s (credentials refused)\"", r->aor, line);
+		r->registered = 0;
+		r->cb(r, SL_REG_REFUSED, SL_EXIT_AUTH, r->arg);
+		return;
+	}
+	if (r->mode == MODE_UNREGISTER) {
+		sl_event("unregister-failed aor=%s reason=\"%s\"", r->aor, line);
+		r->cb(r, SL_REG_UNREGISTER_FAILED, SL_EXIT_REJECTED, r->arg);
+		return;
+	}
+	if (code >= 500 || code == 408 || code == 480) {
+		/* The registrar is there but cannot serve now: that passes. */
+		fail(r, line);
+		return;
+	}
+	sl_event("refused aor=%s reason=\"%s\"", r->aor, line);
+	r->registered = 0;
+	r->cb(r, SL_REG_REFUSED, SL_EXIT_REJECTED, r->arg);
+}
+
+/* Sends a REGISTER of our contact for `expires` seconds (0: remove it;
+ * with all, "Contact: *"); expires < 0: no Contact (the bindings query). */
+static void
+send_register(struct sl_reg *r, int expires, int all)
+{
+	osip_message_t *req;
+	struct sl_addr dst;
+	char buf[600];
+	int err;
+
+	if (r->pending) {
+		sl_client_abandon(r->pending);
+		r->pending = NULL;
+	}
+	sl_timer_stop(r->loop, &r->timer);
+	if ((err = sl_sip_new_request(r->sip, "REGISTER", r->registrar, r->aor, &req)) != 0) {
+		fail(r, sl_strerror(err));
+		return;
+	}
+	/* The same Call-ID and From tag for the whole registration. */
+	osip_free(req->call_id->number);
+	req->call_id->number = osip_strdup(r->call_id);
+	{
+		osip_generic_param_t *t = NULL;
+
+		if (osip_from_get_tag(req->from, &t) == 0 && t) {
+			osip_free(t->gvalue);
+			t->gvalue = osip_strdup(r->from_tag);
+		}
+	}
+	snprintf(buf, sizeof buf, "%lu", ++r->cseq);
+	osip_free(req->cseq->number);
+	req->cseq->number = osip_strdup(buf);
+	if (!r->contact_given || r->contact[0] == '\0') {
+		if ((err = sl_sip_destination(r->sip, req, &dst)) != 0 ||
+		    (err = sl_sip_contact(r->sip, &dst, r->contact, sizeof r->contact)) != 0) {
+			osip_message_free(req);
+			fail(r, err < 0 ? gai_strerror(err) : sl_strerror(err));
+			return;
+		}
+	}
+	if (expires >= 0) {
+		if (all)
+			osip_message_set_contact(req, "*");
+		else {
+			snprintf(buf, sizeof buf, "<%s>", r->contact);
+			osip_message_set_contact(req, buf);
+		}
+		snprintf(buf, sizeof buf, "%d", expires);
+		osip_message_set_expires(req, buf);
+	}
+	osip_message_force_update(req);
+	err = sl_sip_send(r->sip, req, on_response, r, &r->pending);
+	if (err) {
+		r->pending = NULL;
+		if (r->mode == MODE_UNREGISTER) {
+			sl_event("unregister-failed aor=%s reason=\"%s\"", r->aor,
+				 err < 0 ? gai_strerror(err) : sl_describe_error(err));
+			r->cb(r, SL_REG_UNREGISTER_FAILED, SL_EXIT_NORESPONSE, r->arg);
+			return;
+		}
+		fail(r, err < 0 ? gai_strerror(err) : sl_describe_error(err));
+		return;
+	}
+	if (r->mode == MODE_UNREGISTER)
+		sl_client_set_timeout(r->pending, SL_REG_UNREGISTER_WAIT);
+}
+
+void
+sl_reg_start(struct sl_reg *r)
+{
+	r->mode = MODE_KEEP;
+	send_register(r, r->expires, 0);
+}
+
+void
+sl_reg_once(struct sl_reg *r)
+{
+	r->mode = MODE_ONCE;
+	send_register(r, r->expires, 0);
+}
+
+void
+sl_reg_unregister(struct sl_reg *r, int all)
+{
+	r->mode = MODE_UNREGISTER;
+	send_register(r, 0, all && !r->contact_given);
+}
+
+void
+sl_reg_list(struct sl_reg *r)
+{
+	r->mode = MODE_LIST;
+	send_register(r, -1, 0);
+}

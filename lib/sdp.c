@@ -1,0 +1,262 @@
+/* SDP offer/answer for one audio stream.  Building is plain text; parsing
+ * goes through libosip2's SDP parser, then checks every value that the
+ * media side will use, since it all comes from the network. */
+#include "sdp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_port.h>
+#include <osipparser2/sdp_message.h>
+
+#include "opt.h"
+
+const char *
+sl_sdp_codec_name(int pt)
+{
+	switch (pt) {
+	case SL_PT_PCMU: return "PCMU";
+	case SL_PT_PCMA: return "PCMA";
+	}
+	return NULL;
+}
+
+const char *
+sl_sdp_dir_name(enum sl_sdp_dir d)
+{
+	switch (d) {
+	case SL_DIR_SENDONLY: return "sendonly";
+	case SL_DIR_RECVONLY: return "recvonly";
+	case SL_DIR_INACTIVE: return "inactive";
+	default: return "sendrecv";
+	}
+}
+
+enum sl_sdp_dir
+sl_sdp_mirror(enum sl_sdp_dir peer)
+{
+	switch (peer) {
+	case SL_DIR_SENDONLY: return SL_DIR_RECVONLY;
+	case SL_DIR_RECVONLY: return SL_DIR_SENDONLY;
+	case SL_DIR_INACTIVE: return SL_DIR_INACTIVE;
+	default: return SL_DIR_SENDRECV;
+	}
+}
+
+int
+sl_sdp_build(const struct sl_sdp_stream *s, unsigned long session_id,
+	     unsigned long version, char *buf, size_t size)
+{
+	char host[SL_ADDR_STRLEN];
+	const char *ip = sl_addr_family(&s->addr) == AF_INET6 ? "IP6" : "IP4";
+	size_t n = 0;
+	int i, w;
+
+#define PUT(...) do { \
+		w = snprintf(buf + n, size - n, __VA_ARGS__); \
+		if (w < 0 || (size_t)w >= size - n) return ENOSPC; \
+		n += w; \
+	} while (0)
+	sl_addr_host(&s->addr, host);
+	PUT("v=0\r\no=sipline %lu %lu IN %s %s\r\ns=sipline\r\nc=IN %s %s\r\nt=0 0\r\n",
+	    session_id, version, ip, host, ip, host);
+	PUT("m=audio %d RTP/AVP", sl_addr_port(&s->addr));
+	for (i = 0; i < s->npts; i++)
+		PUT(" %d", s->pts[i]);
+	if (s->dtmf_pt >= 0)
+		PUT(" %d", s->dtmf_pt);
+	PUT("\r\n");
+	for (i = 0; i < s->npts; i++)
+		if (sl_sdp_codec_name(s->pts[i]))
+			PUT("a=rtpmap:%d %s/8000\r\n", s->pts[i], sl_sdp_codec_name(s->pts[i]));
+	if (s->dtmf_pt >= 0)
+		PUT("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n",
+		    s->dtmf_pt, s->dtmf_pt);
+	PUT("a=ptime:%d\r\na=%s\r\n", s->ptime, sl_sdp_dir_name(s->dir));
+#undef PUT
+	return 0;
+}
+
+/* The value of attribute `name` of media pos (or the session when absent
+ * there); NULL when neither has it. */
+static const char *
+attr(sdp_message_t *sdp, int pos, const char *name)
+{
+	int level, i;
+	char *f;
+
+	for (level = pos; level >= -1; level = level == -1 ? -2 : -1) {
+		for (i = 0; (f = sdp_message_a_att_field_get(sdp, level, i)) != NULL; i++)
+			if (strcasecmp(f, name) == 0) {
+				char *v = sdp_message_a_att_value_get(sdp, level, i);
+
+				return v ? v : "";
+			}
+	}
+	return NULL;
+}
+
+static int
+has_flag(sdp_message_t *sdp, int pos, const char *name)
+{
+	char *f;
+	int i;
+
+	for (i = 0; (f = sdp_message_a_att_field_get(sdp, pos, i)) != NULL; i++)
+		if (strcasecmp(f, name) == 0)
+			return 1;
+	return 0;
+}
+
+static enum sl_sdp_dir
+direction(sdp_message_t *sdp, int pos)
+{
+	static const char *names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
+	int level, d;
+
+	for (level = pos; level >= -1; level = level == -1 ? -2 : -1)
+		for (d = 0; d < 4; d++)
+			if (has_flag(sdp, level, names[d]))
+				return (enum sl_sdp_dir)d;
+	return SL_DIR_SENDRECV;
+}
+
+/* Finds the payload type whose rtpmap names `encoding` (e.g.
+ * "telephone-event/8000"); -1 when none. */
+static int
+rtpmap_pt(sdp_message_t *sdp, int pos, const char *encoding)
+{
+	char *f, *v;
+	int i;
+
+	for (i = 0; (f = sdp_message_a_att_field_get(sdp, pos, i)) != NULL; i++) {
+		long pt;
+		char *sp;
+
+		if (strcasecmp(f, "rtpmap") != 0)
+			continue;
+		v = sdp_message_a_att_value_get(sdp, pos, i);
+		if (v == NULL || (sp = strchr(v, ' ')) == NULL)
+			continue;
+		pt = strtol(v, NULL, 10);
+		if (pt < 0 || pt > 127)
+			continue;
+		if (strncasecmp(sp + 1, encoding, strlen(encoding)) == 0)
+			return (int)pt;
+	}
+	return -1;
+}
+
+/* 1 when payload type pt, as listed on the m= line, really is G.711 at
+ * 8000 Hz: a static type not remapped to something else. */
+static int
+is_g711(sdp_message_t *sdp, int pos, int pt)
+{
+	char *f, *v;
+	int i;
+
+	if (pt != SL_PT_PCMU && pt != SL_PT_PCMA)
+		return 0;
+	for (i = 0; (f = sdp_message_a_att_field_get(sdp, pos, i)) != NULL; i++) {
+		if (strcasecmp(f, "rtpmap") != 0)
+			continue;
+		v = sdp_message_a_att_value_get(sdp, pos, i);
+		if (v && strtol(v, NULL, 10) == pt && strchr(v, ' '))
+			return strncasecmp(strchr(v, ' ') + 1,
+					   sl_sdp_codec_name(pt), 4) == 0;
+	}
+	return 1;
+}
+
+int
+sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why)
+{
+	sdp_message_t *sdp = NULL;
+	const char *v;
+	char *media, *port, *proto, *addr, *addrtype;
+	long lv;
+	int pos, i, err = EINVAL;
+
+	memset(out, 0, sizeof *out);
+	out->dtmf_pt = -1;
+	out->ptime = 20;
+	*why = "malformed SDP";
+	if (body == NULL || sdp_message_init(&sdp) != 0)
+		return EINVAL;
+	if (sdp_message_parse(sdp, body) != 0)
+		goto done;
+	*why = "no audio stream over RTP/AVP";
+	for (pos = 0; (media = sdp_message_m_media_get(sdp, pos)) != NULL; pos++) {
+		port = sdp_message_m_port_get(sdp, pos);
+		proto = sdp_message_m_proto_get(sdp, pos);
+		if (strcasecmp(media, "audio") == 0 && proto &&
+		    strcasecmp(proto, "RTP/AVP") == 0 && port && strcmp(port, "0") != 0)
+			break;
+	}
+	if (media == NULL)
+		goto done;
+	*why = "bad media port";
+	if (sl_parse_int(port, 1, 65535, &lv) != 0)
+		goto done;
+	addr = sdp_message_c_addr_get(sdp, pos, 0);
+	addrtype = sdp_message_c_addrtype_get(sdp, pos, 0);
+	if (addr == NULL) {
+		addr = sdp_message_c_addr_get(sdp, -1, 0);
+		addrtype = sdp_message_c_addrtype_get(sdp, -1, 0);
+	}
+	*why = "no usable connection address";
+	if (addr == NULL || addrtype == NULL)
+		goto done;
+	/* Only literals: a name here would make the media side resolve what
+	 * a stranger wrote.  0.0.0.0 is the old way of saying "on hold". */
+	if (strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0) {
+		out->addr.len = 0;
+	} else if (sl_addr_resolve(addr, (int)lv,
+				   strcasecmp(addrtype, "IP6") == 0 ? AF_INET6 : AF_INET,
+				   0, &out->addr) != 0 ||
+		   strspn(addr, "0123456789abcdefABCDEF.:") != strlen(addr)) {
+		goto done;
+	}
+	out->rtcp_port = (int)lv + 1;
+	if ((v = attr(sdp, pos, "rtcp")) && sl_parse_int(v, 1, 65535, &lv) == 0)
+		out->rtcp_port = (int)lv;
+	else if (v && strchr(v, ' ')) {
+		char num[8];
+
+		snprintf(num, sizeof num, "%.*s", (int)strcspn(v, " "), v);
+		if (sl_parse_int(num, 1, 65535, &lv) == 0)
+			out->rtcp_port = (int)lv;
+	}
+	for (i = 0; (v = sdp_message_m_payload_get(sdp, pos, i)) != NULL; i++) {
+		if (sl_parse_int(v, 0, 127, &lv) != 0)
+			continue;
+		if (is_g711(sdp, pos, (int)lv) && out->npts < (int)(sizeof out->pts / sizeof *out->pts))
+			out->pts[out->npts++] = (int)lv;
+	}
+	out->dtmf_pt = rtpmap_pt(sdp, pos, "telephone-event/8000");
+	if ((v = attr(sdp, pos, "ptime")) && sl_parse_int(v, 10, 60, &lv) == 0)
+		out->ptime = (int)(lv / 10 * 10);
+	out->dir = direction(sdp, pos);
+	if (out->addr.len == 0 && out->dir == SL_DIR_SENDRECV)
+		out->dir = SL_DIR_SENDONLY;     /* c=0.0.0.0: RFC 2543 hold */
+	err = 0;
+	*why = NULL;
+done:
+	sdp_message_free(sdp);
+	return err;
+}
+
+int
+sl_sdp_pick(const struct sl_sdp_stream *theirs, const struct sl_sdp_stream *ours)
+{
+	int i, j;
+
+	for (i = 0; i < theirs->npts; i++)
+		for (j = 0; j < ours->npts; j++)
+			if (theirs->pts[i] == ours->pts[j])
+				return theirs->pts[i];
+	return -1;
+}

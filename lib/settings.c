@@ -1,0 +1,196 @@
+/* Settings from the environment and the common options. */
+#include "settings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "opt.h"
+
+/* Copies an option or variable value, refusing what cannot be stored or
+ * what would break a header (control characters). */
+static void
+set_text(char *dst, size_t size, const char *what, const char *v)
+{
+	const unsigned char *p;
+
+	if (strlen(v) >= size)
+		sl_usage_error("%s is too long (at most %zu characters)", what, size - 1);
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == ' ' || *p == '<' || *p == '>' ||
+		    *p == '"')
+			sl_usage_error("%s contains a character not allowed there", what);
+	memcpy(dst, v, strlen(v) + 1);
+}
+
+void
+sl_settings_init(struct sl_settings *s)
+{
+	const char *v;
+
+	memset(s, 0, sizeof *s);
+	s->proto = SL_PROTO_UDP;
+	if ((v = getenv("SIP_USER")) && *v)
+		set_text(s->user, sizeof s->user, "SIP_USER", v);
+	if ((v = getenv("SIP_DOMAIN")) && *v)
+		set_text(s->domain, sizeof s->domain, "SIP_DOMAIN", v);
+	if ((v = getenv("SIP_SERVER")) && *v)
+		set_text(s->server, sizeof s->server, "SIP_SERVER", v);
+	if ((v = getenv("SIP_TRANSPORT")) && *v && sl_proto_parse(v, &s->proto))
+		sl_usage_error("SIP_TRANSPORT: %s is not udp or tcp", v);
+}
+
+int
+sl_settings_option(struct sl_settings *s, int opt, const char *arg,
+		   const char *usage)
+{
+	switch (opt) {
+	case 'u':
+		set_text(s->user, sizeof s->user, "--user", arg);
+		return 1;
+	case 'd':
+		set_text(s->domain, sizeof s->domain, "--domain", arg);
+		return 1;
+	case 's':
+		set_text(s->server, sizeof s->server, "--server", arg);
+		return 1;
+	case 't':
+		if (sl_proto_parse(arg, &s->proto))
+			sl_usage_error("--transport: %s is not udp or tcp", arg);
+		return 1;
+	case 'v':
+		sl_verbose++;
+		return 1;
+	case 'h':
+		fputs(usage, stdout);
+		exit(0);
+	case 'V':
+		sl_print_version();
+	}
+	return 0;
+}
+
+/* Reads the first line of path into a new string.  Returns it, or NULL with
+ * errno set. */
+static char *
+read_secret(const char *path)
+{
+	char buf[1024];
+	struct stat st;
+	ssize_t n;
+	char *nl, *secret;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+		sl_warn("%s can be read by other users; run: chmod 600 %s", path, path);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	nl = strpbrk(buf, "\r\n");
+	if (nl)
+		*nl = '\0';
+	secret = strdup(buf);
+	explicit_bzero(buf, sizeof buf);
+	return secret;
+}
+
+void
+sl_settings_load_password(struct sl_settings *s)
+{
+	const char *v = getenv("SIP_PASSWORD");
+	const char *file = getenv("SIP_PASSWORD_FILE");
+
+	if (v && *v) {
+		s->password = strdup(v);
+		snprintf(s->password_origin, sizeof s->password_origin, "SIP_PASSWORD");
+	} else if (file && *file) {
+		s->password = read_secret(file);
+		if (s->password == NULL)
+			sl_fatal_err(SL_EXIT_SYSTEM, errno, "unable to read SIP_PASSWORD_FILE %s", file);
+		snprintf(s->password_origin, sizeof s->password_origin, "%s", file);
+	}
+	/* Wipe the value in place too: /proc/PID/environ shows the
+	 * original block, not what unsetenv leaves. */
+	if (v)
+		explicit_bzero((char *)v, strlen(v));
+	unsetenv("SIP_PASSWORD");
+	unsetenv("SIP_PASSWORD_FILE");
+}
+
+const char *
+sl_settings_domain(const struct sl_settings *s)
+{
+	static char host[256];
+	int port;
+
+	if (s->domain[0])
+		return s->domain;
+	if (s->server[0] && sl_addr_split(s->server, host, sizeof host, &port) == 0)
+		return host;
+	return "";
+}
+
+int
+sl_settings_aor(const struct sl_settings *s, char *buf, size_t size)
+{
+	const char *d = sl_settings_domain(s);
+	int n;
+
+	if (*d == '\0')
+		return EINVAL;
+	if (strchr(d, ':') && d[0] != '[')
+		n = s->user[0] ? snprintf(buf, size, "sip:%s@[%s]", s->user, d)
+			       : snprintf(buf, size, "sip:[%s]", d);
+	else
+		n = s->user[0] ? snprintf(buf, size, "sip:%s@%s", s->user, d)
+			       : snprintf(buf, size, "sip:%s", d);
+	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
+}
+
+int
+sl_settings_target(const struct sl_settings *s, const char *arg,
+		   int bare_is_user, char *buf, size_t size)
+{
+	const unsigned char *p;
+	int n;
+
+	if (*arg == '\0')
+		return EINVAL;
+	for (p = (const unsigned char *)arg; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == '"')
+			return EINVAL;
+	if (strncasecmp(arg, "sip:", 4) == 0 || strncasecmp(arg, "sips:", 5) == 0)
+		n = snprintf(buf, size, "%s", arg);
+	else if (strchr(arg, '@') || !bare_is_user)
+		n = snprintf(buf, size, "sip:%s", arg);
+	else {
+		const char *d = sl_settings_domain(s);
+
+		if (*d == '\0')
+			return EINVAL;
+		n = snprintf(buf, size, strchr(d, ':') && d[0] != '[' ?
+			     "sip:%s@[%s]" : "sip:%s@%s", arg, d);
+	}
+	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
+}
+
+void
+sl_settings_free(struct sl_settings *s)
+{
+	if (s->password) {
+		explicit_bzero(s->password, strlen(s->password));
+		free(s->password);
+		s->password = NULL;
+	}
+}

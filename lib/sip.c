@@ -1,0 +1,1407 @@
+/* The SIP user-agent core.  libosip2 runs the transaction state machines;
+ * this file feeds them what the transport receives, sends what they emit,
+ * drives their timers from the loop, retries requests with credentials and
+ * hands the results to the tool.
+ *
+ * libosip2 calls us back from inside its *_execute() functions, where it is
+ * not safe to start or end transactions.  So those callbacks only queue what
+ * happened; the queue is delivered to the tool after the state machines have
+ * run (see sip_hook), and whatever the tool does then runs in the next
+ * pass. */
+#include "sip.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "digest.h"
+#include "log.h"
+
+struct sl_client {
+	struct sl_sip *s;
+	osip_transaction_t *tr;     /* NULL once its transaction is gone */
+	osip_message_t *req;        /* copy of the request as last sent */
+	struct sl_addr dst;
+	sl_response_cb cb;
+	void *arg;
+	int final;
+	int auth_tries;             /* answers to non-stale challenges */
+	unsigned nc;                /* nonce count */
+	char last_nonce[256];
+	int provisional;            /* a 1xx has been seen */
+	int cancel_wanted;
+	int cancelled;
+	struct sl_client *next;
+};
+
+struct sl_server {
+	struct sl_sip *s;
+	osip_transaction_t *tr;
+	struct sl_addr src;
+	char tag[17];
+	int final;
+};
+
+/* What a libosip2 callback saw, delivered later to the tool. */
+struct event {
+	enum { EV_RESPONSE, EV_ERROR, EV_REQUEST } kind;
+	struct sl_client *client;
+	struct sl_server *server;
+	osip_message_t *msg;        /* EV_RESPONSE: a clone we own */
+	int err;
+	struct event *next;
+};
+
+struct sl_sip {
+	struct sl_loop *loop;
+	const struct sl_settings *set;
+	struct sl_transport *tp;
+	osip_t *osip;
+	sl_request_cb on_request;
+	void *on_request_arg;
+	sl_stray_cb on_stray;
+	void *on_stray_arg;
+	struct event *events, **events_tail;
+	osip_transaction_t **garbage;
+	size_t ngarbage, capgarbage;
+	struct sl_client *clients;
+	int transactions;
+	int direct;
+	char aor[512];
+};
+
+static void on_receive(struct sl_transport *t, char *buf, size_t len,
+		       const struct sl_addr *src, void *arg);
+
+void
+sl_random_token(char *buf, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[64];
+	size_t i;
+
+	if (n > sizeof r)
+		n = sizeof r;
+	if (getrandom(r, n, 0) != (ssize_t)n) {
+		for (i = 0; i < n; i++)
+			r[i] = (unsigned char)random();
+	}
+	for (i = 0; i < n; i++)
+		buf[i] = hex[r[i] & 15];
+	buf[n] = '\0';
+}
+
+const char *
+sl_reason(int code)
+{
+	switch (code) {
+	case 100: return "Trying";
+	case 180: return "Ringing";
+	case 181: return "Call Is Being Forwarded";
+	case 182: return "Queued";
+	case 183: return "Session Progress";
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 407: return "Proxy Authentication Required";
+	case 408: return "Request Timeout";
+	case 410: return "Gone";
+	case 413: return "Request Entity Too Large";
+	case 415: return "Unsupported Media Type";
+	case 416: return "Unsupported URI Scheme";
+	case 420: return "Bad Extension";
+	case 423: return "Interval Too Brief";
+	case 480: return "Temporarily Unavailable";
+	case 481: return "Call/Transaction Does Not Exist";
+	case 482: return "Loop Detected";
+	case 483: return "Too Many Hops";
+	case 484: return "Address Incomplete";
+	case 486: return "Busy Here";
+	case 487: return "Request Terminated";
+	case 488: return "Not Acceptable Here";
+	case 491: return "Request Pending";
+	case 500: return "Server Internal Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 504: return "Server Time-out";
+	case 505: return "Version Not Supported";
+	case 600: return "Busy Everywhere";
+	case 603: return "Decline";
+	case 604: return "Does Not Exist Anywhere";
+	case 606: return "Not Acceptable";
+	}
+	if (code >= 100 && code < 200) return "Session Progress";
+	if (code >= 200 && code < 300) return "OK";
+	if (code >= 300 && code < 400) return "Redirected";
+	if (code >= 400 && code < 500) return "Request Failure";
+	if (code >= 500 && code < 600) return "Server Failure";
+	return "Global Failure";
+}
+
+const char *
+sl_status_line(const osip_message_t *resp, char *buf, size_t size)
+{
+	const char *reason = resp->reason_phrase;
+	char clean[128];
+	size_t i, j = 0;
+
+	/* The reason comes from the network: keep it printable, one line. */
+	if (reason == NULL)
+		reason = sl_reason(resp->status_code);
+	for (i = 0; reason[i] && j < sizeof clean - 1; i++) {
+		unsigned char ch = (unsigned char)reason[i];
+
+		clean[j++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+	}
+	clean[j] = '\0';
+	snprintf(buf, size, "%d %s", resp->status_code, clean);
+	return buf;
+}
+
+/* ---- queue of results for the tool ---- */
+
+static struct event *
+queue_event(struct sl_sip *s, int kind)
+{
+	struct event *e = calloc(1, sizeof *e);
+
+	if (e == NULL) {
+		sl_warn("out of memory; a SIP event is lost");
+		return NULL;
+	}
+	e->kind = kind;
+	*s->events_tail = e;
+	s->events_tail = &e->next;
+	return e;
+}
+
+/* ---- libosip2 callbacks (queue only) ---- */
+
+static struct sl_sip *
+sip_of(osip_transaction_t *tr)
+{
+	return osip_get_application_context(tr->config);
+}
+
+static int
+is_client(const osip_transaction_t *tr)
+{
+	return tr->ctx_type == ICT || tr->ctx_type == NICT;
+}
+
+static void
+cb_response(int type, osip_transaction_t *tr, osip_message_t *msg)
+{
+	struct sl_client *c = osip_transaction_get_your_instance(tr);
+	struct sl_sip *s = sip_of(tr);
+	struct event *e;
+
+	if (c == NULL || msg == NULL)
+		return;
+	e = queue_event(s, EV_RESPONSE);
+	if (e == NULL)
+		return;
+	e->client = c;
+	if (osip_message_clone(msg, &e->msg) != 0) {
+		e->kind = EV_ERROR;
+		e->err = ENOMEM;
+	}
+}
+
+static void
+cb_timeout(int type, osip_transaction_t *tr, osip_message_t *msg)
+{
+	struct sl_client *c = osip_transaction_get_your_instance(tr);
+	struct event *e;
+
+	if (c == NULL)
+		return;
+	e = queue_event(sip_of(tr), EV_ERROR);
+	if (e) {
+		e->client = c;
+		e->err = ETIMEDOUT;
+	}
+}
+
+static void
+cb_transport_error(int type, osip_transaction_t *tr, int error)
+{
+	struct sl_client *c;
+	struct event *e;
+
+	if (!is_client(tr))
+		return;     /* a response we could not send: nothing to tell */
+	c = osip_transaction_get_your_instance(tr);
+	if (c == NULL)
+		return;
+	e = queue_event(sip_of(tr), EV_ERROR);
+	if (e) {
+		e->client = c;
+		e->err = error > 0 ? error : EIO;
+	}
+}
+
+static void
+cb_request(int type, osip_transaction_t *tr, osip_message_t *msg)
+{
+	struct sl_server *srv = osip_transaction_get_your_instance(tr);
+	struct event *e;
+
+	if (srv == NULL)
+		return;
+	e = queue_event(sip_of(tr), EV_REQUEST);
+	if (e)
+		e->server = srv;
+}
+
+static void
+cb_kill(int type, osip_transaction_t *tr)
+{
+	struct sl_sip *s = sip_of(tr);
+	void *inst = osip_transaction_get_your_instance(tr);
+	struct event *e;
+
+	osip_remove_transaction(s->osip, tr);
+	if (is_client(tr)) {
+		struct sl_client *c = inst;
+
+		if (c && c->tr == tr) {
+			c->tr = NULL;
+			/* Ended without a final response (we were told of
+			 * the timeout already, or will be): make sure. */
+			if (!c->final && (e = queue_event(s, EV_ERROR))) {
+				e->client = c;
+				e->err = ETIMEDOUT;
+			}
+		}
+	} else if (inst) {
+		struct sl_server *srv = inst;
+		struct event *ev;
+
+		/* Queued requests of this server must not outlive it. */
+		for (ev = s->events; ev; ev = ev->next)
+			if (ev->server == srv)
+				ev->server = NULL;
+		free(srv);
+	}
+	osip_transaction_set_your_instance(tr, NULL);
+	if (s->ngarbage == s->capgarbage) {
+		size_t cap = s->capgarbage ? s->capgarbage * 2 : 16;
+		osip_transaction_t **g = realloc(s->garbage, cap * sizeof *g);
+
+		if (g == NULL)
+			return;     /* leak it rather than free it in use */
+		s->garbage = g;
+		s->capgarbage = cap;
+	}
+	s->garbage[s->ngarbage++] = tr;
+	s->transactions--;
+}
+
+/* Serialises and sends msg; called by libosip2 for every transmission
+ * and retransmission.  Returns 0 only when the message really left. */
+static int
+cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
+	int out_socket)
+{
+	struct sl_sip *s = sip_of(tr);
+	const struct sl_addr *dst;
+	char *text = NULL;
+	size_t len;
+	int err;
+
+	if (is_client(tr)) {
+		struct sl_client *c = osip_transaction_get_your_instance(tr);
+
+		if (c == NULL) {
+			/* An abandoned request's own ACK or retransmission:
+			 * its destination was kept on the transaction. */
+			dst = tr->reserved1;
+		} else {
+			dst = &c->dst;
+		}
+	} else {
+		struct sl_server *srv = osip_transaction_get_your_instance(tr);
+
+		if (srv == NULL)
+			return -1;
+		dst = &srv->src;
+	}
+	if (dst == NULL)
+		return -1;
+	if (osip_message_to_str(msg, &text, &len) != 0)
+		return -1;
+	err = sl_transport_send(s->tp, dst, text, len);
+	if (sl_verbose) {
+		char hdr[128], a[SL_ADDR_STRLEN];
+
+		snprintf(hdr, sizeof hdr, "sent to %s (%s)%s%s:", sl_addr_str(dst, a),
+			 sl_proto_via(sl_transport_proto(s->tp)), err ? ", failed: " : "",
+			 err ? sl_strerror(err) : "");
+		sl_dump(hdr, text, len);
+	}
+	osip_free(text);
+	return err ? -1 : 0;
+}
+
+/* The transport says dst is unreachable: every request waiting on an
+ * answer from there fails now. */
+static void
+on_unreachable(struct sl_transport *t, const struct sl_addr *dst, int err,
+	       void *arg)
+{
+	struct sl_sip *s = arg;
+	struct sl_client *c;
+	struct event *e;
+
+	for (c = s->clients; c; c = c->next) {
+		if (c->final || !sl_addr_equal(&c->dst, dst))
+			continue;
+		if ((e = queue_event(s, EV_ERROR)) != NULL) {
+			e->client = c;
+			e->err = err;
+		}
+	}
+}
+
+/* ---- setup ---- */
+
+static int64_t sip_hook(void *arg);
+
+int
+sl_sip_new(struct sl_loop *loop, const struct sl_settings *set,
+	   struct sl_sip **out)
+{
+	static const int client_responses[] = {
+		OSIP_ICT_STATUS_1XX_RECEIVED, OSIP_ICT_STATUS_2XX_RECEIVED,
+		OSIP_ICT_STATUS_3XX_RECEIVED, OSIP_ICT_STATUS_4XX_RECEIVED,
+		OSIP_ICT_STATUS_5XX_RECEIVED, OSIP_ICT_STATUS_6XX_RECEIVED,
+		OSIP_NICT_STATUS_1XX_RECEIVED, OSIP_NICT_STATUS_2XX_RECEIVED,
+		OSIP_NICT_STATUS_3XX_RECEIVED, OSIP_NICT_STATUS_4XX_RECEIVED,
+		OSIP_NICT_STATUS_5XX_RECEIVED, OSIP_NICT_STATUS_6XX_RECEIVED,
+	};
+	static const int server_requests[] = {
+		OSIP_IST_INVITE_RECEIVED, OSIP_NIST_REGISTER_RECEIVED,
+		OSIP_NIST_BYE_RECEIVED, OSIP_NIST_OPTIONS_RECEIVED,
+		OSIP_NIST_INFO_RECEIVED, OSIP_NIST_CANCEL_RECEIVED,
+		OSIP_NIST_NOTIFY_RECEIVED, OSIP_NIST_SUBSCRIBE_RECEIVED,
+		OSIP_NIST_UNKNOWN_REQUEST_RECEIVED,
+	};
+	struct sl_sip *s;
+	size_t i;
+	int err;
+
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return ENOMEM;
+	s->loop = loop;
+	s->set = set;
+	s->events_tail = &s->events;
+	if (sl_settings_aor(set, s->aor, sizeof s->aor) != 0) {
+		/* No domain: calls straight to an address still work; our
+		 * From then names this host. */
+		snprintf(s->aor, sizeof s->aor, "sip:%s@localhost",
+			 set->user[0] ? set->user : "sipline");
+	}
+	if ((err = sl_transport_new(loop, set->proto, on_receive, s, &s->tp)) != 0)
+		goto fail;
+	sl_transport_on_unreachable(s->tp, on_unreachable);
+	if (osip_init(&s->osip) != 0) {
+		err = ENOMEM;
+		goto fail;
+	}
+	osip_set_application_context(s->osip, s);
+	osip_set_cb_send_message(s->osip, cb_send);
+	for (i = 0; i < sizeof client_responses / sizeof *client_responses; i++)
+		osip_set_message_callback(s->osip, client_responses[i], cb_response);
+	for (i = 0; i < sizeof server_requests / sizeof *server_requests; i++)
+		osip_set_message_callback(s->osip, server_requests[i], cb_request);
+	osip_set_message_callback(s->osip, OSIP_ICT_STATUS_TIMEOUT, cb_timeout);
+	osip_set_message_callback(s->osip, OSIP_NICT_STATUS_TIMEOUT, cb_timeout);
+	osip_set_kill_transaction_callback(s->osip, OSIP_ICT_KILL_TRANSACTION, cb_kill);
+	osip_set_kill_transaction_callback(s->osip, OSIP_IST_KILL_TRANSACTION, cb_kill);
+	osip_set_kill_transaction_callback(s->osip, OSIP_NICT_KILL_TRANSACTION, cb_kill);
+	osip_set_kill_transaction_callback(s->osip, OSIP_NIST_KILL_TRANSACTION, cb_kill);
+	osip_set_transport_error_callback(s->osip, OSIP_ICT_TRANSPORT_ERROR, cb_transport_error);
+	osip_set_transport_error_callback(s->osip, OSIP_IST_TRANSPORT_ERROR, cb_transport_error);
+	osip_set_transport_error_callback(s->osip, OSIP_NICT_TRANSPORT_ERROR, cb_transport_error);
+	osip_set_transport_error_callback(s->osip, OSIP_NIST_TRANSPORT_ERROR, cb_transport_error);
+	if ((err = sl_loop_hook(loop, sip_hook, s)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	sl_transport_free(s->tp);
+	if (s->osip)
+		osip_release(s->osip);
+	free(s);
+	return err;
+}
+
+static void
+free_garbage(struct sl_sip *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ngarbage; i++) {
+		free(s->garbage[i]->reserved1);
+		s->garbage[i]->reserved1 = NULL;
+		osip_transaction_free2(s->garbage[i]);
+	}
+	s->ngarbage = 0;
+}
+
+static void
+free_transactions(struct sl_sip *s, osip_list_t *list)
+{
+	osip_transaction_t *tr;
+
+	while ((tr = osip_list_get(list, 0)) != NULL) {
+		void *inst = osip_transaction_get_your_instance(tr);
+
+		osip_remove_transaction(s->osip, tr);
+		if (!is_client(tr))
+			free(inst);
+		free(tr->reserved1);
+		tr->reserved1 = NULL;
+		osip_transaction_free2(tr);
+	}
+}
+
+void
+sl_sip_free(struct sl_sip *s)
+{
+	struct event *e, *en;
+
+	if (s == NULL)
+		return;
+	free_garbage(s);
+	free_transactions(s, &s->osip->osip_ict_transactions);
+	free_transactions(s, &s->osip->osip_ist_transactions);
+	free_transactions(s, &s->osip->osip_nict_transactions);
+	free_transactions(s, &s->osip->osip_nist_transactions);
+	for (e = s->events; e; e = en) {
+		en = e->next;
+		if (e->msg)
+			osip_message_free(e->msg);
+		free(e);
+	}
+	while (s->clients) {
+		struct sl_client *c = s->clients;
+
+		s->clients = c->next;
+		osip_message_free(c->req);
+		free(c);
+	}
+	osip_release(s->osip);
+	sl_transport_free(s->tp);
+	free(s->garbage);
+	free(s);
+}
+
+int
+sl_sip_bind(struct sl_sip *s, const struct sl_addr *local)
+{
+	return sl_transport_bind(s->tp, local);
+}
+
+int
+sl_sip_adopt(struct sl_sip *s, int fd)
+{
+	return sl_transport_adopt(s->tp, fd);
+}
+
+struct sl_transport *
+sl_sip_transport(struct sl_sip *s)
+{
+	return s->tp;
+}
+
+const struct sl_settings *
+sl_sip_settings(struct sl_sip *s)
+{
+	return s->set;
+}
+
+void
+sl_sip_on_request(struct sl_sip *s, sl_request_cb cb, void *arg)
+{
+	s->on_request = cb;
+	s->on_request_arg = arg;
+}
+
+void
+sl_sip_on_stray(struct sl_sip *s, sl_stray_cb cb, void *arg)
+{
+	s->on_stray = cb;
+	s->on_stray_arg = arg;
+}
+
+int
+sl_sip_pending(struct sl_sip *s)
+{
+	return s->transactions;
+}
+
+void
+sl_sip_set_direct(struct sl_sip *s, int direct)
+{
+	s->direct = direct;
+}
+
+int
+sl_exit_for_status(int code)
+{
+	if (code < 300)
+		return SL_EXIT_OK;
+	switch (code) {
+	case 486: case 600:
+		return SL_EXIT_BUSY;
+	case 603:
+		return SL_EXIT_DECLINED;
+	case 408: case 480: case 487:
+		return SL_EXIT_NOANSWER;
+	case 404: case 484: case 604:
+		return SL_EXIT_NOTFOUND;
+	case 401: case 407:
+		return SL_EXIT_AUTH;
+	}
+	return SL_EXIT_REJECTED;
+}
+
+int
+sl_exit_for_error(int err)
+{
+	return err == ENOMEM ? SL_EXIT_SYSTEM : SL_EXIT_NORESPONSE;
+}
+
+const char *
+sl_describe_error(int err)
+{
+	switch (err) {
+	case ETIMEDOUT: return "no response (timeout)";
+	case ECONNREFUSED: return "no response (port unreachable: nothing listens there)";
+	case EHOSTUNREACH: return "no response (host unreachable)";
+	case ENETUNREACH: return "no response (network unreachable)";
+	}
+	return sl_strerror(err);
+}
+
+/* ---- building requests ---- */
+
+int
+sl_uri_resolve(const osip_uri_t *uri, struct sl_addr *out)
+{
+	char host[256];
+	const char *h;
+	int port = 5060;
+	size_t n;
+
+	if (uri == NULL || uri->host == NULL || *uri->host == '\0')
+		return EAI_NONAME;
+	h = uri->host;
+	n = strlen(h);
+	if (h[0] == '[' && n > 2 && h[n - 1] == ']') {
+		/* Some builds keep the brackets of an IPv6 literal. */
+		if (n - 2 >= sizeof host)
+			return EAI_NONAME;
+		memcpy(host, h + 1, n - 2);
+		host[n - 2] = '\0';
+		h = host;
+	}
+	if (uri->port && *uri->port) {
+		char *end;
+		long p = strtol(uri->port, &end, 10);
+
+		if (*end || p <= 0 || p > 65535)
+			return EAI_SERVICE;
+		port = (int)p;
+	}
+	return sl_addr_resolve(h, port, AF_UNSPEC, 0, out);
+}
+
+int
+sl_sip_new_request(struct sl_sip *s, const char *method, const char *ruri,
+		   const char *to, osip_message_t **out)
+{
+	osip_message_t *m = NULL;
+	osip_uri_t *uri = NULL;
+	char buf[1024], tag[17], cid[33];
+	int rc;
+
+	if (osip_message_init(&m) != 0)
+		return ENOMEM;
+	osip_message_set_method(m, osip_strdup(method));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_init(&uri) != 0 || osip_uri_parse(uri, ruri) != 0 ||
+	    uri->host == NULL) {
+		osip_uri_free(uri);
+		osip_message_free(m);
+		return EINVAL;
+	}
+	osip_message_set_uri(m, uri);
+	sl_random_token(tag, 16);
+	snprintf(buf, sizeof buf, "<%s>;tag=%s", s->aor, tag);
+	rc = osip_message_set_from(m, buf);
+	snprintf(buf, sizeof buf, "<%s>", to ? to : ruri);
+	rc |= osip_message_set_to(m, buf);
+	sl_random_token(cid, 32);
+	rc |= osip_message_set_call_id(m, cid);
+	snprintf(buf, sizeof buf, "1 %s", method);
+	rc |= osip_message_set_cseq(m, buf);
+	rc |= osip_message_set_max_forwards(m, "70");
+	rc |= osip_message_set_user_agent(m, SL_USER_AGENT);
+	if (rc != 0) {
+		osip_message_free(m);
+		return EINVAL;
+	}
+	*out = m;
+	return 0;
+}
+
+/* 1 when req carries a To tag, i.e. it is sent within a dialog. */
+static int
+in_dialog(const osip_message_t *req)
+{
+	osip_generic_param_t *tag = NULL;
+
+	return req->to && osip_to_get_tag(req->to, &tag) == 0 && tag && tag->gvalue;
+}
+
+int
+sl_sip_destination(struct sl_sip *s, const osip_message_t *req,
+		   struct sl_addr *dst)
+{
+	osip_route_t *route = osip_list_get(&req->routes, 0);
+
+	if (route && route->url)
+		return sl_uri_resolve(route->url, dst);
+	if (!in_dialog(req) && s->set->server[0] && !s->direct)
+		return sl_addr_parse(s->set->server, 5060, 0, dst);
+	return sl_uri_resolve(req->req_uri, dst);
+}
+
+int
+sl_sip_add_via(struct sl_sip *s, osip_message_t *req, const struct sl_addr *dst)
+{
+	struct sl_addr local;
+	osip_via_t *via;
+	char host[SL_ADDR_STRLEN], branch[25], buf[256];
+	int err;
+
+	if ((err = sl_transport_local_for(s->tp, dst, &local)) != 0)
+		return err;
+	while ((via = osip_list_get(&req->vias, 0)) != NULL) {
+		osip_list_remove(&req->vias, 0);
+		osip_via_free(via);
+	}
+	sl_random_token(branch, 24);
+	snprintf(buf, sizeof buf, "SIP/2.0/%s %s:%d;rport;branch=z9hG4bK%s",
+		 sl_proto_via(sl_transport_proto(s->tp)),
+		 sl_addr_uri_host(&local, host), sl_addr_port(&local), branch);
+	/* libosip2 serialises from a cached copy unless told otherwise. */
+	osip_message_force_update(req);
+	return osip_message_set_via(req, buf) == 0 ? 0 : ENOMEM;
+}
+
+int
+sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
+	       size_t size)
+{
+	struct sl_addr local;
+	char host[SL_ADDR_STRLEN];
+	int err, n;
+
+	if ((err = sl_transport_local_for(s->tp, dst, &local)) != 0)
+		return err;
+	n = snprintf(buf, size, "sip:%s%s%s:%d%s",
+		     s->set->user[0] ? s->set->user : "", s->set->user[0] ? "@" : "",
+		     sl_addr_uri_host(&local, host), sl_addr_port(&local),
+		     sl_transport_proto(s->tp) == SL_PROTO_TCP ? ";transport=tcp" : "");
+	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
+}
+
+/* ---- client transactions ---- */
+
+/* Starts a transaction for req (taken over) on behalf of c.  Returns 0 or
+ * an errno value. */
+static int
+start_transaction(struct sl_client *c, osip_message_t *req)
+{
+	struct sl_sip *s = c->s;
+	osip_transaction_t *tr = NULL;
+	osip_event_t *ev;
+	osip_message_t *copy = NULL;
+	int type = MSG_IS_INVITE(req) ? ICT : NICT;
+
+	if (osip_message_clone(req, &copy) != 0) {
+		osip_message_free(req);
+		return ENOMEM;
+	}
+	if (osip_transaction_init(&tr, type, s->osip, req) != 0) {
+		osip_message_free(req);
+		osip_message_free(copy);
+		return ENOMEM;
+	}
+	/* A copy of the destination stays with the transaction for the
+	 * messages it sends after we stopped caring (ACK, retransmissions). */
+	tr->reserved1 = malloc(sizeof c->dst);
+	if (tr->reserved1)
+		memcpy(tr->reserved1, &c->dst, sizeof c->dst);
+	osip_transaction_set_your_instance(tr, c);
+	ev = osip_new_outgoing_sipmessage(req);
+	if (ev == NULL) {
+		osip_transaction_free(tr);
+		osip_message_free(copy);
+		return ENOMEM;
+	}
+	ev->transactionid = tr->transactionid;
+	osip_transaction_add_event(tr, ev);
+	s->transactions++;
+	if (c->req)
+		osip_message_free(c->req);
+	c->req = copy;
+	c->tr = tr;
+	return 0;
+}
+
+static void
+client_unlink(struct sl_client *c)
+{
+	struct sl_client **pp;
+
+	for (pp = &c->s->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+}
+
+static void
+client_free(struct sl_client *c)
+{
+	struct event *e;
+
+	if (c->tr)
+		osip_transaction_set_your_instance(c->tr, NULL);
+	for (e = c->s->events; e; e = e->next)
+		if (e->client == c)
+			e->client = NULL;
+	client_unlink(c);
+	osip_message_free(c->req);
+	free(c);
+}
+
+int
+sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
+	    void *arg, struct sl_client **out)
+{
+	struct sl_client *c;
+	int err;
+
+	c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		osip_message_free(req);
+		return ENOMEM;
+	}
+	c->s = s;
+	c->cb = cb;
+	c->arg = arg;
+	if ((err = sl_sip_destination(s, req, &c->dst)) != 0 ||
+	    (err = sl_sip_add_via(s, req, &c->dst)) != 0)
+		goto fail;
+	if (MSG_IS_INVITE(req) && osip_list_size(&req->contacts) == 0) {
+		char contact[512];
+
+		if ((err = sl_sip_contact(s, &c->dst, contact, sizeof contact)) != 0)
+			goto fail;
+		osip_message_set_contact(req, contact);
+	}
+	if ((err = start_transaction(c, req)) != 0) {
+		free(c);
+		return err;
+	}
+	c->next = s->clients;
+	s->clients = c;
+	if (out)
+		*out = c;
+	return 0;
+fail:
+	osip_message_free(req);
+	free(c);
+	return err;
+}
+
+osip_message_t *
+sl_client_request(struct sl_client *c)
+{
+	return c->req;
+}
+
+int
+sl_client_final(const struct sl_client *c)
+{
+	return c->final;
+}
+
+const struct sl_addr *
+sl_client_destination(const struct sl_client *c)
+{
+	return &c->dst;
+}
+
+void
+sl_client_set_timeout(struct sl_client *c, int ms)
+{
+	struct timeval now;
+
+	if (c->tr == NULL)
+		return;
+	osip_gettimeofday(&now, NULL);
+	if (c->tr->nict_context) {
+		c->tr->nict_context->timer_f_length = ms;
+		c->tr->nict_context->timer_f_start = now;
+		add_gettimeofday(&c->tr->nict_context->timer_f_start, ms);
+	} else if (c->tr->ict_context) {
+		c->tr->ict_context->timer_b_length = ms;
+		c->tr->ict_context->timer_b_start = now;
+		add_gettimeofday(&c->tr->ict_context->timer_b_start, ms);
+	}
+}
+
+void
+sl_client_abandon(struct sl_client *c)
+{
+	client_free(c);
+}
+
+/* Sends the CANCEL for c's INVITE (RFC 3261 §9.1: same Request-URI,
+ * Call-ID, From, To, CSeq number, top Via and Route). */
+static int
+send_cancel(struct sl_client *c)
+{
+	osip_message_t *cancel = NULL, *inv = c->req;
+	osip_via_t *via = osip_list_get(&inv->vias, 0), *vcopy = NULL;
+	struct sl_client *cc;
+	char buf[64];
+	int pos;
+
+	if (via == NULL || osip_message_init(&cancel) != 0)
+		return ENOMEM;
+	osip_message_set_method(cancel, osip_strdup("CANCEL"));
+	osip_message_set_version(cancel, osip_strdup("SIP/2.0"));
+	osip_uri_clone(inv->req_uri, &cancel->req_uri);
+	osip_from_clone(inv->from, &cancel->from);
+	osip_to_clone(inv->to, &cancel->to);
+	osip_call_id_clone(inv->call_id, &cancel->call_id);
+	snprintf(buf, sizeof buf, "%s CANCEL", inv->cseq->number);
+	osip_message_set_cseq(cancel, buf);
+	osip_message_set_max_forwards(cancel, "70");
+	osip_via_clone(via, &vcopy);
+	osip_list_add(&cancel->vias, vcopy, 0);
+	for (pos = 0; pos < osip_list_size(&inv->routes); pos++) {
+		osip_route_t *r = osip_list_get(&inv->routes, pos), *rc = NULL;
+
+		osip_route_clone(r, &rc);
+		osip_list_add(&cancel->routes, rc, -1);
+	}
+	osip_message_set_user_agent(cancel, SL_USER_AGENT);
+	cc = calloc(1, sizeof *cc);
+	if (cc == NULL) {
+		osip_message_free(cancel);
+		return ENOMEM;
+	}
+	cc->s = c->s;
+	cc->dst = c->dst;
+	if (start_transaction(cc, cancel) != 0) {
+		free(cc);
+		return ENOMEM;
+	}
+	cc->next = c->s->clients;
+	c->s->clients = cc;
+	c->cancelled = 1;
+	return 0;
+}
+
+int
+sl_client_cancel(struct sl_client *c)
+{
+	if (c->final || c->cancelled || !MSG_IS_INVITE(c->req))
+		return 0;
+	if (!c->provisional) {
+		/* RFC 3261 §9.1: not before a provisional response. */
+		c->cancel_wanted = 1;
+		return 0;
+	}
+	return send_cancel(c);
+}
+
+/* Sends c's request again with credentials for the challenge in resp.
+ * Returns 0 when it did, or an errno value when it cannot (no password,
+ * already refused, unsupported algorithm). */
+static int
+retry_with_auth(struct sl_client *c, osip_message_t *resp)
+{
+	struct sl_digest_challenge ch;
+	char unsupported[64] = "";
+	osip_message_t *req = NULL;
+	char buf[64];
+	unsigned long cseq;
+	int err;
+
+	if (c->s->set->password == NULL || c->s->set->user[0] == '\0') {
+		sl_warn("%d %s: no credentials (set SIP_USER and SIP_PASSWORD or SIP_PASSWORD_FILE)",
+			resp->status_code, sl_reason(resp->status_code));
+		return EACCES;
+	}
+	err = sl_digest_pick(resp, &ch, unsupported, sizeof unsupported);
+	if (err == ENOTSUP) {
+		sl_warn("the server asks for digest algorithm %s, which sipline does not support",
+			unsupported);
+		return err;
+	}
+	if (err) {
+		sl_warn("unusable authentication challenge in %d response", resp->status_code);
+		return err;
+	}
+	/* A second challenge for a fresh request means the credentials were
+	 * refused, unless the server only says our nonce was stale. */
+	if (c->auth_tries >= 1 && !ch.stale)
+		return EACCES;
+	if (!ch.stale)
+		c->auth_tries++;
+	if (strcmp(ch.nonce, c->last_nonce) != 0) {
+		c->nc = 0;
+		snprintf(c->last_nonce, sizeof c->last_nonce, "%s", ch.nonce);
+	}
+	if (osip_message_clone(c->req, &req) != 0)
+		return ENOMEM;
+	cseq = strtoul(req->cseq->number, NULL, 10) + 1;
+	snprintf(buf, sizeof buf, "%lu", cseq);
+	osip_free(req->cseq->number);
+	req->cseq->number = osip_strdup(buf);
+	if ((err = sl_sip_add_via(c->s, req, &c->dst)) != 0 ||
+	    (err = sl_digest_authorize(req, &ch, c->s->set->user,
+				       c->s->set->password, ++c->nc)) != 0) {
+		osip_message_free(req);
+		return err;
+	}
+	if (c->tr) {
+		/* The old transaction finishes on its own (ACK, timers). */
+		osip_transaction_set_your_instance(c->tr, NULL);
+		c->tr = NULL;
+	}
+	return start_transaction(c, req);
+}
+
+static void
+deliver_response(struct sl_client *c, osip_message_t *resp)
+{
+	int code = resp->status_code;
+
+	if (c->final)
+		return;
+	if (code < 200) {
+		c->provisional = 1;
+		if (c->cancel_wanted && !c->cancelled)
+			send_cancel(c);
+		if (c->cb)
+			c->cb(c, resp, 0, c->arg);
+		return;
+	}
+	if ((code == 401 || code == 407) && retry_with_auth(c, resp) == 0)
+		return;
+	c->final = 1;
+	if (c->cb)
+		c->cb(c, resp, 0, c->arg);
+	client_free(c);
+}
+
+static void
+deliver_error(struct sl_client *c, int err)
+{
+	if (c->final)
+		return;
+	c->final = 1;
+	if (c->cb)
+		c->cb(c, NULL, err, c->arg);
+	client_free(c);
+}
+
+/* ---- server transactions ---- */
+
+osip_message_t *
+sl_server_request(struct sl_server *srv)
+{
+	return srv->tr->orig_request;
+}
+
+const struct sl_addr *
+sl_server_source(const struct sl_server *srv)
+{
+	return &srv->src;
+}
+
+const char *
+sl_server_tag(const struct sl_server *srv)
+{
+	return srv->tag;
+}
+
+int
+sl_server_response(struct sl_server *srv, int code, osip_message_t **out)
+{
+	osip_message_t *req = srv->tr->orig_request, *r = NULL;
+	osip_generic_param_t *tag = NULL;
+	int pos;
+
+	if (osip_message_init(&r) != 0)
+		return ENOMEM;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(sl_reason(code)));
+	for (pos = 0; pos < osip_list_size(&req->vias); pos++) {
+		osip_via_t *v = osip_list_get(&req->vias, pos), *vc = NULL;
+
+		if (osip_via_clone(v, &vc) == 0)
+			osip_list_add(&r->vias, vc, -1);
+	}
+	osip_from_clone(req->from, &r->from);
+	osip_to_clone(req->to, &r->to);
+	osip_call_id_clone(req->call_id, &r->call_id);
+	osip_cseq_clone(req->cseq, &r->cseq);
+	if (r->to && code > 100 && (osip_to_get_tag(r->to, &tag) != 0 || tag == NULL))
+		osip_to_set_tag(r->to, osip_strdup(srv->tag));
+	if (MSG_IS_INVITE(req) && code > 100 && code < 300) {
+		/* Dialog-creating responses echo Record-Route (§12.1.1). */
+		for (pos = 0; pos < osip_list_size(&req->record_routes); pos++) {
+			osip_record_route_t *rr = osip_list_get(&req->record_routes, pos), *rc = NULL;
+
+			if (osip_record_route_clone(rr, &rc) == 0)
+				osip_list_add(&r->record_routes, rc, -1);
+		}
+	}
+	osip_message_set_header(r, "Server", SL_USER_AGENT);
+	*out = r;
+	return 0;
+}
+
+int
+sl_server_send(struct sl_server *srv, osip_message_t *resp)
+{
+	osip_event_t *ev;
+
+	if (srv->final) {
+		osip_message_free(resp);
+		return EALREADY;
+	}
+	if (resp->status_code >= 200)
+		srv->final = 1;
+	ev = osip_new_outgoing_sipmessage(resp);
+	if (ev == NULL) {
+		osip_message_free(resp);
+		return ENOMEM;
+	}
+	ev->transactionid = srv->tr->transactionid;
+	osip_transaction_add_event(srv->tr, ev);
+	return 0;
+}
+
+int
+sl_server_reply(struct sl_server *srv, int code)
+{
+	osip_message_t *r;
+	int err;
+
+	if ((err = sl_server_response(srv, code, &r)) != 0)
+		return err;
+	if (code == 405 || code == 501 || (code == 200 && MSG_IS_OPTIONS(srv->tr->orig_request)))
+		osip_message_set_allow(r, SL_ALLOW);
+	if (code == 415 || (code == 200 && MSG_IS_OPTIONS(srv->tr->orig_request))) {
+		osip_message_set_accept(r, SL_ACCEPT);
+		osip_message_set_header(r, "Accept-Language", "en");
+	}
+	return sl_server_send(srv, r);
+}
+
+int
+sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg, const struct sl_addr *dst)
+{
+	char *text = NULL;
+	size_t len;
+	int err;
+
+	if (osip_message_to_str(msg, &text, &len) != 0)
+		return ENOMEM;
+	err = sl_transport_send(s->tp, dst, text, len);
+	if (sl_verbose) {
+		char hdr[128], a[SL_ADDR_STRLEN];
+
+		snprintf(hdr, sizeof hdr, "sent to %s (%s):", sl_addr_str(dst, a),
+			 sl_proto_via(sl_transport_proto(s->tp)));
+		sl_dump(hdr, text, len);
+	}
+	osip_free(text);
+	return err;
+}
+
+/* ---- incoming messages ---- */
+
+/* Sends a response to a request that never got a transaction (malformed,
+ * or refused before one was made), to the address it came from. */
+static void
+reply_stateless(struct sl_sip *s, osip_message_t *req, const struct sl_addr *src,
+		int code, const char *reason)
+{
+	osip_message_t *r = NULL;
+	int pos;
+
+	if (MSG_IS_ACK(req) || osip_message_init(&r) != 0)
+		return;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(reason ? reason : sl_reason(code)));
+	for (pos = 0; pos < osip_list_size(&req->vias); pos++) {
+		osip_via_t *v = osip_list_get(&req->vias, pos), *vc = NULL;
+
+		if (osip_via_clone(v, &vc) == 0)
+			osip_list_add(&r->vias, vc, -1);
+	}
+	if (req->from)
+		osip_from_clone(req->from, &r->from);
+	if (req->to) {
+		osip_generic_param_t *tag = NULL;
+		char t[17];
+
+		osip_to_clone(req->to, &r->to);
+		if (r->to && (osip_to_get_tag(r->to, &tag) != 0 || tag == NULL)) {
+			sl_random_token(t, 16);
+			osip_to_set_tag(r->to, osip_strdup(t));
+		}
+	}
+	if (req->call_id)
+		osip_call_id_clone(req->call_id, &r->call_id);
+	if (req->cseq)
+		osip_cseq_clone(req->cseq, &r->cseq);
+	osip_message_set_header(r, "Server", SL_USER_AGENT);
+	sl_sip_send_raw(s, r, src);
+	osip_message_free(r);
+}
+
+/* Checks what every later step relies on.  Returns NULL when msg is fit,
+ * else a short reason. */
+static const char *
+insane(const osip_message_t *msg)
+{
+	osip_via_t *via = osip_list_get(&msg->vias, 0);
+
+	if (via == NULL || via->host == NULL || via->protocol == NULL)
+		return "no usable Via";
+	if (msg->call_id == NULL || msg->call_id->number == NULL)
+		return "no Call-ID";
+	if (msg->cseq == NULL || msg->cseq->number == NULL || msg->cseq->method == NULL)
+		return "no CSeq";
+	if (strspn(msg->cseq->number, "0123456789") != strlen(msg->cseq->number) ||
+	    strlen(msg->cseq->number) > 10)
+		return "bad CSeq number";
+	if (msg->from == NULL || msg->from->url == NULL)
+		return "no From";
+	if (msg->to == NULL || msg->to->url == NULL)
+		return "no To";
+	if (MSG_IS_REQUEST(msg)) {
+		if (msg->sip_method == NULL || msg->req_uri == NULL)
+			return "no Request-URI";
+		if (strcmp(msg->sip_method, msg->cseq->method) != 0 &&
+		    !(MSG_IS_ACK(msg) && strcmp(msg->cseq->method, "INVITE") == 0))
+			return "CSeq method differs from the request's";
+	}
+	return NULL;
+}
+
+/* Body length the message announces against the bytes that came after
+ * the header block.  Returns 1 when it announces more than it has. */
+static int
+body_truncated(const osip_message_t *msg, const char *buf, size_t len)
+{
+	const char *end = memmem(buf, len, "\r\n\r\n", 4);
+	long clen;
+
+	if (msg->content_length == NULL || msg->content_length->value == NULL)
+		return 0;
+	clen = strtol(msg->content_length->value, NULL, 10);
+	if (end == NULL)
+		return clen > 0;
+	return clen > (long)(len - (end + 4 - buf));
+}
+
+static void
+on_receive(struct sl_transport *t, char *buf, size_t len,
+	   const struct sl_addr *src, void *arg)
+{
+	struct sl_sip *s = arg;
+	osip_event_t *ev;
+	osip_message_t *msg;
+	const char *why;
+	char a[SL_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < len && (buf[i] == '\r' || buf[i] == '\n' || buf[i] == ' ' ||
+				buf[i] == '\t' || buf[i] == '\0'); i++)
+		;
+	if (i == len)
+		return;         /* keep-alive */
+	if (sl_verbose) {
+		char hdr[128];
+
+		snprintf(hdr, sizeof hdr, "received from %s (%s):", sl_addr_str(src, a),
+			 sl_proto_via(sl_transport_proto(t)));
+		sl_dump(hdr, buf, len);
+	}
+	if (memchr(buf, '\0', len) && memchr(buf, '\0', len) <
+	    (const void *)(memmem(buf, len, "\r\n\r\n", 4) ? (char *)memmem(buf, len, "\r\n\r\n", 4) : buf + len)) {
+		sl_warn("dropping message from %s: NUL byte in its headers", sl_addr_str(src, a));
+		return;
+	}
+	ev = osip_parse(buf, len);
+	if (ev == NULL || ev->sip == NULL) {
+		sl_warn("dropping unparsable message from %s (%zu bytes)", sl_addr_str(src, a), len);
+		if (ev)
+			osip_event_free(ev);
+		return;
+	}
+	msg = ev->sip;
+	if ((why = insane(msg)) != NULL) {
+		sl_warn("dropping %s from %s: %s", MSG_IS_REQUEST(msg) ?
+			"request" : "response", sl_addr_str(src, a), why);
+		if (MSG_IS_REQUEST(msg) && osip_list_get(&msg->vias, 0) &&
+		    msg->call_id && msg->cseq && msg->from && msg->to)
+			reply_stateless(s, msg, src, 400, why);
+		osip_event_free(ev);
+		return;
+	}
+	if (MSG_IS_REQUEST(msg)) {
+		char host[SL_ADDR_STRLEN];
+
+		if (sl_transport_proto(t) == SL_PROTO_UDP && body_truncated(msg, buf, len)) {
+			sl_warn("dropping request from %s: shorter than its Content-Length",
+				sl_addr_str(src, a));
+			reply_stateless(s, msg, src, 400, "Content-Length Mismatch");
+			osip_event_free(ev);
+			return;
+		}
+		osip_message_fix_last_via_header(msg, sl_addr_host(src, host), sl_addr_port(src));
+		if (msg->req_uri->scheme == NULL ||
+		    (strcasecmp(msg->req_uri->scheme, "sip") != 0 &&
+		     strcasecmp(msg->req_uri->scheme, "sips") != 0)) {
+			reply_stateless(s, msg, src, 416, NULL);
+			osip_event_free(ev);
+			return;
+		}
+	}
+	if (osip_find_transaction_and_add_event(s->osip, ev) == 0)
+		return;         /* a retransmission or a response: osip has it */
+	if (MSG_IS_RESPONSE(msg) || MSG_IS_ACK(msg)) {
+		if (s->on_stray)
+			s->on_stray(msg, src, s->on_stray_arg);
+		osip_event_free(ev);
+		return;
+	}
+	{
+		osip_transaction_t *tr = osip_create_transaction(s->osip, ev);
+		struct sl_server *srv;
+
+		if (tr == NULL) {
+			osip_event_free(ev);
+			return;
+		}
+		srv = calloc(1, sizeof *srv);
+		if (srv == NULL) {
+			osip_event_free(ev);
+			return;
+		}
+		srv->s = s;
+		srv->tr = tr;
+		srv->src = *src;
+		sl_random_token(srv->tag, 16);
+		osip_transaction_set_your_instance(tr, srv);
+		s->transactions++;
+		osip_transaction_add_event(tr, ev);
+	}
+}
+
+/* ---- the loop hook ---- */
+
+static void
+dispatch(struct sl_sip *s)
+{
+	struct event *e;
+
+	while ((e = s->events) != NULL) {
+		s->events = e->next;
+		if (s->events == NULL)
+			s->events_tail = &s->events;
+		switch (e->kind) {
+		case EV_RESPONSE:
+			if (e->client)
+				deliver_response(e->client, e->msg);
+			break;
+		case EV_ERROR:
+			if (e->client)
+				deliver_error(e->client, e->err);
+			break;
+		case EV_REQUEST:
+			if (e->server && s->on_request)
+				s->on_request(e->server, e->server->tr->orig_request,
+					      s->on_request_arg);
+			else if (e->server)
+				sl_server_reply(e->server, 501);
+			break;
+		}
+		if (e->msg)
+			osip_message_free(e->msg);
+		free(e);
+	}
+}
+
+static int64_t
+sip_hook(void *arg)
+{
+	struct sl_sip *s = arg;
+	struct timeval tv;
+	int rounds = 0;
+	int64_t ms;
+
+	do {
+		osip_timers_ict_execute(s->osip);
+		osip_timers_ist_execute(s->osip);
+		osip_timers_nict_execute(s->osip);
+		osip_timers_nist_execute(s->osip);
+		osip_ict_execute(s->osip);
+		osip_ist_execute(s->osip);
+		osip_nict_execute(s->osip);
+		osip_nist_execute(s->osip);
+		free_garbage(s);
+		if (s->events == NULL)
+			break;
+		dispatch(s);
+	} while (++rounds < 16);
+	if (s->events)
+		return 0;
+	tv.tv_sec = 0;
+	tv.tv_usec = 0;
+	osip_timers_gettimeout(s->osip, &tv);
+	ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	/* Events queued by the tool outside the hook (new requests, replies)
+	 * are in osip's fifos: have the loop come back at once for them. */
+	return ms < 0 ? 0 : ms;
+}

@@ -1,0 +1,146 @@
+/* The SIP user-agent core: libosip2's transactions over our transport and
+ * loop, requests with digest authentication retried for the caller, and
+ * dispatch of incoming requests to the tool. */
+#ifndef SIPLINE_SIP_H
+#define SIPLINE_SIP_H
+
+#include <sys/time.h>
+#include <time.h>
+
+#include <osip2/osip.h>
+#include <osipparser2/osip_parser.h>
+
+#include "addr.h"
+#include "loop.h"
+#include "settings.h"
+#include "transport.h"
+
+struct sl_sip;
+struct sl_client;       /* an outgoing request, its retries with auth */
+struct sl_server;       /* an incoming request's server transaction */
+
+/* A response to c's request: resp is a provisional or final response (see
+ * sl_client_final), or NULL when no response will come: err then says why
+ * (ETIMEDOUT: no answer; ECONNREFUSED: nothing listens; other transport
+ * errors).  After a final response or an error, c is freed on return. */
+typedef void (*sl_response_cb)(struct sl_client *c, osip_message_t *resp,
+			       int err, void *arg);
+/* A new request (its server transaction is srv).  Sanity-checked: the
+ * mandatory headers are there.  ACK is never passed here. */
+typedef void (*sl_request_cb)(struct sl_server *srv, osip_message_t *req,
+			      void *arg);
+/* A message that belongs to no transaction: an ACK (for a 2xx), or a
+ * response retransmitted after its transaction ended (a 2xx to INVITE). */
+typedef void (*sl_stray_cb)(osip_message_t *msg, const struct sl_addr *src,
+			    void *arg);
+
+/* The User-Agent / Server header value. */
+#define SL_USER_AGENT "sipline/" SIPLINE_VERSION
+/* Methods we answer; Allow header value. */
+#define SL_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
+/* Content types we take; Accept header value. */
+#define SL_ACCEPT "application/sdp"
+
+/* Creates the core on loop with set's transport (not bound yet: clients
+ * bind an ephemeral port when they first send).  Returns 0 or an errno
+ * value. */
+int sl_sip_new(struct sl_loop *loop, const struct sl_settings *set,
+	       struct sl_sip **out);
+void sl_sip_free(struct sl_sip *s);
+/* Binds the SIP socket to local.  Returns 0 or an errno value. */
+int sl_sip_bind(struct sl_sip *s, const struct sl_addr *local);
+/* Takes over a socket bound by a parent.  Returns 0 or an errno value. */
+int sl_sip_adopt(struct sl_sip *s, int fd);
+struct sl_transport *sl_sip_transport(struct sl_sip *s);
+const struct sl_settings *sl_sip_settings(struct sl_sip *s);
+
+void sl_sip_on_request(struct sl_sip *s, sl_request_cb cb, void *arg);
+void sl_sip_on_stray(struct sl_sip *s, sl_stray_cb cb, void *arg);
+
+/* Number of transactions still running (to wait for them before exit). */
+int sl_sip_pending(struct sl_sip *s);
+
+/* Builds a request: Request-URI ruri; From our address of record with a
+ * fresh tag; To `to` (ruri when NULL); fresh Call-ID; CSeq 1; Max-Forwards;
+ * User-Agent.  Via and Contact are added when it is sent.  Returns 0,
+ * EINVAL for a bad URI, or ENOMEM. */
+int sl_sip_new_request(struct sl_sip *s, const char *method, const char *ruri,
+		       const char *to, osip_message_t **out);
+
+/* Sends req (taken over) in a new client transaction to its destination:
+ * the first Route, else (outside a dialog) the outbound proxy, else the
+ * Request-URI.  401/407 are answered with the credentials and the request
+ * is sent again; cb sees only the rest.  *out (may be NULL) receives the
+ * handle, valid until cb has seen a final response or an error.  Returns 0
+ * or an errno value (cb is not called then). */
+int sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
+		void *arg, struct sl_client **out);
+
+/* The request as last sent (with its CSeq and credentials). */
+osip_message_t *sl_client_request(struct sl_client *c);
+/* 1 once a final response (or an error) has been reported. */
+int sl_client_final(const struct sl_client *c);
+/* The address the request went to. */
+const struct sl_addr *sl_client_destination(const struct sl_client *c);
+/* Sends CANCEL for a pending INVITE (once a provisional response came; if
+ * none has, as soon as one does).  Returns 0 or an errno value. */
+int sl_client_cancel(struct sl_client *c);
+/* Gives up waiting for a final response after ms milliseconds instead of
+ * RFC 3261's 32 s (timer F, or timer B before a provisional). */
+void sl_client_set_timeout(struct sl_client *c, int ms);
+/* Stops all callbacks for c; its transaction runs out by itself. */
+void sl_client_abandon(struct sl_client *c);
+
+/* Builds a response to srv's request (To tag added for codes > 100).
+ * Returns 0 or ENOMEM. */
+int sl_server_response(struct sl_server *srv, int code, osip_message_t **out);
+/* Sends resp (taken over) in srv's transaction.  After a final response
+ * srv must not be used again.  Returns 0 or an errno value. */
+int sl_server_send(struct sl_server *srv, osip_message_t *resp);
+/* Shorthand: a response with code and its standard reason, plus
+ * Allow/Accept for 405/415/OPTIONS.  Returns 0 or an errno value. */
+int sl_server_reply(struct sl_server *srv, int code);
+osip_message_t *sl_server_request(struct sl_server *srv);
+const struct sl_addr *sl_server_source(const struct sl_server *srv);
+/* The To tag this server puts in its responses. */
+const char *sl_server_tag(const struct sl_server *srv);
+
+/* Sends msg outside any transaction (ACK for 2xx, 2xx retransmissions) to
+ * dst.  msg is not taken.  Returns 0 or an errno value. */
+int sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg,
+		    const struct sl_addr *dst);
+/* Where a request goes (see sl_sip_send).  Returns 0 or an EAI/errno code. */
+int sl_sip_destination(struct sl_sip *s, const osip_message_t *req,
+		       struct sl_addr *dst);
+/* Adds our Via (new branch) to req for dst, replacing a Via already there.
+ * Returns 0 or an errno value. */
+int sl_sip_add_via(struct sl_sip *s, osip_message_t *req,
+		   const struct sl_addr *dst);
+/* Our Contact URI for dst: "sip:user@host:port[;transport=tcp]". */
+int sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
+		   size_t size);
+
+/* Sends out-of-dialog requests straight to their Request-URI even when an
+ * outbound proxy is set (sip-options probing a given URI). */
+void sl_sip_set_direct(struct sl_sip *s, int direct);
+
+/* The exit status (sipline(7)) for a final response code. */
+int sl_exit_for_status(int code);
+/* The exit status for a request that got no response (err as given to
+ * sl_response_cb). */
+int sl_exit_for_error(int err);
+/* Describes a missing response for humans: "no response (timeout)",
+ * "no response (ICMP port unreachable)"... */
+const char *sl_describe_error(int err);
+
+/* Resolves a URI's host and port (5060 default).  Returns 0 or an EAI
+ * code. */
+int sl_uri_resolve(const osip_uri_t *uri, struct sl_addr *out);
+/* Writes a fresh random token (hex) of n characters into buf (n + 1). */
+void sl_random_token(char *buf, size_t n);
+/* The standard reason phrase of a status code. */
+const char *sl_reason(int code);
+/* First line of a response, "486 Busy Here". */
+const char *sl_status_line(const osip_message_t *resp, char *buf, size_t size);
+
+#endif

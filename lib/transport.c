@@ -1,0 +1,563 @@
+/* SIP transport over UDP and TCP.  UDP is one socket.  TCP is a listening
+ * socket (when bound) plus connections, each with a receive buffer that is
+ * cut into messages by the Content-Length of each header block. */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define MAX_CONNS 64
+#define CONNECT_TIMEOUT_MS 3000
+
+struct conn {
+	int fd;
+	struct sl_addr peer;
+	struct sl_addr local;
+	char *buf;
+	size_t len;
+};
+
+struct sl_transport {
+	struct sl_loop *loop;
+	enum sl_proto proto;
+	sl_recv_cb cb;
+	sl_unreach_cb unreach;
+	void *arg;
+	int fd;                 /* UDP socket or TCP listener; -1 = none */
+	struct sl_addr bound;
+	struct conn conns[MAX_CONNS];
+	char *rxbuf;            /* UDP datagram buffer */
+};
+
+const char *
+sl_proto_via(enum sl_proto p)
+{
+	return p == SL_PROTO_TCP ? "TCP" : "UDP";
+}
+
+const char *
+sl_proto_param(enum sl_proto p)
+{
+	return p == SL_PROTO_TCP ? "tcp" : "udp";
+}
+
+int
+sl_proto_parse(const char *s, enum sl_proto *p)
+{
+	if (strcasecmp(s, "udp") == 0)
+		*p = SL_PROTO_UDP;
+	else if (strcasecmp(s, "tcp") == 0)
+		*p = SL_PROTO_TCP;
+	else
+		return EINVAL;
+	return 0;
+}
+
+int
+sl_transport_new(struct sl_loop *l, enum sl_proto proto, sl_recv_cb cb,
+		 void *arg, struct sl_transport **out)
+{
+	struct sl_transport *t = calloc(1, sizeof *t);
+	int i;
+
+	if (t == NULL)
+		return ENOMEM;
+	t->rxbuf = malloc(SL_SIP_MAX + 1);
+	if (t->rxbuf == NULL) {
+		free(t);
+		return ENOMEM;
+	}
+	t->loop = l;
+	t->proto = proto;
+	t->cb = cb;
+	t->arg = arg;
+	t->fd = -1;
+	for (i = 0; i < MAX_CONNS; i++)
+		t->conns[i].fd = -1;
+	*out = t;
+	return 0;
+}
+
+static void
+conn_close(struct sl_transport *t, struct conn *c)
+{
+	if (c->fd < 0)
+		return;
+	sl_loop_unwatch(t->loop, c->fd);
+	close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+}
+
+void
+sl_transport_free(struct sl_transport *t)
+{
+	int i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < MAX_CONNS; i++)
+		conn_close(t, &t->conns[i]);
+	if (t->fd >= 0) {
+		sl_loop_unwatch(t->loop, t->fd);
+		close(t->fd);
+	}
+	free(t->rxbuf);
+	free(t);
+}
+
+enum sl_proto
+sl_transport_proto(const struct sl_transport *t)
+{
+	return t->proto;
+}
+
+int
+sl_transport_fd(const struct sl_transport *t)
+{
+	return t->fd;
+}
+
+void
+sl_transport_on_unreachable(struct sl_transport *t, sl_unreach_cb cb)
+{
+	t->unreach = cb;
+}
+
+/* Reads the socket's error queue (IP_RECVERR): each entry names the
+ * destination of a datagram that came back as unreachable. */
+static void
+read_errors(struct sl_transport *t, int fd)
+{
+	for (;;) {
+		char ctl[512];
+		struct sl_addr dst;
+		struct iovec iov = { t->rxbuf, SL_SIP_MAX };
+		struct msghdr mh;
+		struct cmsghdr *cm;
+
+		memset(&mh, 0, sizeof mh);
+		mh.msg_name = &dst.ss;
+		mh.msg_namelen = sizeof dst.ss;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof ctl;
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		dst.len = mh.msg_namelen;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			struct sock_extended_err ee;
+
+			if (!((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)))
+				continue;
+			memcpy(&ee, CMSG_DATA(cm), sizeof ee);
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6 &&
+			    ee.ee_origin != SO_EE_ORIGIN_LOCAL)
+				continue;
+			if (t->unreach && ee.ee_errno && dst.len)
+				t->unreach(t, &dst, (int)ee.ee_errno, t->arg);
+		}
+	}
+}
+
+static void
+on_udp(int fd, short revents, void *arg)
+{
+	struct sl_transport *t = arg;
+	struct sl_addr src;
+	ssize_t n;
+	int budget = 64;  /* leave room for timers under a flood */
+
+	if (revents & POLLERR)
+		read_errors(t, fd);
+	while (budget-- > 0) {
+		src.len = sizeof src.ss;
+		n = recvfrom(fd, t->rxbuf, SL_SIP_MAX, MSG_DONTWAIT,
+			     (struct sockaddr *)&src.ss, &src.len);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH || errno == EHOSTDOWN) {
+				read_errors(t, fd);
+				continue;
+			}
+			sl_warn_err(errno, "unable to receive");
+			return;
+		}
+		t->rxbuf[n] = '\0';
+		t->cb(t, t->rxbuf, n, &src, t->arg);
+	}
+}
+
+/* Length of the first complete message in buf, 0 when more bytes are
+ * needed, -1 when the stream cannot be framed (no usable Content-Length,
+ * or a message over the limit). */
+static ssize_t
+frame_length(const char *buf, size_t len)
+{
+	const char *end, *p;
+	size_t head;
+	long clen = 0;
+
+	end = memmem(buf, len, "\r\n\r\n", 4);
+	if (end == NULL)
+		return len > SL_SIP_MAX ? -1 : 0;
+	head = end - buf + 4;
+	for (p = buf; p < end; ) {
+		const char *eol = memmem(p, end - p + 2, "\r\n", 2);
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+		const char *v = NULL;
+
+		if (n > 15 && strncasecmp(p, "Content-Length", 14) == 0 &&
+		    (p[14] == ':' || p[14] == ' ' || p[14] == '\t'))
+			v = p + 14;
+		else if (n > 2 && (p[0] == 'l' || p[0] == 'L') &&
+			 (p[1] == ':' || p[1] == ' ' || p[1] == '\t'))
+			v = p + 1;
+		if (v) {
+			while (*v == ' ' || *v == '\t' || *v == ':')
+				v++;
+			if (*v < '0' || *v > '9')
+				return -1;
+			clen = strtol(v, NULL, 10);
+			if (clen < 0 || clen > SL_SIP_MAX)
+				return -1;
+		}
+		p += n + 2;
+	}
+	if (head + clen > SL_SIP_MAX)
+		return -1;
+	return len >= head + clen ? (ssize_t)(head + clen) : 0;
+}
+
+static void
+on_tcp_conn(int fd, short revents, void *arg)
+{
+	struct sl_transport *t = arg;
+	struct conn *c = NULL;
+	ssize_t n, m;
+	int i;
+
+	for (i = 0; i < MAX_CONNS; i++)
+		if (t->conns[i].fd == fd)
+			c = &t->conns[i];
+	if (c == NULL)
+		return;
+	if (c->buf == NULL && (c->buf = malloc(SL_SIP_MAX + 1)) == NULL) {
+		conn_close(t, c);
+		return;
+	}
+	n = read(fd, c->buf + c->len, SL_SIP_MAX - c->len);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		sl_debug("TCP connection closed by %s",
+			 sl_addr_str(&c->peer, (char[SL_ADDR_STRLEN]){ 0 }));
+		conn_close(t, c);
+		return;
+	}
+	c->len += n;
+	for (;;) {
+		/* Keep-alive CRLFs between messages (RFC 5626) are skipped. */
+		size_t skip = 0;
+
+		while (skip < c->len && (c->buf[skip] == '\r' || c->buf[skip] == '\n'))
+			skip++;
+		if (skip) {
+			memmove(c->buf, c->buf + skip, c->len - skip);
+			c->len -= skip;
+		}
+		m = frame_length(c->buf, c->len);
+		if (m < 0) {
+			sl_warn("closing TCP connection from %s: message too large or unframed",
+				sl_addr_str(&c->peer, (char[SL_ADDR_STRLEN]){ 0 }));
+			conn_close(t, c);
+			return;
+		}
+		if (m == 0)
+			return;
+		{
+			char save = c->buf[m];
+			struct sl_addr peer = c->peer;
+			int cfd = c->fd;
+
+			c->buf[m] = '\0';
+			t->cb(t, c->buf, m, &peer, t->arg);
+			/* The callback may have closed or reused this slot. */
+			if (c->fd != cfd)
+				return;
+			c->buf[m] = save;
+		}
+		memmove(c->buf, c->buf + m, c->len - m);
+		c->len -= m;
+	}
+}
+
+/* Takes fd as a new connection slot; returns it or NULL when full. */
+static struct conn *
+conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer)
+{
+	int i, one = 1;
+
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = &t->conns[i];
+
+		if (c->fd >= 0)
+			continue;
+		c->fd = fd;
+		c->peer = *peer;
+		c->local.len = sizeof c->local.ss;
+		getsockname(fd, (struct sockaddr *)&c->local.ss, &c->local.len);
+		c->len = 0;
+		c->buf = NULL;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (sl_loop_watch(t->loop, fd, POLLIN, on_tcp_conn, t)) {
+			c->fd = -1;
+			return NULL;
+		}
+		return c;
+	}
+	return NULL;
+}
+
+static void
+on_tcp_listen(int fd, short revents, void *arg)
+{
+	struct sl_transport *t = arg;
+	struct sl_addr peer;
+	int cfd;
+
+	peer.len = sizeof peer.ss;
+	cfd = accept4(fd, (struct sockaddr *)&peer.ss, &peer.len,
+		      SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0)
+		return;
+	if (conn_add(t, cfd, &peer) == NULL) {
+		sl_warn("refusing TCP connection: too many connections");
+		close(cfd);
+	}
+}
+
+static int
+watch_bound(struct sl_transport *t)
+{
+	int fl = fcntl(t->fd, F_GETFL), one = 1;
+
+	if (t->proto == SL_PROTO_UDP) {
+		/* Learn at once when a destination is closed, instead of
+		 * retransmitting into the void until timer F. */
+		setsockopt(t->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+		setsockopt(t->fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+	}
+	fcntl(t->fd, F_SETFL, fl | O_NONBLOCK);
+	fcntl(t->fd, F_SETFD, FD_CLOEXEC);
+	t->bound.len = sizeof t->bound.ss;
+	if (getsockname(t->fd, (struct sockaddr *)&t->bound.ss, &t->bound.len) < 0)
+		return errno;
+	return sl_loop_watch(t->loop, t->fd, POLLIN,
+			     t->proto == SL_PROTO_UDP ? on_udp : on_tcp_listen, t);
+}
+
+int
+sl_transport_bind(struct sl_transport *t, const struct sl_addr *local)
+{
+	int one = 1, fd, type;
+
+	type = t->proto == SL_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	fd = socket(local->ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (t->proto == SL_PROTO_TCP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (local->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (const struct sockaddr *)&local->ss, local->len) < 0 ||
+	    (t->proto == SL_PROTO_TCP && listen(fd, 64) < 0)) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	t->fd = fd;
+	return watch_bound(t);
+}
+
+int
+sl_transport_adopt(struct sl_transport *t, int fd)
+{
+	int type;
+	socklen_t len = sizeof type;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return errno;
+	if ((type == SOCK_DGRAM) != (t->proto == SL_PROTO_UDP))
+		return EPROTOTYPE;
+	t->fd = fd;
+	return watch_bound(t);
+}
+
+static struct conn *
+conn_find(struct sl_transport *t, const struct sl_addr *dst)
+{
+	int i;
+
+	for (i = 0; i < MAX_CONNS; i++)
+		if (t->conns[i].fd >= 0 && sl_addr_equal(&t->conns[i].peer, dst))
+			return &t->conns[i];
+	return NULL;
+}
+
+/* Connects to dst, waiting at most CONNECT_TIMEOUT_MS.  Returns the
+ * connection, or NULL with errno set. */
+static struct conn *
+conn_open(struct sl_transport *t, const struct sl_addr *dst)
+{
+	struct pollfd pfd;
+	struct conn *c;
+	socklen_t len;
+	int fd, err = 0;
+
+	fd = socket(dst->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return NULL;
+	if (connect(fd, (const struct sockaddr *)&dst->ss, dst->len) < 0) {
+		if (errno != EINPROGRESS) {
+			err = errno;
+			goto fail;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, CONNECT_TIMEOUT_MS) != 1) {
+			err = ETIMEDOUT;
+			goto fail;
+		}
+		len = sizeof err;
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err)
+			goto fail;
+	}
+	c = conn_add(t, fd, dst);
+	if (c == NULL) {
+		err = EMFILE;
+		goto fail;
+	}
+	return c;
+fail:
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
+/* Writes all of buf to a non-blocking stream socket, waiting (bounded) when
+ * the kernel buffer is full.  Returns 0 or an errno value. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			struct pollfd pfd = { fd, POLLOUT, 0 };
+
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return errno;
+			if (poll(&pfd, 1, CONNECT_TIMEOUT_MS) != 1)
+				return ETIMEDOUT;
+			continue;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
+		  const char *buf, size_t len)
+{
+	struct conn *c;
+	int err;
+
+	if (len > SL_SIP_MAX)
+		return EMSGSIZE;
+	if (t->proto == SL_PROTO_UDP) {
+		int fd = t->fd;
+
+		if (fd < 0) {
+			/* A client that never bound: bind an ephemeral port of
+			 * the destination's family now. */
+			struct sl_addr any;
+
+			memset(&any, 0, sizeof any);
+			any.ss.ss_family = dst->ss.ss_family;
+			any.len = dst->len;
+			if ((err = sl_transport_bind(t, &any)) != 0)
+				return err;
+			fd = t->fd;
+		}
+		if (sendto(fd, buf, len, 0, (const struct sockaddr *)&dst->ss,
+			   dst->len) < 0)
+			return errno;
+		return 0;
+	}
+	c = conn_find(t, dst);
+	if (c == NULL && (c = conn_open(t, dst)) == NULL)
+		return errno;
+	err = write_all(c->fd, buf, len);
+	if (err)
+		conn_close(t, c);
+	return err;
+}
+
+int
+sl_transport_local_for(struct sl_transport *t, const struct sl_addr *dst,
+		       struct sl_addr *local)
+{
+	struct sl_addr route;
+	int err;
+
+	if (t->proto == SL_PROTO_TCP && t->fd < 0) {
+		struct conn *c = conn_find(t, dst);
+
+		if (c == NULL && (c = conn_open(t, dst)) == NULL)
+			return errno;
+		*local = c->local;
+		return 0;
+	}
+	if (t->fd < 0 && t->proto == SL_PROTO_UDP) {
+		struct sl_addr any;
+
+		memset(&any, 0, sizeof any);
+		any.ss.ss_family = dst->ss.ss_family;
+		any.len = dst->len;
+		if ((err = sl_transport_bind(t, &any)) != 0)
+			return err;
+	}
+	*local = t->bound;
+	if (sl_addr_is_any(local) || local->ss.ss_family != dst->ss.ss_family) {
+		if ((err = sl_addr_route_to(dst, &route)) != 0)
+			return err;
+		sl_addr_set_port(&route, sl_addr_port(&t->bound));
+		*local = route;
+	}
+	return 0;
+}

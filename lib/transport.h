@@ -1,0 +1,64 @@
+/* SIP transport: one UDP socket, or TCP (a listening socket and/or client
+ * connections with message framing), IPv4 or IPv6, driven by the loop. */
+#ifndef SIPLINE_TRANSPORT_H
+#define SIPLINE_TRANSPORT_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "loop.h"
+
+/* The largest SIP message taken in (and sent); larger ones are dropped
+ * (UDP) or end the connection (TCP). */
+#define SL_SIP_MAX 65535
+
+enum sl_proto { SL_PROTO_UDP, SL_PROTO_TCP };
+
+struct sl_transport;
+
+/* A whole message arrived from src (for TCP: a complete, framed message).
+ * buf is NUL-terminated at buf[len]. */
+typedef void (*sl_recv_cb)(struct sl_transport *t, char *buf, size_t len,
+			   const struct sl_addr *src, void *arg);
+
+/* The network said dst cannot be reached (ICMP port or host unreachable
+ * for a datagram we sent there): err is ECONNREFUSED, EHOSTUNREACH... */
+typedef void (*sl_unreach_cb)(struct sl_transport *t, const struct sl_addr *dst,
+			      int err, void *arg);
+
+/* Returns 0 or ENOMEM. */
+int sl_transport_new(struct sl_loop *l, enum sl_proto proto, sl_recv_cb cb,
+		     void *arg, struct sl_transport **out);
+void sl_transport_free(struct sl_transport *t);
+/* Asks to be told when a destination turns out unreachable (UDP). */
+void sl_transport_on_unreachable(struct sl_transport *t, sl_unreach_cb cb);
+
+/* Binds the transport's socket (UDP) or listening socket (TCP) to local;
+ * port 0 picks one.  Returns 0 or an errno value. */
+int sl_transport_bind(struct sl_transport *t, const struct sl_addr *local);
+/* Takes over an already bound socket (UDP, or a listening TCP socket) that a
+ * parent process handed down.  Returns 0 or an errno value. */
+int sl_transport_adopt(struct sl_transport *t, int fd);
+/* The bound socket (-1 when none), e.g. to hand it to a child. */
+int sl_transport_fd(const struct sl_transport *t);
+
+/* Sends one message to dst.  TCP reuses a connection to or from dst, or
+ * connects (waiting at most a few seconds).  Returns 0 or an errno value. */
+int sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
+		      const char *buf, size_t len);
+
+/* The address this transport sends from towards dst, for Via and Contact:
+ * the bound address, with a wildcard host replaced by the local address
+ * that routes to dst; for TCP without a listening socket, the local end of
+ * the connection to dst (made now if needed).  Returns 0 or an errno value. */
+int sl_transport_local_for(struct sl_transport *t, const struct sl_addr *dst,
+			   struct sl_addr *local);
+
+enum sl_proto sl_transport_proto(const struct sl_transport *t);
+/* "UDP" or "TCP" as in Via; "udp" / "tcp" as in URI parameters. */
+const char *sl_proto_via(enum sl_proto p);
+const char *sl_proto_param(enum sl_proto p);
+/* Parses "udp" / "tcp" (any case).  Returns 0 or EINVAL. */
+int sl_proto_parse(const char *s, enum sl_proto *p);
+
+#endif
