@@ -342,7 +342,7 @@ main(int argc, char **argv)
 			snprintf(num, sizeof num, "%d", SIP_SOCKET_FD);
 			setenv("SIP_SOCKET_FD", num, 1);
 			setenv("SIP_CONTACT", contact, 1);
-			if ((err = sl_spawn(child_argv, fdmap, 0, &st.child)) != 0)
+			if ((err = sl_spawn(child_argv, fdmap, -1, &st.child)) != 0)
 				sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to run %s", child_argv[0]);
 			close(sockfd);
 			unsetenv("SIP_SOCKET_FD");

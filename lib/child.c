@@ -25,7 +25,7 @@ static struct watched watched[MAX_WATCHED];
 static int sigchld_installed;
 
 int
-sl_spawn(char *const argv[], const int *fdmap, int new_pgrp, pid_t *pidp)
+sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
 {
 	pid_t pid;
 	int i;
@@ -36,15 +36,15 @@ sl_spawn(char *const argv[], const int *fdmap, int new_pgrp, pid_t *pidp)
 	if (pid > 0) {
 		/* Both sides set the group, so that a signal sent to it right
 		 * after this returns reaches the child whatever ran first. */
-		if (new_pgrp)
-			setpgid(pid, pid);
+		if (pgrp >= 0)
+			setpgid(pid, pgrp ? pgrp : pid);
 		*pidp = pid;
 		return 0;
 	}
 	sl_loop_signals_reset();
 	signal(SIGPIPE, SIG_DFL);
-	if (new_pgrp)
-		setpgid(0, 0);
+	if (pgrp >= 0)
+		setpgid(0, pgrp);
 	{
 		sigset_t none;
 

@@ -12,12 +12,13 @@ typedef void (*sl_child_cb)(pid_t pid, int status, void *arg);
 
 /* Runs argv[0] (searched in PATH) with argv.  fdmap lists pairs (from, to)
  * ending with -1: descriptor `from` becomes `to` in the child; every other
- * descriptor the parent opened with close-on-exec stays closed.  new_pgrp:
- * the child leads its own process group (so that the whole media pipeline
- * can be signalled at once).  The signals the loop handles are reset.  When
+ * descriptor the parent opened with close-on-exec stays closed.  pgrp: -1
+ * keeps the parent's process group, 0 makes the child lead a new one, a
+ * group id joins that group (so that a whole media pipeline can be
+ * signalled at once).  The signals the loop handles are reset.  When
  * exec fails the child reports it on stderr and exits 127 (not found) or
  * 126.  Returns 0 or an errno value of fork(). */
-int sl_spawn(char *const argv[], const int *fdmap, int new_pgrp, pid_t *pid);
+int sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pid);
 
 /* Calls cb from the loop when pid ends.  Returns 0 or an errno value. */
 int sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *arg);

@@ -24,19 +24,8 @@ sl_sdp_codec_name(int pt)
 	return NULL;
 }
 
-const char *
-sl_sdp_dir_name(enum sl_sdp_dir d)
-{
-	switch (d) {
-	case SL_DIR_SENDONLY: return "sendonly";
-	case SL_DIR_RECVONLY: return "recvonly";
-	case SL_DIR_INACTIVE: return "inactive";
-	default: return "sendrecv";
-	}
-}
-
-enum sl_sdp_dir
-sl_sdp_mirror(enum sl_sdp_dir peer)
+int
+sl_sdp_mirror(int peer)
 {
 	switch (peer) {
 	case SL_DIR_SENDONLY: return SL_DIR_RECVONLY;
@@ -75,7 +64,7 @@ sl_sdp_build(const struct sl_sdp_stream *s, unsigned long session_id,
 	if (s->dtmf_pt >= 0)
 		PUT("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n",
 		    s->dtmf_pt, s->dtmf_pt);
-	PUT("a=ptime:%d\r\na=%s\r\n", s->ptime, sl_sdp_dir_name(s->dir));
+	PUT("a=ptime:%d\r\na=%s\r\n", s->ptime, sl_media_dir_name(s->dir));
 #undef PUT
 	return 0;
 }
@@ -111,7 +100,7 @@ has_flag(sdp_message_t *sdp, int pos, const char *name)
 	return 0;
 }
 
-static enum sl_sdp_dir
+static int
 direction(sdp_message_t *sdp, int pos)
 {
 	static const char *names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
@@ -120,7 +109,7 @@ direction(sdp_message_t *sdp, int pos)
 	for (level = pos; level >= -1; level = level == -1 ? -2 : -1)
 		for (d = 0; d < 4; d++)
 			if (has_flag(sdp, level, names[d]))
-				return (enum sl_sdp_dir)d;
+				return d;
 	return SL_DIR_SENDRECV;
 }
 

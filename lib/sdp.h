@@ -6,13 +6,11 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "g711.h"       /* SL_PT_PCMU, SL_PT_PCMA */
+#include "handoff.h"    /* enum sl_media_dir */
 
-#define SL_PT_PCMU 0
-#define SL_PT_PCMA 8
 #define SL_PT_DTMF 101          /* the telephone-event PT we offer */
 #define SL_SDP_MAX 4096         /* longest SDP body we build */
-
-enum sl_sdp_dir { SL_DIR_SENDRECV, SL_DIR_SENDONLY, SL_DIR_RECVONLY, SL_DIR_INACTIVE };
 
 /* One side's description of the stream, as built or as understood. */
 struct sl_sdp_stream {
@@ -23,7 +21,7 @@ struct sl_sdp_stream {
 	int npts;
 	int dtmf_pt;            /* -1: no telephone-event */
 	int ptime;              /* ms */
-	enum sl_sdp_dir dir;
+	int dir;                /* enum sl_media_dir */
 };
 
 /* Writes an SDP body describing s into buf.  Returns 0 or ENOSPC. */
@@ -40,8 +38,7 @@ int sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why);
 int sl_sdp_pick(const struct sl_sdp_stream *theirs, const struct sl_sdp_stream *ours);
 
 /* Our direction for a peer's direction (sendonly -> recvonly...). */
-enum sl_sdp_dir sl_sdp_mirror(enum sl_sdp_dir peer);
-const char *sl_sdp_dir_name(enum sl_sdp_dir d);
+int sl_sdp_mirror(int peer_dir);
 /* "PCMU", "PCMA", or NULL for another payload type. */
 const char *sl_sdp_codec_name(int pt);
 

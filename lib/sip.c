@@ -42,6 +42,7 @@ struct sl_server {
 	struct sl_sip *s;
 	osip_transaction_t *tr;
 	struct sl_addr src;
+	int sock;                   /* transport socket it came in on */
 	char tag[17];
 	int final;
 };
@@ -75,7 +76,7 @@ struct sl_sip {
 };
 
 static void on_receive(struct sl_transport *t, char *buf, size_t len,
-		       const struct sl_addr *src, void *arg);
+		       const struct sl_addr *src, int sock, void *arg);
 
 void
 sl_random_token(char *buf, size_t n)
@@ -317,7 +318,7 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 	const struct sl_addr *dst;
 	char *text = NULL;
 	size_t len;
-	int err;
+	int err, sock = 0;
 
 	if (is_client(tr)) {
 		struct sl_client *c = osip_transaction_get_your_instance(tr);
@@ -325,7 +326,7 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 		if (c == NULL) {
 			/* An abandoned request's own ACK or retransmission:
 			 * its destination was kept on the transaction. */
-			dst = tr->reserved1;
+			dst = tr->reserved2;
 		} else {
 			dst = &c->dst;
 		}
@@ -335,12 +336,13 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 		if (srv == NULL)
 			return -1;
 		dst = &srv->src;
+		sock = srv->sock;
 	}
 	if (dst == NULL)
 		return -1;
 	if (osip_message_to_str(msg, &text, &len) != 0)
 		return -1;
-	err = sl_transport_send(s->tp, dst, text, len);
+	err = sl_transport_send_on(s->tp, sock, dst, text, len);
 	if (sl_verbose) {
 		char hdr[128], a[SL_ADDR_STRLEN];
 
@@ -453,8 +455,8 @@ free_garbage(struct sl_sip *s)
 	size_t i;
 
 	for (i = 0; i < s->ngarbage; i++) {
-		free(s->garbage[i]->reserved1);
-		s->garbage[i]->reserved1 = NULL;
+		free(s->garbage[i]->reserved2);
+		s->garbage[i]->reserved2 = NULL;
 		osip_transaction_free2(s->garbage[i]);
 	}
 	s->ngarbage = 0;
@@ -468,11 +470,11 @@ free_transactions(struct sl_sip *s, osip_list_t *list)
 	while ((tr = osip_list_get(list, 0)) != NULL) {
 		void *inst = osip_transaction_get_your_instance(tr);
 
-		osip_remove_transaction(s->osip, tr);
+		osip_list_remove(list, 0);
 		if (!is_client(tr))
 			free(inst);
-		free(tr->reserved1);
-		tr->reserved1 = NULL;
+		free(tr->reserved2);
+		tr->reserved2 = NULL;
 		osip_transaction_free2(tr);
 	}
 }
@@ -668,13 +670,12 @@ sl_sip_new_request(struct sl_sip *s, const char *method, const char *ruri,
 	return 0;
 }
 
-/* 1 when req carries a To tag, i.e. it is sent within a dialog. */
-static int
-in_dialog(const osip_message_t *req)
+int
+sl_msg_has_to_tag(const osip_message_t *msg)
 {
 	osip_generic_param_t *tag = NULL;
 
-	return req->to && osip_to_get_tag(req->to, &tag) == 0 && tag && tag->gvalue;
+	return msg->to && osip_to_get_tag(msg->to, &tag) == 0 && tag && tag->gvalue;
 }
 
 int
@@ -685,7 +686,7 @@ sl_sip_destination(struct sl_sip *s, const osip_message_t *req,
 
 	if (route && route->url)
 		return sl_uri_resolve(route->url, dst);
-	if (!in_dialog(req) && s->set->server[0] && !s->direct)
+	if (!sl_msg_has_to_tag(req) && s->set->server[0] && !s->direct)
 		return sl_addr_parse(s->set->server, 5060, 0, dst);
 	return sl_uri_resolve(req->req_uri, dst);
 }
@@ -754,9 +755,9 @@ start_transaction(struct sl_client *c, osip_message_t *req)
 	}
 	/* A copy of the destination stays with the transaction for the
 	 * messages it sends after we stopped caring (ACK, retransmissions). */
-	tr->reserved1 = malloc(sizeof c->dst);
-	if (tr->reserved1)
-		memcpy(tr->reserved1, &c->dst, sizeof c->dst);
+	tr->reserved2 = malloc(sizeof c->dst);
+	if (tr->reserved2)
+		memcpy(tr->reserved2, &c->dst, sizeof c->dst);
 	osip_transaction_set_your_instance(tr, c);
 	ev = osip_new_outgoing_sipmessage(req);
 	if (ev == NULL) {
@@ -1244,9 +1245,16 @@ body_truncated(const osip_message_t *msg, const char *buf, size_t len)
 	return clen > (long)(len - (end + 4 - buf));
 }
 
+void
+sl_sip_inject(struct sl_sip *s, char *buf, size_t len, const struct sl_addr *src,
+	      int sock)
+{
+	on_receive(s->tp, buf, len, src, sock, s);
+}
+
 static void
 on_receive(struct sl_transport *t, char *buf, size_t len,
-	   const struct sl_addr *src, void *arg)
+	   const struct sl_addr *src, int sock, void *arg)
 {
 	struct sl_sip *s = arg;
 	osip_event_t *ev;
@@ -1332,6 +1340,7 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 		srv->s = s;
 		srv->tr = tr;
 		srv->src = *src;
+		srv->sock = sock;
 		sl_random_token(srv->tag, 16);
 		osip_transaction_set_your_instance(tr, srv);
 		s->transactions++;

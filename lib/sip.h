@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <osip2/osip.h>
+#include <osip2/osip_dialog.h>
 #include <osipparser2/osip_parser.h>
 
 #include "addr.h"
@@ -56,6 +57,12 @@ const struct sl_settings *sl_sip_settings(struct sl_sip *s);
 
 void sl_sip_on_request(struct sl_sip *s, sl_request_cb cb, void *arg);
 void sl_sip_on_stray(struct sl_sip *s, sl_stray_cb cb, void *arg);
+
+/* Processes a message as if the transport had received it on socket sock
+ * from src (a serve-mode child gets its calls' messages this way).  buf
+ * must hold len + 1 bytes. */
+void sl_sip_inject(struct sl_sip *s, char *buf, size_t len,
+		   const struct sl_addr *src, int sock);
 
 /* Number of transactions still running (to wait for them before exit). */
 int sl_sip_pending(struct sl_sip *s);
@@ -132,6 +139,9 @@ int sl_exit_for_error(int err);
 /* Describes a missing response for humans: "no response (timeout)",
  * "no response (ICMP port unreachable)"... */
 const char *sl_describe_error(int err);
+
+/* 1 when msg's To carries a tag (a request within a dialog). */
+int sl_msg_has_to_tag(const osip_message_t *msg);
 
 /* Resolves a URI's host and port (5060 default).  Returns 0 or an EAI
  * code. */

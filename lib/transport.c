@@ -37,6 +37,8 @@ struct sl_transport {
 	int fd;                 /* UDP socket or TCP listener; -1 = none */
 	struct sl_addr bound;
 	struct conn conns[MAX_CONNS];
+	int extra[4];           /* more UDP sockets, numbered 1.. */
+	int nextra;
 	char *rxbuf;            /* UDP datagram buffer */
 };
 
@@ -110,6 +112,10 @@ sl_transport_free(struct sl_transport *t)
 		return;
 	for (i = 0; i < MAX_CONNS; i++)
 		conn_close(t, &t->conns[i]);
+	for (i = 0; i < t->nextra; i++) {
+		sl_loop_unwatch(t->loop, t->extra[i]);
+		close(t->extra[i]);
+	}
 	if (t->fd >= 0) {
 		sl_loop_unwatch(t->loop, t->fd);
 		close(t->fd);
@@ -181,7 +187,11 @@ on_udp(int fd, short revents, void *arg)
 	struct sl_addr src;
 	ssize_t n;
 	int budget = 64;  /* leave room for timers under a flood */
+	int sock = 0, i;
 
+	for (i = 0; i < t->nextra; i++)
+		if (t->extra[i] == fd)
+			sock = i + 1;
 	if (revents & POLLERR)
 		read_errors(t, fd);
 	while (budget-- > 0) {
@@ -202,7 +212,7 @@ on_udp(int fd, short revents, void *arg)
 			return;
 		}
 		t->rxbuf[n] = '\0';
-		t->cb(t, t->rxbuf, n, &src, t->arg);
+		t->cb(t, t->rxbuf, n, &src, sock, t->arg);
 	}
 }
 
@@ -299,7 +309,7 @@ on_tcp_conn(int fd, short revents, void *arg)
 			int cfd = c->fd;
 
 			c->buf[m] = '\0';
-			t->cb(t, c->buf, m, &peer, t->arg);
+			t->cb(t, c->buf, m, &peer, 0, t->arg);
 			/* The callback may have closed or reused this slot. */
 			if (c->fd != cfd)
 				return;
@@ -487,6 +497,37 @@ write_all(int fd, const char *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
+	return 0;
+}
+
+int
+sl_transport_add_udp(struct sl_transport *t, int fd, int watch)
+{
+	int one = 1;
+
+	if (t->nextra == (int)(sizeof t->extra / sizeof *t->extra))
+		return -1;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+	if (watch) {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		if (sl_loop_watch(t->loop, fd, POLLIN, on_udp, t) != 0)
+			return -1;
+	}
+	t->extra[t->nextra++] = fd;
+	return t->nextra;
+}
+
+int
+sl_transport_send_on(struct sl_transport *t, int sock, const struct sl_addr *dst,
+		     const char *buf, size_t len)
+{
+	if (sock <= 0 || sock > t->nextra || t->proto != SL_PROTO_UDP)
+		return sl_transport_send(t, dst, buf, len);
+	if (sendto(t->extra[sock - 1], buf, len, 0, (const struct sockaddr *)&dst->ss,
+		   dst->len) < 0)
+		return errno;
 	return 0;
 }
 

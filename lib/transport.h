@@ -16,10 +16,11 @@ enum sl_proto { SL_PROTO_UDP, SL_PROTO_TCP };
 
 struct sl_transport;
 
-/* A whole message arrived from src (for TCP: a complete, framed message).
+/* A whole message arrived from src (for TCP: a complete, framed message)
+ * on socket sock (0: the main socket or TCP; see sl_transport_add_udp).
  * buf is NUL-terminated at buf[len]. */
 typedef void (*sl_recv_cb)(struct sl_transport *t, char *buf, size_t len,
-			   const struct sl_addr *src, void *arg);
+			   const struct sl_addr *src, int sock, void *arg);
 
 /* The network said dst cannot be reached (ICMP port or host unreachable
  * for a datagram we sent there): err is ECONNREFUSED, EHOSTUNREACH... */
@@ -41,6 +42,16 @@ int sl_transport_bind(struct sl_transport *t, const struct sl_addr *local);
 int sl_transport_adopt(struct sl_transport *t, int fd);
 /* The bound socket (-1 when none), e.g. to hand it to a child. */
 int sl_transport_fd(const struct sl_transport *t);
+
+/* Adds another UDP socket (a serve-mode child replies to its first INVITE
+ * from the shared listening socket it inherited, without reading it).
+ * watch: read from it too.  Returns its number (1 or more) for
+ * sl_transport_send_on, or -1 when the table is full. */
+int sl_transport_add_udp(struct sl_transport *t, int fd, int watch);
+/* Sends from UDP socket sock (0: the main one).  Returns 0 or an errno
+ * value. */
+int sl_transport_send_on(struct sl_transport *t, int sock,
+			 const struct sl_addr *dst, const char *buf, size_t len);
 
 /* Sends one message to dst.  TCP reuses a connection to or from dst, or
  * connects (waiting at most a few seconds).  Returns 0 or an errno value. */

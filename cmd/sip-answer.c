@@ -1,0 +1,186 @@
+/* sip-answer: wait for calls on a SIP socket; ring, screen, answer or
+ * refuse each, and run its media.  One call and exit, or --serve: every
+ * call in its own process, like tcpserver. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "log.h"
+#include "loop.h"
+#include "opt.h"
+#include "serve.h"
+#include "settings.h"
+#include "sip.h"
+
+static const char usage[] =
+	"usage: sip-answer [-v] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"                  [-l [HOST]:PORT] [-r SECONDS] [-R busy|decline|CODE]\n"
+	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
+	"                  [-c pcmu|pcma] [--rtp-timeout SECONDS] [-- COMMAND [ARG...]]\n"
+	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
+	"socket (default: rtp-send reading stdin and rtp-recv writing stdout).\n"
+	SL_SETTINGS_HELP
+	"  -l, --listen [HOST]:PORT  where to wait for calls (default :5060, or\n"
+	"                           the socket in SIP_SOCKET_FD)\n"
+	"  -r, --ring SECONDS       ring this long before answering (default 0)\n"
+	"  -R, --reject busy|decline|CODE  refuse every call with 486, 603 or CODE\n"
+	"  -x, --screen PROGRAM     run PROGRAM for each call; its exit status says:\n"
+	"                           0 answer, 2 busy, 3 decline, 4 unavailable,\n"
+	"                           5 not found, other decline\n"
+	"  -a, --accept-from HOST   take calls only from HOST (repeatable); 403 to others\n"
+	"  -S, --serve              keep answering: each call in its own process\n"
+	"  -m, --max-calls N        with --serve: at most N calls at once, 486 past it\n"
+	"                           (default 100)\n"
+	"  -D, --duration SECONDS   hang up after this long answered\n"
+	"  -c, --codec pcmu|pcma    accept only this codec (default both, PCMU first)\n"
+	"      --rtp-timeout SECONDS  no RTP for this long means the media is lost\n"
+	"                           (default 30; 0: never)\n";
+
+enum { OPT_RTP_TIMEOUT = 256 };
+
+/* Parses --reject's value into a status code. */
+static int
+parse_reject(const char *arg)
+{
+	if (strcasecmp(arg, "busy") == 0)
+		return 486;
+	if (strcasecmp(arg, "decline") == 0)
+		return 603;
+	return (int)sl_opt_int("--reject", arg, 300, 699);
+}
+
+/* Takes the answering socket: the one a parent (sip-register) bound and
+ * announced in SIP_SOCKET_FD, or a new one on --listen. */
+static void
+open_socket(struct sl_sip *sip, const char *listen_spec)
+{
+	const char *v = getenv("SIP_SOCKET_FD");
+	struct sl_addr a;
+	long fd;
+	int err;
+
+	if (listen_spec == NULL && v && *v) {
+		if (sl_parse_int(v, 0, 1023, &fd) != 0 || fd == 3)
+			sl_fatal(SL_EXIT_USAGE, "SIP_SOCKET_FD=%s is not a descriptor", v);
+		if ((err = sl_sip_adopt(sip, (int)fd)) != 0)
+			sl_fatal_err(SL_EXIT_USAGE, err, "unable to use SIP_SOCKET_FD=%s", v);
+		unsetenv("SIP_SOCKET_FD");
+		return;
+	}
+	if (listen_spec == NULL)
+		listen_spec = ":5060";
+	if ((err = sl_addr_parse(listen_spec, 5060, 1, &a)) != 0)
+		sl_fatal_err(SL_EXIT_USAGE, err, "--listen %s", listen_spec);
+	if ((err = sl_sip_bind(sip, &a)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to listen on %s", listen_spec);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SL_SETTINGS_LONGOPTS,
+		{ "listen", required_argument, 0, 'l' },
+		{ "ring", required_argument, 0, 'r' },
+		{ "reject", required_argument, 0, 'R' },
+		{ "screen", required_argument, 0, 'x' },
+		{ "accept-from", required_argument, 0, 'a' },
+		{ "serve", no_argument, 0, 'S' },
+		{ "max-calls", required_argument, 0, 'm' },
+		{ "duration", required_argument, 0, 'D' },
+		{ "codec", required_argument, 0, 'c' },
+		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
+		{ 0, 0, 0, 0 }
+	};
+	struct sl_settings set;
+	struct sl_answer_config ac;
+	struct sl_loop *loop;
+	struct sl_sip *sip;
+	const char *listen_spec = NULL;
+	int opt, err, serve = 0, max_calls = 100, max_given = 0, status;
+
+	sl_log_init(argv[0]);
+	sl_settings_init(&set);
+	memset(&ac, 0, sizeof ac);
+	ac.call.rtp_timeout = 30;
+	while ((opt = getopt_long(argc, argv, "+" SL_SETTINGS_SHORTOPTS "l:r:R:x:a:Sm:D:c:",
+				  longopts, NULL)) != -1) {
+		if (sl_settings_option(&set, opt, optarg, usage))
+			continue;
+		switch (opt) {
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 'r':
+			ac.ring = sl_opt_num("--ring", optarg, 0, 3600);
+			break;
+		case 'R':
+			ac.reject = parse_reject(optarg);
+			break;
+		case 'x':
+			ac.screen = optarg;
+			break;
+		case 'a':
+			if ((err = sl_answer_accept_from(&ac, optarg)) != 0)
+				sl_fatal_err(SL_EXIT_USAGE, err, "--accept-from %s", optarg);
+			break;
+		case 'S':
+			serve = 1;
+			break;
+		case 'm':
+			max_calls = (int)sl_opt_int("--max-calls", optarg, 1, 10000);
+			max_given = 1;
+			break;
+		case 'D':
+			ac.call.duration = sl_opt_num("--duration", optarg, 0.01, 86400 * 7);
+			break;
+		case 'c':
+			if (strcasecmp(optarg, "pcmu") == 0)
+				ac.call.codecs[0] = SL_PT_PCMU;
+			else if (strcasecmp(optarg, "pcma") == 0)
+				ac.call.codecs[0] = SL_PT_PCMA;
+			else
+				sl_usage_error("--codec: %s is not pcmu or pcma", optarg);
+			ac.call.ncodecs = 1;
+			break;
+		case OPT_RTP_TIMEOUT:
+			ac.call.rtp_timeout = sl_opt_num("--rtp-timeout", optarg, 0, 86400);
+			break;
+		default:
+			sl_usage_error("unknown option");
+		}
+	}
+	if (optind < argc) {
+		ac.call.media_argv = argv + optind;
+		if (strcmp(argv[optind], "--") == 0) {
+			if (optind + 1 >= argc)
+				sl_usage_error("no COMMAND after --");
+			ac.call.media_argv = argv + optind + 1;
+		}
+	}
+	if (max_given && !serve)
+		sl_usage_error("--max-calls goes with --serve");
+	if (ac.reject && ac.screen)
+		sl_usage_error("--reject and --screen exclude each other");
+	sl_settings_load_password(&set);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((err = sl_loop_new(&loop)) != 0 ||
+	    (err = sl_sip_new(loop, &set, &sip)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
+	open_socket(sip, listen_spec);
+	if (serve)
+		status = sl_serve_run(loop, sip, &set, &ac, max_calls);
+	else
+		status = sl_answer_run(loop, sip, &ac);
+	sl_sip_free(sip);
+	sl_loop_free(loop);
+	sl_settings_free(&set);
+	return status;
+}

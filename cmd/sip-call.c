@@ -1,0 +1,196 @@
+/* sip-call: place one call, run its media, and exit with its outcome. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "call.h"
+#include "log.h"
+#include "loop.h"
+#include "opt.h"
+#include "settings.h"
+#include "sip.h"
+
+static const char usage[] =
+	"usage: sip-call [-v] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c pcmu|pcma]\n"
+	"                [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
+	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
+	"runs COMMAND with the call's RTP socket (default: rtp-send reading\n"
+	"stdin and rtp-recv writing stdout) and exits with the call's outcome.\n"
+	SL_SETTINGS_HELP
+	"  -l, --local [HOST]:PORT  send SIP from this address\n"
+	"  -T, --timeout SECONDS    give up (CANCEL) when not answered in time\n"
+	"                           (default 64; 0: wait as long as it rings)\n"
+	"  -D, --duration SECONDS   hang up after this long answered\n"
+	"  -c, --codec pcmu|pcma    offer only this codec (default both, PCMU first)\n"
+	"      --rtp-timeout SECONDS  no RTP for this long means the media is lost\n"
+	"                           (default 30; 0: never)\n";
+
+enum { OPT_RTP_TIMEOUT = 256 };
+
+struct state {
+	struct sl_loop *loop;
+	struct sl_call *call;
+	int status;
+	int signals;
+};
+
+static void
+on_end(struct sl_call *call, int status, void *arg)
+{
+	struct state *st = arg;
+
+	st->status = status;
+	sl_loop_stop(st->loop);
+}
+
+static void
+on_signal(int signo, void *arg)
+{
+	struct state *st = arg;
+
+	if (st->signals++ == 0)
+		sl_call_hangup(st->call, signo == SIGINT ? "interrupted" : "terminated");
+}
+
+static void
+on_request(struct sl_server *srv, osip_message_t *req, void *arg)
+{
+	struct state *st = arg;
+
+	if (sl_call_owns(st->call, req)) {
+		sl_call_request(st->call, srv, req);
+		return;
+	}
+	if (MSG_IS_OPTIONS(req))
+		sl_server_reply(srv, 200);
+	else if (MSG_IS_INVITE(req))
+		sl_server_reply(srv, 486);     /* busy placing a call */
+	else if (MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
+		sl_server_reply(srv, 481);
+	else
+		sl_server_reply(srv, 405);
+}
+
+static void
+on_stray(osip_message_t *msg, const struct sl_addr *src, void *arg)
+{
+	struct state *st = arg;
+
+	if (sl_call_owns(st->call, msg))
+		sl_call_stray(st->call, msg);
+}
+
+/* Parses --codec. */
+static void
+set_codec(struct sl_call_config *cfg, const char *arg)
+{
+	if (strcasecmp(arg, "pcmu") == 0)
+		cfg->codecs[0] = SL_PT_PCMU;
+	else if (strcasecmp(arg, "pcma") == 0)
+		cfg->codecs[0] = SL_PT_PCMA;
+	else
+		sl_usage_error("--codec: %s is not pcmu or pcma", arg);
+	cfg->ncodecs = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SL_SETTINGS_LONGOPTS,
+		{ "local", required_argument, 0, 'l' },
+		{ "timeout", required_argument, 0, 'T' },
+		{ "duration", required_argument, 0, 'D' },
+		{ "codec", required_argument, 0, 'c' },
+		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
+		{ 0, 0, 0, 0 }
+	};
+	struct sl_settings set;
+	struct sl_call_config cfg;
+	struct sl_sip *sip;
+	struct state st;
+	const char *local = NULL;
+	char target[1024];
+	double timeout = 64;
+	int opt, err;
+
+	sl_log_init(argv[0]);
+	sl_settings_init(&set);
+	memset(&cfg, 0, sizeof cfg);
+	memset(&st, 0, sizeof st);
+	cfg.rtp_timeout = 30;
+	while ((opt = getopt_long(argc, argv, "+" SL_SETTINGS_SHORTOPTS "l:T:D:c:",
+				  longopts, NULL)) != -1) {
+		if (sl_settings_option(&set, opt, optarg, usage))
+			continue;
+		switch (opt) {
+		case 'l':
+			local = optarg;
+			break;
+		case 'T':
+			timeout = sl_opt_num("--timeout", optarg, 0, 86400);
+			break;
+		case 'D':
+			cfg.duration = sl_opt_num("--duration", optarg, 0.01, 86400 * 7);
+			break;
+		case 'c':
+			set_codec(&cfg, optarg);
+			break;
+		case OPT_RTP_TIMEOUT:
+			cfg.rtp_timeout = sl_opt_num("--rtp-timeout", optarg, 0, 86400);
+			break;
+		default:
+			sl_usage_error("unknown option");
+		}
+	}
+	if (optind >= argc)
+		sl_usage_error("no URI to call");
+	if (sl_settings_target(&set, argv[optind], 1, target, sizeof target))
+		sl_usage_error("not a usable URI: %s (a bare user needs SIP_DOMAIN)", argv[optind]);
+	optind++;
+	if (optind < argc) {
+		if (strcmp(argv[optind], "--") != 0)
+			sl_usage_error("unexpected argument %s (a COMMAND goes after --)", argv[optind]);
+		if (++optind >= argc)
+			sl_usage_error("no COMMAND after --");
+		cfg.media_argv = argv + optind;
+	}
+	sl_settings_load_password(&set);
+	signal(SIGPIPE, SIG_IGN);
+
+	st.loop = NULL;
+	if ((err = sl_loop_new(&st.loop)) != 0 ||
+	    (err = sl_sip_new(st.loop, &set, &sip)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
+	if (local) {
+		struct sl_addr a;
+
+		if ((err = sl_addr_parse(local, 0, 1, &a)) != 0)
+			sl_fatal_err(SL_EXIT_USAGE, err, "--local %s", local);
+		if ((err = sl_sip_bind(sip, &a)) != 0)
+			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind %s", local);
+	}
+	if ((err = sl_call_new(sip, st.loop, &cfg, on_end, &st, &st.call)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
+	sl_sip_on_request(sip, on_request, &st);
+	sl_sip_on_stray(sip, on_stray, &st);
+	sl_loop_signal(st.loop, SIGINT, on_signal, &st);
+	sl_loop_signal(st.loop, SIGTERM, on_signal, &st);
+	sl_loop_signal(st.loop, SIGHUP, on_signal, &st);
+	if ((err = sl_call_dial(st.call, target, timeout)) != 0)
+		sl_fatal_err(err < 0 || err == ECONNREFUSED || err == ETIMEDOUT ||
+			     err == EHOSTUNREACH || err == ENETUNREACH ?
+			     SL_EXIT_NORESPONSE : SL_EXIT_SYSTEM, err, "unable to call %s", target);
+	if ((err = sl_loop_run(st.loop)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
+	sl_call_free(st.call);
+	sl_sip_free(sip);
+	sl_loop_free(st.loop);
+	sl_settings_free(&set);
+	return st.status;
+}

@@ -1,0 +1,285 @@
+/* Answering one call: the checks in front of it (source, screening), the
+ * ringing, and routing every message of it to the call. */
+#include "answer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "log.h"
+
+struct answerer {
+	struct sl_loop *loop;
+	struct sl_sip *sip;
+	const struct sl_answer_config *ac;
+	struct sl_call *call;
+	pid_t screen_pid;
+	struct sl_timer ring_timer;
+	struct sl_timer screen_timer;
+	int status;
+	int stopping;
+};
+
+int
+sl_answer_accept_from(struct sl_answer_config *ac, const char *host)
+{
+	struct addrinfo hints, *res, *ai;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
+		return rc;
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ac->naccept == SL_ACCEPT_MAX) {
+			freeaddrinfo(res);
+			return ENOSPC;
+		}
+		memcpy(&ac->accept[ac->naccept].ss, ai->ai_addr, ai->ai_addrlen);
+		ac->accept[ac->naccept].len = ai->ai_addrlen;
+		ac->naccept++;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+sl_answer_allowed(const struct sl_answer_config *ac, const struct sl_addr *src)
+{
+	int i;
+
+	if (ac->naccept == 0)
+		return 1;
+	for (i = 0; i < ac->naccept; i++)
+		if (sl_addr_same_host(&ac->accept[i], src))
+			return 1;
+	return 0;
+}
+
+int
+sl_answer_screen_verdict(int code)
+{
+	switch (code) {
+	case 0: return 0;
+	case SL_EXIT_BUSY: return 486;
+	case SL_EXIT_DECLINED: return 603;
+	case SL_EXIT_NOANSWER: return 480;
+	case SL_EXIT_NOTFOUND: return 404;
+	}
+	return 603;
+}
+
+static void
+on_call_end(struct sl_call *call, int status, void *arg)
+{
+	struct answerer *an = arg;
+
+	an->status = status;
+	sl_loop_stop(an->loop);
+}
+
+static void
+on_ring_done(void *arg)
+{
+	struct answerer *an = arg;
+
+	sl_call_answer(an->call);
+}
+
+/* The call passed every check: ring, then answer. */
+static void
+ring_and_answer(struct answerer *an)
+{
+	sl_call_ring(an->call);
+	if (an->ac->ring > 0)
+		sl_timer_start(an->loop, &an->ring_timer, (int64_t)(an->ac->ring * 1000),
+			       on_ring_done, an);
+	else
+		sl_call_answer(an->call);
+}
+
+static void
+on_screen_exit(pid_t pid, int status, void *arg)
+{
+	struct answerer *an = arg;
+	int code = sl_child_exit_code(status);
+	int verdict = sl_answer_screen_verdict(code);
+
+	an->screen_pid = 0;
+	sl_timer_stop(an->loop, &an->screen_timer);
+	if (!sl_call_active(an->call))
+		return;
+	if (code != 0 && code != SL_EXIT_BUSY && code != SL_EXIT_DECLINED &&
+	    code != SL_EXIT_NOANSWER && code != SL_EXIT_NOTFOUND)
+		sl_warn("screening program exited with %d: declining", code);
+	sl_event("screened verdict=%d call-id=%s", verdict ? verdict : 200,
+		 sl_call_id(an->call));
+	if (verdict)
+		sl_call_reject(an->call, verdict);
+	else
+		ring_and_answer(an);
+}
+
+static void
+on_screen_timeout(void *arg)
+{
+	struct answerer *an = arg;
+
+	if (an->screen_pid) {
+		sl_warn("screening program took over %d s: declining", SL_SCREEN_TIMEOUT_MS / 1000);
+		kill(an->screen_pid, SIGKILL);
+	}
+}
+
+/* Runs the screening program with the caller's identity in SIP_* (the
+ * values are cleaned by the call: printable, bounded) and its stdout on
+ * our stderr, so that it can never write into the audio. */
+static void
+screen(struct answerer *an)
+{
+	char *argv[] = { (char *)an->ac->screen, NULL };
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int fdmap[] = { devnull, 0, 2, 1, -1 };
+	int err;
+
+	sl_call_export_env(an->call);
+	err = sl_spawn(argv, fdmap, -1, &an->screen_pid);
+	if (devnull >= 0)
+		close(devnull);
+	if (err) {
+		sl_warn_err(err, "unable to run %s: declining", an->ac->screen);
+		sl_call_reject(an->call, 603);
+		return;
+	}
+	sl_child_watch(an->loop, an->screen_pid, on_screen_exit, an);
+	sl_timer_start(an->loop, &an->screen_timer, SL_SCREEN_TIMEOUT_MS, on_screen_timeout, an);
+}
+
+static void
+new_call(struct answerer *an, struct sl_server *srv, osip_message_t *req)
+{
+	int code, err;
+
+	if ((err = sl_call_new(an->sip, an->loop, &an->ac->call, on_call_end, an, &an->call)) != 0) {
+		sl_server_reply(srv, 500);
+		return;
+	}
+	code = sl_call_incoming(an->call, srv, req);
+	if (code == 0 && an->ac->reject)
+		code = an->ac->reject;
+	if (code) {
+		sl_call_reject(an->call, code);
+		return;
+	}
+	if (an->ac->screen)
+		screen(an);
+	else
+		ring_and_answer(an);
+}
+
+static void
+on_request(struct sl_server *srv, osip_message_t *req, void *arg)
+{
+	struct answerer *an = arg;
+	const struct sl_addr *src = sl_server_source(srv);
+
+	if (an->call && sl_call_retransmission(an->call, srv, req))
+		return;
+	if (an->call && sl_call_owns(an->call, req)) {
+		sl_call_request(an->call, srv, req);
+		return;
+	}
+	if (MSG_IS_INVITE(req) && req->to && !sl_msg_has_to_tag(req)) {
+		char a[SL_ADDR_STRLEN];
+
+		if (!sl_answer_allowed(an->ac, src)) {
+			sl_warn("refusing INVITE from %s: not an --accept-from source",
+				sl_addr_str(src, a));
+			sl_server_reply(srv, 403);
+			return;
+		}
+		if (an->call || an->stopping) {
+			sl_server_reply(srv, 486);
+			return;
+		}
+		new_call(an, srv, req);
+		return;
+	}
+	sl_answer_reply_other(srv, req);
+}
+
+void
+sl_answer_reply_other(struct sl_server *srv, osip_message_t *req)
+{
+	const char *m = req->sip_method;
+
+	if (MSG_IS_OPTIONS(req))
+		sl_server_reply(srv, 200);
+	else if (MSG_IS_INVITE(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
+		sl_server_reply(srv, 481);     /* no such dialog / transaction */
+	else if (strcmp(m, "INFO") == 0 || strcmp(m, "UPDATE") == 0 ||
+		 strcmp(m, "PRACK") == 0 || strcmp(m, "MESSAGE") == 0 ||
+		 strcmp(m, "REFER") == 0 || strcmp(m, "NOTIFY") == 0 ||
+		 strcmp(m, "SUBSCRIBE") == 0 || strcmp(m, "PUBLISH") == 0 ||
+		 strcmp(m, "REGISTER") == 0)
+		sl_server_reply(srv, 405);
+	else
+		sl_server_reply(srv, 501);
+}
+
+static void
+on_stray(osip_message_t *msg, const struct sl_addr *src, void *arg)
+{
+	struct answerer *an = arg;
+
+	if (an->call && sl_call_owns(an->call, msg))
+		sl_call_stray(an->call, msg);
+}
+
+static void
+on_signal(int signo, void *arg)
+{
+	struct answerer *an = arg;
+
+	if (an->stopping++)
+		return;
+	if (an->call && sl_call_active(an->call)) {
+		if (an->screen_pid)
+			kill(an->screen_pid, SIGTERM);
+		sl_call_hangup(an->call, signo == SIGINT ? "interrupted" : "terminated");
+		return;
+	}
+	an->status = SL_EXIT_OK;
+	sl_loop_stop(an->loop);
+}
+
+int
+sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
+	      const struct sl_answer_config *ac)
+{
+	struct answerer an;
+	int err;
+
+	memset(&an, 0, sizeof an);
+	an.loop = loop;
+	an.sip = sip;
+	an.ac = ac;
+	sl_sip_on_request(sip, on_request, &an);
+	sl_sip_on_stray(sip, on_stray, &an);
+	sl_loop_signal(loop, SIGINT, on_signal, &an);
+	sl_loop_signal(loop, SIGTERM, on_signal, &an);
+	sl_loop_signal(loop, SIGHUP, on_signal, &an);
+	if ((err = sl_loop_run(loop)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
+	sl_timer_stop(loop, &an.ring_timer);
+	sl_timer_stop(loop, &an.screen_timer);
+	if (an.screen_pid)
+		sl_child_unwatch(an.screen_pid);
+	sl_call_free(an.call);
+	return an.status;
+}

@@ -1,0 +1,40 @@
+/* Answering: what sip-answer does with each INVITE (accept-from check,
+ * screening, ringing, answer or refusal) and its one-call mode. */
+#ifndef SIPLINE_ANSWER_H
+#define SIPLINE_ANSWER_H
+
+#include "call.h"
+
+#define SL_ACCEPT_MAX 16
+/* How long a screening program may take before the call is declined. */
+#define SL_SCREEN_TIMEOUT_MS 10000
+
+struct sl_answer_config {
+	struct sl_call_config call;
+	double ring;                /* seconds of 180 before the 200 */
+	int reject;                 /* refuse every call with this; 0: answer */
+	const char *screen;         /* program deciding per call, or NULL */
+	struct sl_addr accept[SL_ACCEPT_MAX];  /* hosts calls may come from */
+	int naccept;                /* 0: from anywhere */
+};
+
+/* Adds every address of host to the accepted sources.  Returns 0, an EAI
+ * code, or ENOSPC. */
+int sl_answer_accept_from(struct sl_answer_config *ac, const char *host);
+/* 1 when a call from src may be taken. */
+int sl_answer_allowed(const struct sl_answer_config *ac, const struct sl_addr *src);
+
+/* The SIP status a screening program's exit code asks for (0: answer). */
+int sl_answer_screen_verdict(int code);
+
+/* Answers a request that belongs to no call: OPTIONS 200, 481 for
+ * dialogs and transactions we do not have, 405 / 501 for the rest. */
+void sl_answer_reply_other(struct sl_server *srv, osip_message_t *req);
+
+/* Answers one call on sip and returns the exit status: the call's, or 0
+ * when told to stop (SIGINT, SIGTERM) before any call came.  INVITEs for
+ * other calls meanwhile get 486. */
+int sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
+		  const struct sl_answer_config *ac);
+
+#endif

@@ -1,0 +1,80 @@
+/* One call, placed (sip-call) or taken (sip-answer): the INVITE dialog,
+ * its SDP offer/answer, its media and how it ends.  The tool routes SIP
+ * messages to it and learns its exit status when it is over. */
+#ifndef SIPLINE_CALL_H
+#define SIPLINE_CALL_H
+
+#include "media.h"
+#include "sdp.h"
+#include "sip.h"
+
+/* How long a BYE or CANCEL waits for its answer before the call is over
+ * anyway (ms); RFC 3261's 32 s is too long for a script. */
+#define SL_CALL_END_WAIT_MS 5000
+
+struct sl_call;
+
+struct sl_call_config {
+	char *const *media_argv;    /* NULL: rtp-send on stdin, rtp-recv on stdout */
+	double rtp_timeout;         /* RTP_TIMEOUT for the media; 0: none */
+	double duration;            /* hang up after this many seconds answered */
+	int codecs[2];              /* offered / accepted, in preference order */
+	int ncodecs;
+	int ptime;                  /* ms */
+};
+
+/* The call is over (signalling done, media exited); status is the tool's
+ * exit status (sipline(7)). */
+typedef void (*sl_call_cb)(struct sl_call *call, int status, void *arg);
+
+/* Returns 0 or ENOMEM. */
+int sl_call_new(struct sl_sip *sip, struct sl_loop *loop,
+		const struct sl_call_config *cfg, sl_call_cb cb, void *arg,
+		struct sl_call **out);
+void sl_call_free(struct sl_call *c);
+
+/* Places the call: INVITE to uri with an SDP offer; timeout: seconds
+ * without an answer before CANCEL (0: none).  Returns 0 or an errno/EAI
+ * value (nothing was sent). */
+int sl_call_dial(struct sl_call *c, const char *uri, double timeout);
+
+/* Takes an incoming INVITE (new dialog): checks its offer and sends 100.
+ * Returns 0, or the SIP status to refuse it with (488, 500), which the
+ * caller then passes to sl_call_reject. */
+int sl_call_incoming(struct sl_call *c, struct sl_server *srv,
+		     osip_message_t *invite);
+/* 180 Ringing. */
+void sl_call_ring(struct sl_call *c);
+/* 200 OK with our answer (or offer, when the INVITE had none), then the
+ * media. */
+void sl_call_answer(struct sl_call *c);
+/* A final response (486, 603, 480, 488...) to the pending INVITE. */
+void sl_call_reject(struct sl_call *c, int code);
+
+/* Ends the call from our side: CANCEL before an answer, BYE after, a 480
+ * for an incoming call not answered yet. */
+void sl_call_hangup(struct sl_call *c, const char *reason);
+
+/* 1 when msg belongs to this call (same Call-ID, and the tags agree). */
+int sl_call_owns(const struct sl_call *c, const osip_message_t *msg);
+/* 1 when req is a retransmission of the INVITE this call answered (its
+ * server transaction is gone): it is answered again here. */
+int sl_call_retransmission(struct sl_call *c, struct sl_server *srv,
+			   osip_message_t *req);
+/* A request of this call (BYE, re-INVITE, CANCEL, OPTIONS...). */
+void sl_call_request(struct sl_call *c, struct sl_server *srv,
+		     osip_message_t *req);
+/* An ACK, or a retransmitted 2xx, of this call. */
+void sl_call_stray(struct sl_call *c, osip_message_t *msg);
+
+/* Puts the call's identity in the environment: SIP_CALL_ID,
+ * SIP_LOCAL_URI, SIP_REMOTE_URI, SIP_REMOTE_NAME, SIP_DIRECTION (values
+ * from the network are cleaned: printable, bounded). */
+void sl_call_export_env(struct sl_call *c);
+
+/* 1 until the call is over. */
+int sl_call_active(const struct sl_call *c);
+const char *sl_call_id(const struct sl_call *c);
+const char *sl_call_remote(const struct sl_call *c);
+
+#endif

@@ -1,0 +1,57 @@
+/* The media side of a call as the signalling tools see it: the RTP and
+ * RTCP sockets whose port goes into SDP, and the media command that gets
+ * them (the hand-off of sipline(7)), started and stopped with the call. */
+#ifndef SIPLINE_MEDIA_H
+#define SIPLINE_MEDIA_H
+
+#include <sys/types.h>
+
+#include "addr.h"
+#include "handoff.h"
+#include "loop.h"
+
+/* RTP ports are even and taken at random from this range (RFC 3550 §11);
+ * RTCP uses the next one. */
+#define SL_RTP_PORT_MIN 16384
+#define SL_RTP_PORT_MAX 32766
+/* How long a media command has to exit after SIGTERM before SIGKILL. */
+#define SL_MEDIA_STOP_WAIT_MS 5000
+
+struct sl_media;
+
+/* The media is over: every process of it has exited.  status is what the
+ * call's exit status becomes: 0, or 8 (media lost), or the 100-127 code of
+ * a media command that failed (see sl_media_status). */
+typedef void (*sl_media_cb)(struct sl_media *m, int status, void *arg);
+
+/* Binds an RTP socket (and RTCP on the next port) on host ip.  Returns 0
+ * or an errno value (EADDRINUSE when no pair of ports was free). */
+int sl_media_new(struct sl_loop *loop, const struct sl_addr *ip,
+		 struct sl_media **out);
+void sl_media_free(struct sl_media *m);
+
+/* Our RTP address (host and port) for SDP. */
+const struct sl_addr *sl_media_local(const struct sl_media *m);
+
+/* Points both sockets at the peer (again after a re-INVITE moved it).
+ * Returns 0 or an errno value. */
+int sl_media_connect(struct sl_media *m, const struct sl_addr *rtp, int rtcp_port);
+
+/* Runs argv (NULL: rtp-send reading our stdin and rtp-recv writing our
+ * stdout) with the sockets on fds 6 and 7, the RTP_* variables of p, and
+ * whatever SIP_* variables the caller has set, in a process group of its
+ * own.  cb runs once it has all ended.  Returns 0 or an errno value. */
+int sl_media_start(struct sl_media *m, char *const *argv,
+		   const struct sl_media_params *p, sl_media_cb cb, void *arg);
+/* Asks the media to end (SIGTERM to its group, SIGKILL after
+ * SL_MEDIA_STOP_WAIT_MS); cb follows.  Harmless when nothing runs. */
+void sl_media_stop(struct sl_media *m);
+/* 1 while a media process runs. */
+int sl_media_running(const struct sl_media *m);
+
+/* The call's exit status for a media command's exit code: 8 stays 8 (media
+ * lost), 100-127 stay (could not run, not found, system failure), the rest
+ * is an ordinary end of the call (0). */
+int sl_media_status(int code);
+
+#endif
