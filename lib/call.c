@@ -41,7 +41,8 @@ struct sl_call {
 	int status;                 /* exit status; -1 until decided */
 	int provisional;            /* outgoing: a 1xx came */
 
-	char call_id[256];
+	char cid[256];              /* the Call-ID as it is */
+	char call_id[256];          /* the Call-ID cleaned, for events */
 	char remote[512];           /* remote URI, for events */
 	char remote_name[130];      /* display name, cleaned */
 	char local[512];
@@ -664,7 +665,8 @@ sl_call_dial(struct sl_call *c, const char *uri, double timeout)
 		return err;
 	}
 	osip_message_set_allow(inv, SL_ALLOW);
-	snprintf(c->call_id, sizeof c->call_id, "%s", inv->call_id->number);
+	sl_msg_call_id(inv, c->cid, sizeof c->cid);
+	clean(c->call_id, sizeof c->call_id, c->cid);
 	uri_text(inv->to->url, c->remote, sizeof c->remote);
 	uri_text(inv->from->url, c->local, sizeof c->local);
 	if ((err = sl_sip_send(c->sip, inv, on_invite_response, c, &c->invite)) != 0)
@@ -697,7 +699,8 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 	c->state = ST_INCOMING;
 	if (osip_message_clone(invite, &c->invite_req) != 0)
 		return 500;
-	clean(c->call_id, sizeof c->call_id, invite->call_id->number);
+	sl_msg_call_id(invite, c->cid, sizeof c->cid);
+	clean(c->call_id, sizeof c->call_id, c->cid);
 	uri_text(invite->from->url, c->remote, sizeof c->remote);
 	uri_text(invite->to->url, c->local, sizeof c->local);
 	clean(c->remote_name, sizeof c->remote_name, invite->from->displayname);
@@ -913,10 +916,9 @@ int
 sl_call_owns(const struct sl_call *c, const osip_message_t *msg)
 {
 	const char *to_tag, *from_tag;
+	char cid[256];
 
-	if (msg->call_id == NULL || msg->call_id->number == NULL ||
-	    strcmp(msg->call_id->number, c->dialog ? c->dialog->call_id :
-		   (c->invite_req ? c->invite_req->call_id->number : c->call_id)) != 0)
+	if (c->cid[0] == '\0' || strcmp(sl_msg_call_id(msg, cid, sizeof cid), c->cid) != 0)
 		return 0;
 	if (c->dialog == NULL)
 		return 1;
@@ -935,9 +937,10 @@ int
 sl_call_retransmission(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 {
 	osip_message_t *again = NULL;
+	char cid[256];
 
 	if (!MSG_IS_INVITE(req) || c->outgoing || c->ok == NULL || tag_of(req->to)[0] ||
-	    strcmp(req->call_id->number, c->call_id) != 0 ||
+	    strcmp(sl_msg_call_id(req, cid, sizeof cid), c->cid) != 0 ||
 	    strcmp(tag_of(req->from), c->from_tag) != 0 ||
 	    strtoul(req->cseq->number, NULL, 10) != c->invite_cseq)
 		return 0;

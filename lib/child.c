@@ -127,6 +127,13 @@ sl_child_unwatch(pid_t pid)
 			watched[i].cb = NULL;
 }
 
+void
+sl_child_forget_all(void)
+{
+	memset(watched, 0, sizeof watched);
+	sigchld_installed = 0;
+}
+
 int
 sl_child_exit_code(int status)
 {

@@ -25,6 +25,9 @@ int sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *arg);
 /* Forgets pid (it will be reaped but cb not called). */
 void sl_child_unwatch(pid_t pid);
 
+/* In a freshly forked process: forgets the parent's children. */
+void sl_child_forget_all(void);
+
 /* The exit status a shell would report: the code, or 128 + signal. */
 int sl_child_exit_code(int status);
 

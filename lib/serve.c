@@ -1,12 +1,401 @@
-/* Serve mode (placeholder until the per-call processes land). */
+/* Serve mode, tcpserver for calls.  The parent owns the listening socket
+ * and forks a child for each new INVITE.  The child binds a SIP socket of
+ * its own and puts it in the Contact of its responses, so the ACK, BYE and
+ * re-INVITEs of its dialog reach it directly.  What still arrives at the
+ * shared socket for its call (INVITE retransmissions, CANCEL, the ACK of a
+ * refusal) the parent passes on through a socketpair, keyed by Call-ID.
+ * The child answers the INVITE's transaction from the shared socket (it
+ * inherits it, and only ever sends on it), so responses leave from the
+ * address the request went to.
+ *
+ * Call-IDs of calls that ended are remembered for 64*T1: a late
+ * retransmission of their INVITE must not start a second call. */
 #include "serve.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
 #include "log.h"
+
+#define RECENT_MS 32000
+#define RECENT_MAX 4096
+#define STOP_WAIT_MS 10000
+
+struct kid {
+	pid_t pid;
+	int pair;               /* our end of the socketpair; -1 when free */
+	char call_id[256];
+};
+
+struct recent {
+	char call_id[256];
+	int64_t until;
+};
+
+struct server {
+	struct sl_loop *loop;
+	struct sl_sip *sip;
+	const struct sl_settings *set;
+	const struct sl_answer_config *ac;
+	int max_calls;
+	struct kid *kids;
+	int nkids;              /* slots in use */
+	struct recent *recent;
+	int nrecent;
+	int stopping;
+	struct sl_timer stop_timer;
+	/* In a child: the call's messages from the parent. */
+	int child_pair;
+};
+
+/* The header in front of each message passed to a child. */
+struct passed {
+	struct sockaddr_storage src;
+	socklen_t len;
+};
+
+static struct kid *
+find_kid(struct server *sv, const char *call_id)
+{
+	int i;
+
+	for (i = 0; i < sv->max_calls; i++)
+		if (sv->kids[i].pid > 0 && strcmp(sv->kids[i].call_id, call_id) == 0)
+			return &sv->kids[i];
+	return NULL;
+}
+
+static int
+is_recent(struct server *sv, const char *call_id)
+{
+	int64_t now = sl_now_ms();
+	int i;
+
+	for (i = 0; i < sv->nrecent; i++)
+		if (sv->recent[i].until > now && strcmp(sv->recent[i].call_id, call_id) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+remember(struct server *sv, const char *call_id)
+{
+	int64_t now = sl_now_ms();
+	int i, slot = -1;
+
+	for (i = 0; i < sv->nrecent; i++)
+		if (sv->recent[i].until <= now) {
+			slot = i;
+			break;
+		}
+	if (slot < 0) {
+		if (sv->nrecent < RECENT_MAX)
+			slot = sv->nrecent++;
+		else
+			slot = 0;   /* full of live entries: forget the oldest-ish */
+	}
+	snprintf(sv->recent[slot].call_id, sizeof sv->recent[slot].call_id, "%s", call_id);
+	sv->recent[slot].until = now + RECENT_MS;
+}
+
+/* Passes one message to a child.  Returns 0 or an errno value. */
+static int
+pass(int fd, const char *buf, size_t len, const struct sl_addr *src)
+{
+	struct passed hdr;
+	struct iovec iov[2];
+	struct msghdr mh;
+
+	memset(&hdr, 0, sizeof hdr);
+	memcpy(&hdr.src, &src->ss, src->len);
+	hdr.len = src->len;
+	iov[0].iov_base = &hdr;
+	iov[0].iov_len = sizeof hdr;
+	iov[1].iov_base = (void *)buf;
+	iov[1].iov_len = len;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return errno;
+	return 0;
+}
+
+/* ---- the child ---- */
+
+static void
+on_from_parent(int fd, short revents, void *arg)
+{
+	struct server *sv = arg;
+	static char buf[sizeof(struct passed) + SL_SIP_MAX + 1];
+	struct passed hdr;
+	struct sl_addr src;
+	ssize_t n;
+
+	n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+	if (n == 0) {
+		/* The parent is gone: nobody will pass us CANCELs any more,
+		 * but the call itself goes on through our own socket. */
+		sl_loop_unwatch(sv->loop, fd);
+		return;
+	}
+	if (n < (ssize_t)sizeof hdr)
+		return;
+	memcpy(&hdr, buf, sizeof hdr);
+	memcpy(&src.ss, &hdr.src, sizeof src.ss);
+	src.len = hdr.len;
+	sl_sip_inject(sv->sip, buf + sizeof hdr, n - sizeof hdr, &src, 1);
+}
+
+/* Runs in the new process: a fresh loop and SIP core of its own, the
+ * shared socket for the INVITE's responses, and the call.  Never
+ * returns. */
+static void __attribute__((noreturn))
+child_main(struct server *parent, int pair, int listen_fd, char *invite, size_t len,
+	   const struct sl_addr *src)
+{
+	struct server sv;
+	struct sl_loop *loop;
+	struct sl_sip *sip;
+	struct sl_addr any;
+	int i, err, status;
+
+	/* The signal pipe and handlers were the parent's. */
+	sl_loop_signals_reset();
+	sl_child_forget_all();
+	for (i = 0; i < parent->max_calls; i++)
+		if (parent->kids[i].pair >= 0)
+			close(parent->kids[i].pair);
+	memset(&sv, 0, sizeof sv);
+	if ((err = sl_loop_new(&loop)) != 0 ||
+	    (err = sl_sip_new(loop, parent->set, &sip)) != 0) {
+		sl_warn_err(err, "unable to start a call process");
+		_exit(SL_EXIT_SYSTEM);
+	}
+	sv.loop = loop;
+	sv.sip = sip;
+	memset(&any, 0, sizeof any);
+	any.ss.ss_family = src->ss.ss_family;
+	any.len = src->len;
+	if ((err = sl_sip_bind(sip, &any)) != 0 ||
+	    sl_transport_add_udp(sl_sip_transport(sip), listen_fd, 0) != 1) {
+		sl_warn_err(err ? err : EMFILE, "unable to bind the call's SIP socket");
+		_exit(SL_EXIT_SYSTEM);
+	}
+	sl_loop_watch(loop, pair, POLLIN, on_from_parent, &sv);
+	sl_sip_inject(sip, invite, len, src, 1);
+	status = sl_answer_run(loop, sip, parent->ac);
+	sl_sip_free(sip);
+	sl_loop_free(loop);
+	close(pair);
+	exit(status);
+}
+
+/* ---- the parent ---- */
+
+static void
+on_kid_exit(pid_t pid, int status, void *arg)
+{
+	struct server *sv = arg;
+	int i;
+
+	for (i = 0; i < sv->max_calls; i++) {
+		struct kid *k = &sv->kids[i];
+
+		if (k->pid != pid)
+			continue;
+		remember(sv, k->call_id);
+		close(k->pair);
+		k->pair = -1;
+		k->pid = 0;
+		sv->nkids--;
+		sl_debug("call process %d exited with %d", (int)pid, sl_child_exit_code(status));
+		break;
+	}
+	if (sv->stopping && sv->nkids == 0)
+		sl_loop_stop(sv->loop);
+}
+
+/* Starts a process for a new call.  Returns 0 or an errno value. */
+static int
+spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
+	   const struct sl_addr *src)
+{
+	struct kid *k = NULL;
+	int pair[2], i;
+	pid_t pid;
+
+	for (i = 0; i < sv->max_calls && k == NULL; i++)
+		if (sv->kids[i].pid == 0)
+			k = &sv->kids[i];
+	if (k == NULL)
+		return EAGAIN;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+
+		close(pair[0]);
+		close(pair[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char *copy = malloc(len + 1);
+
+		close(pair[0]);
+		if (copy == NULL)
+			_exit(SL_EXIT_SYSTEM);
+		memcpy(copy, buf, len);
+		copy[len] = '\0';
+		child_main(sv, pair[1], sl_transport_fd(sl_sip_transport(sv->sip)), copy, len, src);
+	}
+	close(pair[1]);
+	fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
+	k->pid = pid;
+	k->pair = pair[0];
+	snprintf(k->call_id, sizeof k->call_id, "%s", call_id);
+	sv->nkids++;
+	sl_child_watch(sv->loop, pid, on_kid_exit, sv);
+	return 0;
+}
+
+/* Every message reaches the parent here first: those of a running call go
+ * to its process; a new INVITE gets one. */
+static int
+on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *src,
+       void *arg)
+{
+	struct server *sv = arg;
+	char cid[256];
+	struct kid *k;
+	int err;
+
+	sl_msg_call_id(msg, cid, sizeof cid);
+	k = find_kid(sv, cid);
+
+	if (k) {
+		if ((err = pass(k->pair, buf, len, src)) != 0)
+			sl_debug("unable to pass a message to call process %d: %s",
+				 (int)k->pid, sl_strerror(err));
+		return 1;
+	}
+	if (!MSG_IS_INVITE(msg) || sl_msg_has_to_tag(msg))
+		return 0;
+	if (is_recent(sv, cid))
+		return 1;       /* a late retransmission of a finished call */
+	if (sv->stopping || sv->nkids >= sv->max_calls || !sl_answer_allowed(sv->ac, src))
+		return 0;       /* refused in on_request, with a transaction */
+	if (cid[0] == '\0')
+		return 0;       /* too long to key a call by */
+	if ((err = spawn_call(sv, buf, len, cid, src)) != 0) {
+		sl_warn_err(err, "unable to start a process for call %s", cid);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+on_request(struct sl_server *srv, osip_message_t *req, void *arg)
+{
+	struct server *sv = arg;
+	const struct sl_addr *src = sl_server_source(srv);
+	char a[SL_ADDR_STRLEN];
+
+	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req)) {
+		if (!sl_answer_allowed(sv->ac, src)) {
+			sl_warn("refusing INVITE from %s: not an --accept-from source",
+				sl_addr_str(src, a));
+			sl_server_reply(srv, 403);
+		} else if (sv->stopping) {
+			sl_server_reply(srv, 503);
+		} else {
+			char cid[256];
+
+			sl_event("busy calls=%d call-id=%s", sv->nkids,
+				 sl_msg_call_id(req, cid, sizeof cid));
+			sl_server_reply(srv, sv->nkids >= sv->max_calls ? 486 : 500);
+		}
+		return;
+	}
+	sl_answer_reply_other(srv, req);
+}
+
+static void
+on_stop_timer(void *arg)
+{
+	struct server *sv = arg;
+	int i;
+
+	for (i = 0; i < sv->max_calls; i++)
+		if (sv->kids[i].pid > 0) {
+			sl_warn("call process %d did not end in time; killing it",
+				(int)sv->kids[i].pid);
+			kill(sv->kids[i].pid, SIGKILL);
+		}
+}
+
+static void
+on_signal(int signo, void *arg)
+{
+	struct server *sv = arg;
+	int i;
+
+	if (sv->stopping++)
+		return;
+	sl_event("stopping calls=%d", sv->nkids);
+	for (i = 0; i < sv->max_calls; i++)
+		if (sv->kids[i].pid > 0)
+			kill(sv->kids[i].pid, SIGTERM);
+	if (sv->nkids == 0) {
+		sl_loop_stop(sv->loop);
+		return;
+	}
+	sl_timer_start(sv->loop, &sv->stop_timer, STOP_WAIT_MS, on_stop_timer, sv);
+}
 
 int
 sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 	     const struct sl_settings *set, const struct sl_answer_config *ac,
 	     int max_calls)
 {
-	sl_fatal(SL_EXIT_USAGE, "--serve is not available yet");
+	struct server sv;
+	int i, err;
+
+	if (set->proto != SL_PROTO_UDP)
+		sl_fatal(SL_EXIT_USAGE, "--serve works over UDP only");
+	memset(&sv, 0, sizeof sv);
+	sv.loop = loop;
+	sv.sip = sip;
+	sv.set = set;
+	sv.ac = ac;
+	sv.max_calls = max_calls;
+	sv.kids = calloc(max_calls, sizeof *sv.kids);
+	sv.recent = calloc(RECENT_MAX, sizeof *sv.recent);
+	if (sv.kids == NULL || sv.recent == NULL)
+		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to serve");
+	for (i = 0; i < max_calls; i++)
+		sv.kids[i].pair = -1;
+	sl_sip_on_raw(sip, on_raw, &sv);
+	sl_sip_on_request(sip, on_request, &sv);
+	sl_loop_signal(loop, SIGINT, on_signal, &sv);
+	sl_loop_signal(loop, SIGTERM, on_signal, &sv);
+	sl_loop_signal(loop, SIGHUP, on_signal, &sv);
+	if ((err = sl_loop_run(loop)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
+	sl_timer_stop(loop, &sv.stop_timer);
+	free(sv.kids);
+	free(sv.recent);
+	return SL_EXIT_OK;
 }

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@ struct sl_sip {
 	void *on_request_arg;
 	sl_stray_cb on_stray;
 	void *on_stray_arg;
+	sl_raw_cb on_raw;
+	void *on_raw_arg;
 	struct event *events, **events_tail;
 	osip_transaction_t **garbage;
 	size_t ngarbage, capgarbage;
@@ -375,6 +378,30 @@ on_unreachable(struct sl_transport *t, const struct sl_addr *dst, int err,
 	}
 }
 
+/* libosip2's own traces, which would otherwise go to stdout (where the
+ * audio is): to stderr, with -vv. */
+static void
+osip_trace_cb(const char *fi, int li, osip_trace_level_t level, const char *fmt,
+	      va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\r\n")] = '\0';
+	sl_debug("libosip2 %s:%d: %s", fi, li, line);
+}
+
+static void
+route_osip_traces(void)
+{
+	int level;
+
+	osip_trace_initialize_func(sl_verbose >= 2 ? OSIP_INFO4 : OSIP_FATAL, osip_trace_cb);
+	if (sl_verbose < 2)
+		for (level = 0; level < END_TRACE_LEVEL; level++)
+			osip_trace_disable_level((osip_trace_level_t)level);
+}
+
 /* ---- setup ---- */
 
 static int64_t sip_hook(void *arg);
@@ -417,6 +444,7 @@ sl_sip_new(struct sl_loop *loop, const struct sl_settings *set,
 	if ((err = sl_transport_new(loop, set->proto, on_receive, s, &s->tp)) != 0)
 		goto fail;
 	sl_transport_on_unreachable(s->tp, on_unreachable);
+	route_osip_traces();
 	if (osip_init(&s->osip) != 0) {
 		err = ENOMEM;
 		goto fail;
@@ -548,6 +576,13 @@ sl_sip_on_stray(struct sl_sip *s, sl_stray_cb cb, void *arg)
 	s->on_stray_arg = arg;
 }
 
+void
+sl_sip_on_raw(struct sl_sip *s, sl_raw_cb cb, void *arg)
+{
+	s->on_raw = cb;
+	s->on_raw_arg = arg;
+}
+
 int
 sl_sip_pending(struct sl_sip *s)
 {
@@ -668,6 +703,22 @@ sl_sip_new_request(struct sl_sip *s, const char *method, const char *ruri,
 	}
 	*out = m;
 	return 0;
+}
+
+const char *
+sl_msg_call_id(const osip_message_t *msg, char *buf, size_t size)
+{
+	int n;
+
+	if (msg->call_id == NULL || msg->call_id->number == NULL) {
+		buf[0] = '\0';
+		return buf;
+	}
+	n = msg->call_id->host ? snprintf(buf, size, "%s@%s", msg->call_id->number, msg->call_id->host)
+			       : snprintf(buf, size, "%s", msg->call_id->number);
+	if (n < 0 || (size_t)n >= size)
+		buf[0] = '\0';
+	return buf;
 }
 
 int
@@ -1315,6 +1366,10 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 			osip_event_free(ev);
 			return;
 		}
+	}
+	if (s->on_raw && s->on_raw(buf, len, msg, src, s->on_raw_arg)) {
+		osip_event_free(ev);
+		return;
 	}
 	if (osip_find_transaction_and_add_event(s->osip, ev) == 0)
 		return;         /* a retransmission or a response: osip has it */

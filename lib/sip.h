@@ -35,6 +35,11 @@ typedef void (*sl_request_cb)(struct sl_server *srv, osip_message_t *req,
 typedef void (*sl_stray_cb)(osip_message_t *msg, const struct sl_addr *src,
 			    void *arg);
 
+/* A parsed, sane message before any transaction sees it; returning 1
+ * takes it away (serve mode hands a call's messages to its process). */
+typedef int (*sl_raw_cb)(const char *buf, size_t len, osip_message_t *msg,
+			 const struct sl_addr *src, void *arg);
+
 /* The User-Agent / Server header value. */
 #define SL_USER_AGENT "sipline/" SIPLINE_VERSION
 /* Methods we answer; Allow header value. */
@@ -57,6 +62,7 @@ const struct sl_settings *sl_sip_settings(struct sl_sip *s);
 
 void sl_sip_on_request(struct sl_sip *s, sl_request_cb cb, void *arg);
 void sl_sip_on_stray(struct sl_sip *s, sl_stray_cb cb, void *arg);
+void sl_sip_on_raw(struct sl_sip *s, sl_raw_cb cb, void *arg);
 
 /* Processes a message as if the transport had received it on socket sock
  * from src (a serve-mode child gets its calls' messages this way).  buf
@@ -139,6 +145,10 @@ int sl_exit_for_error(int err);
 /* Describes a missing response for humans: "no response (timeout)",
  * "no response (ICMP port unreachable)"... */
 const char *sl_describe_error(int err);
+
+/* The whole Call-ID of msg ("id@host"; libosip2 splits it) into buf;
+ * "" when it has none or it does not fit. */
+const char *sl_msg_call_id(const osip_message_t *msg, char *buf, size_t size);
 
 /* 1 when msg's To carries a tag (a request within a dialog). */
 int sl_msg_has_to_tag(const osip_message_t *msg);
