@@ -1,0 +1,447 @@
+# tests/helper.bash: what every sipline test file loads (`load helper` in its
+# setup, or in setup_file): bats-assert, PATH to the freshly built tools,
+# free ports, bounded waits, background jobs stopped by PID, SIPp runs, and
+# the private Kamailio of tests/kamailio.bash.
+#
+# A test file usually reads:
+#
+#     setup()    { load helper; kamailio_start; }
+#     teardown() { stop_all_bg; }
+#
+#     @test "alice registers" {
+#         start_bg reg sip-register --expires 60
+#         wait_for 5 kamailio_has_binding alice
+#     }
+#
+# Functions (see each one's comment):
+#   free_port [udp|tcp]               a port free for UDP and TCP on 127.0.0.1 and ::1
+#   wait_for SECONDS CMD...           poll CMD every 0.05 s until it succeeds
+#   start_bg NAME CMD...              CMD in the background, own process group
+#   signal_bg NAME SIGNAL             signal the job's main process only
+#   wait_bg NAME SECONDS              wait for it to exit; sets status, output
+#   stop_bg NAME                      TERM its group, KILL after 5 s
+#   bg_running NAME                   true while it runs
+#   bg_pid NAME                       its PID
+#   stop_all_bg                       teardown: logs on failure, stops all
+#   dump_logs                         print the jobs' stderr and Kamailio's log
+#   sipp_run NAME SCENARIO ARGS...    SIPp with bounded time and traces
+#   sipp_trace NAME                   the messages of that SIPp run
+#   sip_tcp_exchange HOST PORT        one raw SIP request over TCP, prints reply
+# and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
+# kamailio_add_user, kamailio_bindings, kamailio_has_binding, kamailio_ctl.
+
+if [ -z "${SIPLINE_BUILD:-}" ]; then
+	echo "helper.bash: SIPLINE_BUILD is not set: run the suite with" \
+		"'make check' (or export SIPLINE_BUILD=\$PWD/build/plain after" \
+		"'make check' built it once)" >&2
+	return 1
+fi
+if [ ! -x "$SIPLINE_BUILD/test-tools/freeport" ]; then
+	echo "helper.bash: $SIPLINE_BUILD/test-tools/freeport is missing:" \
+		"run 'make check' to build the test tools" >&2
+	return 1
+fi
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+SIPLINE_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export SIPLINE_TESTS
+
+# The tools under test come first; kamailio and kamcmd live in /usr/sbin,
+# which a non-root PATH may lack.
+case ":$PATH:" in
+*":$SIPLINE_BUILD/bin:"*) ;;
+*) PATH=$SIPLINE_BUILD/bin:$SIPLINE_BUILD/test-tools:$PATH:/usr/sbin ;;
+esac
+export PATH
+
+# Background jobs of the current test: name -> PID, and the exit status of
+# those that ended.  Global (-g) because `load` runs inside a function.
+declare -gA SL_BG_PID=() SL_BG_STATUS=()
+declare -ga SL_BG_NAMES=()
+
+# Where per-test files go; setup_file has no BATS_TEST_TMPDIR.
+sl_tmpdir() {
+	printf '%s\n' "${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}}}"
+}
+
+# free_port [udp|tcp]: prints a loopback port that is free for both UDP and
+# TCP on 127.0.0.1 and ::1, never the same twice in one bats run (SIP uses
+# one port number for both transports, so the argument is only a reminder).
+free_port() {
+	case ${1:-udp} in
+	udp | tcp) ;;
+	*)
+		echo "free_port: unknown transport: $1" >&2
+		return 1
+		;;
+	esac
+	freeport -f "${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/sipline-ports"
+}
+
+# Microseconds since the epoch, from bash's own clock (no fork).
+sl_now_us() {
+	local t=${EPOCHREALTIME/[.,]/}
+	printf '%s\n' "$((10#$t))"
+}
+
+# Converts SECONDS (integer or decimal, "2" or "0.5") to microseconds.
+sl_us() {
+	local s=$1 int frac
+	case $s in
+	'' | *[!0-9.]* | *.*.* | .)
+		echo "sl_us: not a number of seconds: $s" >&2
+		return 1
+		;;
+	esac
+	int=${s%%.*}
+	frac=
+	[ "$int" != "$s" ] && frac=${s#*.}
+	frac=${frac}000000
+	printf '%s\n' "$((10#${int:-0} * 1000000 + 10#${frac:0:6}))"
+}
+
+# wait_for SECONDS CMD...: runs CMD every 0.05 s until it succeeds; fails
+# after SECONDS with CMD's last output.  CMD's output is kept out of the
+# way while polling (a function works too).
+wait_for() {
+	local limit deadline out rc
+	limit=$(sl_us "$1") || return 1
+	shift
+	deadline=$(($(sl_now_us) + limit))
+	out=$(sl_tmpdir)/wait_for.$$.out
+	while :; do
+		"$@" >"$out" 2>&1 && rc=0 || rc=$?
+		[ "$rc" = 0 ] && return 0
+		[ "$(sl_now_us)" -ge "$deadline" ] && break
+		sleep 0.05
+	done
+	{
+		echo "wait_for: gave up after $(sl_us_text "$limit") s: $* (status $rc)"
+		sed 's/^/  | /' "$out"
+	} >&2
+	return 1
+}
+
+sl_us_text() {
+	printf '%d.%02d\n' "$(($1 / 1000000))" "$(($1 % 1000000 / 10000))"
+}
+
+# True while PID runs (a zombie counts as ended: nobody may reap it soon).
+sl_alive() {
+	local stat
+	[ -n "$1" ] && read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# Prints the PIDs of the live (not zombie) members of process group PGID.
+sl_group_members() {
+	ps -e -o pid=,pgid=,stat= | awk -v g="$1" '$2 == g && $3 !~ /^Z/ { print $1 }'
+}
+sl_group_alive() {
+	[ -n "$1" ] && [ -n "$(sl_group_members "$1")" ]
+}
+
+# Waits up to SECONDS for PID to end; fails when it still runs.
+sl_wait_gone() {
+	local pid=$1 deadline
+	deadline=$(($(sl_now_us) + $(sl_us "$2")))
+	while sl_alive "$pid"; do
+		[ "$(sl_now_us)" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
+# sl_terminate PID SECONDS group|leader: SIGTERM to the process group whose
+# leader is PID (or to PID alone), SIGKILL to the whole group when PID has
+# not ended after SECONDS; then whatever is left of the group is killed too,
+# so nothing outlives the test.  Never by name, only by these IDs.
+sl_terminate() {
+	local pid=$1 grace=$2 scope=$3
+	[ -n "$pid" ] || return 0
+	if sl_alive "$pid"; then
+		if [ "$scope" = group ]; then
+			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		else
+			kill -TERM "$pid" 2>/dev/null
+		fi
+		if ! sl_wait_gone "$pid" "$grace"; then
+			echo "stop: $pid ignored SIGTERM for $grace s: SIGKILL" >&2
+			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+			sl_wait_gone "$pid" 2 || echo "stop: $pid survived SIGKILL" >&2
+		fi
+	fi
+	# Children left in the group (a pipeline's other members, a forked
+	# helper) get a short grace too.
+	if sl_group_alive "$pid"; then
+		kill -TERM -- "-$pid" 2>/dev/null
+		local deadline=$(($(sl_now_us) + 1000000))
+		while sl_group_alive "$pid" && [ "$(sl_now_us)" -lt "$deadline" ]; do
+			sleep 0.05
+		done
+		kill -KILL -- "-$pid" 2>/dev/null
+	fi
+	return 0
+}
+
+# sl_spawn OUT ERR CMD...: starts CMD (a program, or a shell function) in
+# the background in a process group of its own, stdin from /dev/null,
+# stdout and stderr appended to OUT and ERR, and sets SL_SPAWNED to its PID.
+# Every other fd is closed: bats waits for EOF on fd 3 and on the copies of
+# that pipe it keeps in setup_file (fds 4, 11, 13...), so a server holding
+# one would hang the whole run.
+sl_spawn() {
+	local out=$1 err=$2
+	shift 2
+	# Job control gives the job its own process group, so stopping it
+	# reaches its children; it is on only for this one fork.
+	set -m
+	(
+		trap - ERR DEBUG RETURN
+		set +eET
+		sl_close_fds
+		if [ "$(type -t "$1")" = function ]; then
+			"$@"
+			exit
+		fi
+		# A program replaces the subshell: the job's PID is the program's.
+		exec "$@"
+	) </dev/null >>"$out" 2>>"$err" &
+	SL_SPAWNED=$!
+	set +m
+}
+
+# Closes every fd above 2 of the current (sub)shell.
+sl_close_fds() {
+	local f n
+	for f in "/proc/$BASHPID/fd/"*; do
+		n=${f##*/}
+		if [ "$n" -gt 2 ]; then
+			eval "exec $n>&-" 2>/dev/null
+		fi
+	done
+}
+
+# start_bg NAME CMD...: runs CMD in the background; its stdout and stderr go
+# to $BATS_TEST_TMPDIR/NAME.out and NAME.err, stdin is /dev/null (use
+# sh -c '... < file' to feed it).  Fails if NAME is already running.
+start_bg() {
+	local name=$1 dir
+	shift
+	if [ -z "$name" ] || [ $# = 0 ]; then
+		echo "usage: start_bg NAME COMMAND..." >&2
+		return 1
+	fi
+	if sl_alive "${SL_BG_PID[$name]:-}"; then
+		echo "start_bg: $name is already running (pid ${SL_BG_PID[$name]})" >&2
+		return 1
+	fi
+	dir=$(sl_tmpdir)
+	: >"$dir/$name.out"
+	: >"$dir/$name.err"
+	sl_spawn "$dir/$name.out" "$dir/$name.err" "$@"
+	SL_BG_PID[$name]=$SL_SPAWNED
+	unset "SL_BG_STATUS[$name]"
+	case " ${SL_BG_NAMES[*]} " in
+	*" $name "*) ;;
+	*) SL_BG_NAMES+=("$name") ;;
+	esac
+}
+
+sl_bg_known() {
+	if [ -z "${SL_BG_PID[$1]:-}" ]; then
+		echo "$2: no background job named '$1'" >&2
+		return 1
+	fi
+}
+
+# bg_pid NAME: prints the job's PID.
+bg_pid() {
+	sl_bg_known "$1" bg_pid || return 1
+	printf '%s\n' "${SL_BG_PID[$1]}"
+}
+
+# bg_running NAME: true while the job runs.
+bg_running() {
+	sl_bg_known "$1" bg_running || return 1
+	sl_alive "${SL_BG_PID[$1]}"
+}
+
+# signal_bg NAME SIGNAL: sends SIGNAL (TERM, INT, HUP...) to the job's main
+# process only, as a user's kill(1) would; see wait_bg for the outcome.
+signal_bg() {
+	sl_bg_known "$1" signal_bg || return 1
+	kill -"${2#SIG}" "${SL_BG_PID[$1]}"
+}
+
+# Collects the exit status of the ended job NAME into SL_BG_STATUS.
+sl_reap() {
+	local name=$1 rc=0
+	[ -n "${SL_BG_STATUS[$name]:-}" ] && return 0
+	wait "${SL_BG_PID[$name]}" 2>/dev/null || rc=$?
+	SL_BG_STATUS[$name]=$rc
+}
+
+# wait_bg NAME SECONDS: waits for the job to exit by itself; then sets
+# $status to its exit status (128+N when killed by signal N) and $output /
+# $lines to its stderr, where the tools write their events, so bats-assert
+# works on them (assert_success, assert_line).  Fails, leaving the job
+# running, when it has not exited after SECONDS.
+wait_bg() {
+	local name=$1 pid
+	sl_bg_known "$name" wait_bg || return 1
+	pid=${SL_BG_PID[$name]}
+	if ! sl_wait_gone "$pid" "$2"; then
+		echo "wait_bg: $name (pid $pid) still running after $2 s" >&2
+		return 1
+	fi
+	sl_reap "$name"
+	status=${SL_BG_STATUS[$name]}
+	output=$(cat "$(sl_tmpdir)/$name.err")
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
+	return 0
+}
+
+# stop_bg NAME: SIGTERM to the job's process group, SIGKILL after 5 s; its
+# exit status is kept in ${SL_BG_STATUS[NAME]}.
+stop_bg() {
+	local name=$1
+	sl_bg_known "$name" stop_bg || return 1
+	sl_terminate "${SL_BG_PID[$name]}" "${SL_STOP_GRACE:-5}" group
+	sl_reap "$name"
+}
+
+# dump_logs: prints what a failing test needs in the CI log: each
+# background job's stderr, SIPp's error traces, and Kamailio's log since the
+# test began.
+dump_logs() {
+	local dir f name
+	dir=$(sl_tmpdir)
+	for name in "${SL_BG_NAMES[@]}"; do
+		f=$dir/$name.err
+		[ -s "$f" ] || continue
+		echo "--- $name.err (pid ${SL_BG_PID[$name]}, status ${SL_BG_STATUS[$name]:-running}):"
+		tail -n 200 "$f"
+	done
+	for f in "$dir"/*.sipp-err; do
+		[ -s "$f" ] || continue
+		echo "--- ${f##*/}:"
+		tail -n 100 "$f"
+	done
+	if [ -n "${KAM_LOG:-}" ] && [ -s "$KAM_LOG" ]; then
+		echo "--- kamailio log ($KAM_LOG):"
+		tail -c "+$((${SL_KAM_LOG_START:-0} + 1))" "$KAM_LOG" | tail -n 200
+	fi
+}
+
+# stop_all_bg: for teardown.  Prints the logs when the test failed, stops
+# every background job of the test (last started first) and the Kamailio
+# the test itself started (one from setup_file is teardown_file's).
+stop_all_bg() {
+	local i
+	# bats sets BATS_TEST_COMPLETED before teardown only when the test passed.
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || dump_logs
+	for ((i = ${#SL_BG_NAMES[@]} - 1; i >= 0; i--)); do
+		stop_bg "${SL_BG_NAMES[i]}"
+	done
+	if [ "${KAM_SCOPE:-}" = "test:${BATS_TEST_NUMBER:-}" ]; then
+		kamailio_stop
+	fi
+}
+
+# sipp_run NAME SCENARIO [SIPP-ARGS...]: runs SIPp in the foreground (or
+# under start_bg) for one call with every wait bounded: SCENARIO is a file,
+# or a name in tests/sipp/ with or without .xml.  Defaults, each overridden
+# by the same option in SIPP-ARGS: -i 127.0.0.1, -p a free port (SIPp would
+# take 5060 otherwise), -m 1, -timeout 10s.  In $BATS_TEST_TMPDIR:
+# NAME.sipp-msg is the message trace (sipp_trace NAME prints it), NAME.sipp-err
+# the unexpected messages, NAME.sipp-out SIPp's screens.  Returns SIPp's exit
+# status (0: all calls passed, 1: some failed, 97/99/255: aborted), and on
+# failure prints where the scenario stopped.
+sipp_run() {
+	local name=$1 scenario=$2 dir port mport rc=0
+	shift 2
+	case $scenario in
+	*/*) ;;
+	*) scenario=$SIPLINE_TESTS/sipp/${scenario%.xml}.xml ;;
+	esac
+	if [ ! -r "$scenario" ]; then
+		echo "sipp_run: no scenario $scenario" >&2
+		return 1
+	fi
+	dir=$(sl_tmpdir)
+	port=$(free_port) && mport=$(free_port) || return 1
+	# timeout(1) is the last resort should SIPp ignore its own -timeout.
+	timeout -k 2 "${SIPP_HARD_TIMEOUT:-30}" sipp -sf "$scenario" -nostdin \
+		-i 127.0.0.1 -p "$port" -mp "$mport" -m 1 \
+		-timeout 10s -timeout_error \
+		-trace_msg -message_file "$dir/$name.sipp-msg" \
+		-trace_err -error_file "$dir/$name.sipp-err" \
+		"$@" >"$dir/$name.sipp-out" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "sipp_run: $name: sipp $(basename "$scenario") exited with status $rc:"
+		# The scenario screen: which message it waited for.
+		sed -n '/Scenario Screen/,/Test Terminated/p' "$dir/$name.sipp-out"
+		grep -v '^ *[-|]' "$dir/$name.sipp-out" | grep -iE 'error|unable|fail' | head -n 5
+	fi >&2
+	return "$rc"
+}
+
+# sipp_trace NAME: prints the messages that sipp_run NAME sent and received,
+# with the CRs removed so that grep '...$' works.
+sipp_trace() {
+	tr -d '\r' <"$(sl_tmpdir)/$1.sipp-msg"
+}
+
+# sip_tcp_exchange HOST PORT: sends the SIP request whose header lines are
+# read on stdin (no body; LF line ends become CRLF, the blank line is added)
+# over a fresh TCP connection and prints the first response that is not
+# 1xx, header lines only, CRs removed.  Fails after 5 s without one.  For
+# what SIPp cannot do, such as a SHA-256 digest.
+sip_tcp_exchange() {
+	local host=$1 port=$2 fd line deadline status='' req rc
+	req=$(cat)
+	exec {fd}<>"/dev/tcp/$host/$port" || return 1
+	printf '%s\r\n\r\n' "${req//$'\n'/$'\r\n'}" >&"$fd"
+	deadline=$(($(sl_now_us) + 5000000))
+	while [ "$(sl_now_us)" -lt "$deadline" ]; do
+		rc=0
+		IFS= read -r -t 1 line <&"$fd" || rc=$?
+		# read -t says > 128 on a time-out, 1 at the end of the stream.
+		if [ "$rc" -gt 128 ]; then
+			continue
+		elif [ "$rc" != 0 ]; then
+			break
+		fi
+		line=${line%$'\r'}
+		if [ -z "$status" ]; then
+			case $line in
+			'SIP/2.0 1'*) status=provisional ;;
+			'SIP/2.0 '*) status=final ;;
+			esac
+		fi
+		if [ -n "$line" ]; then
+			if [ "$status" = final ]; then
+				printf '%s\n' "$line"
+			fi
+		elif [ "$status" = final ]; then
+			break
+		else
+			# The end of a provisional response: wait for the next one.
+			status=
+		fi
+	done
+	exec {fd}>&-
+	[ "$status" = final ]
+}
+
+# shellcheck source=tests/kamailio.bash
+source "$SIPLINE_TESTS/kamailio.bash"
+
+# Dump only the part of Kamailio's log that this test caused.
+if [ -n "${KAM_LOG:-}" ] && [ -e "$KAM_LOG" ]; then
+	SL_KAM_LOG_START=$(stat -c %s "$KAM_LOG")
+fi

@@ -1,0 +1,246 @@
+# tests/kamailio.bash: a private Kamailio (tests/kamailio.cfg) on loopback
+# for one test or one test file.  helper.bash sources this file.
+#
+# Per test:                              Per file (faster, shared bindings):
+#     setup()    { load helper              setup_file()    { load helper
+#                  kamailio_start; }                          kamailio_start; }
+#     teardown() { stop_all_bg; }          setup()         { load helper; }
+#                                          teardown()      { stop_all_bg; }
+#                                          teardown_file() { kamailio_stop; }
+#
+# Domain and users.  The users are alice, bob and carol (passwords alicepw,
+# bobpw, carolpw) of the domain SIP_DOMAIN=sipline.test, which is also the
+# digest realm.  sipline.test is an alias of the server and never needs to
+# resolve: a client sends everything to SIP_SERVER=127.0.0.1:$KAM_PORT, and
+# addresses sip:bob@sipline.test.  An address-of-record is the user name
+# alone, so sip:bob@127.0.0.1:$KAM_PORT reaches the same bob.
+#
+# kamailio_start [DEFINE...] sets and exports:
+#   KAM_PORT    the port, UDP and TCP, on 127.0.0.1 and [::1]
+#   KAM_DIR     its directory: kamailio.log (stderr), db/, run/, pid file
+#   KAM_PID     the main process
+#   KAM_LOG     $KAM_DIR/kamailio.log
+#   KAM_CTL     unix:... socket for kamcmd (kamailio_ctl wraps it)
+#   KAM_DEFINES the DEFINEs it was started with (kamailio_restart reuses them)
+#   SIP_SERVER  127.0.0.1:$KAM_PORT
+#   SIP_DOMAIN  sipline.test
+# DEFINEs (see tests/kamailio.cfg): SHA256 (algorithm=SHA-256 challenges),
+# NOQOP (challenges without qop), NOAUTH (no authentication), AUTH403
+# (403 to wrong credentials instead of a new challenge), NONCE_EXPIRE=N.
+# KAM_DEBUG=N in the environment sets Kamailio's log level (default 1).
+
+SL_KAM_DOMAIN=sipline.test
+SL_KAM_USERS="alice:alicepw bob:bobpw carol:carolpw"
+SL_KAM_BIN=$(command -v kamailio || echo /usr/sbin/kamailio)
+SL_KAM_CMD=$(command -v kamcmd || echo /usr/sbin/kamcmd)
+
+# kamailio_start [DEFINE...]: starts Kamailio on a free port and waits until
+# it answers on its control socket (which it serves only after its SIP
+# sockets are bound).  Fails with Kamailio's log when it does not come up.
+kamailio_start() {
+	local port base
+	if sl_alive "${KAM_PID:-}"; then
+		echo "kamailio_start: Kamailio already runs (pid $KAM_PID)" >&2
+		return 1
+	fi
+	sl_kam_check_defines "$@" || return 1
+	port=$(free_port) || return 1
+	base=$(sl_tmpdir)
+	KAM_DIR=$(mktemp -d "$base/kamailio.XXXXXX") || return 1
+	KAM_PORT=$port
+	KAM_LOG=$KAM_DIR/kamailio.log
+	KAM_DEFINES="$*"
+	# The scope tells stop_all_bg whether this test owns the server.
+	if [ -n "${BATS_TEST_NAME:-}" ]; then
+		KAM_SCOPE=test:${BATS_TEST_NUMBER:-}
+	else
+		KAM_SCOPE=file
+	fi
+	SIP_SERVER=127.0.0.1:$KAM_PORT
+	SIP_DOMAIN=$SL_KAM_DOMAIN
+	export KAM_DIR KAM_PORT KAM_LOG KAM_DEFINES KAM_SCOPE SIP_SERVER SIP_DOMAIN
+	sl_kam_ctl_path || return 1
+	sl_kam_make_db || return 1
+	SL_KAM_LOG_START=0
+	sl_kam_launch "$@"
+}
+
+# kamailio_stop: SIGTERM to Kamailio's main process, which ends its
+# children; SIGKILL to the whole process group if it takes more than 5 s.
+kamailio_stop() {
+	local pid
+	[ -n "${KAM_DIR:-}" ] || return 0
+	# The pid file is the truth: a restart in a test changes the PID that
+	# setup_file exported.  Check that it still names a Kamailio.
+	pid=$(cat "$KAM_DIR/kamailio.pid" 2>/dev/null) || pid=
+	if [ -z "$pid" ] || ! sl_kam_is_ours "$pid"; then
+		pid=${KAM_PID:-}
+	fi
+	if [ -n "$pid" ] && sl_kam_is_ours "$pid"; then
+		sl_terminate "$pid" 5 leader
+	elif [ -n "$pid" ]; then
+		# Not a Kamailio any more, but its group may hold leftovers.
+		sl_terminate "$pid" 1 group
+	fi
+	rm -f "$KAM_DIR/kamailio.pid"
+	if [ -n "${SL_KAM_CTL_DIR:-}" ]; then
+		rm -rf "$SL_KAM_CTL_DIR"
+		SL_KAM_CTL_DIR=
+	fi
+	KAM_PID=
+	export KAM_PID
+}
+
+# kamailio_restart: stops Kamailio and starts it again on the same port
+# with the same users and DEFINEs; the bindings (kept in memory) are gone.
+kamailio_restart() {
+	if [ -z "${KAM_DIR:-}" ] || [ -z "${KAM_PORT:-}" ]; then
+		echo "kamailio_restart: no Kamailio was started" >&2
+		return 1
+	fi
+	kamailio_stop
+	sl_kam_ctl_path || return 1
+	echo "--- kamailio_restart $(date +%T.%N)" >>"$KAM_LOG"
+	# shellcheck disable=SC2086 # the defines are single words
+	sl_kam_launch $KAM_DEFINES
+}
+
+# kamailio_add_user NAME PASSWORD: adds a subscriber; a running Kamailio
+# sees it at its next authentication.
+kamailio_add_user() {
+	local name=$1 pw=$2 table mtime
+	if [ -z "${KAM_DIR:-}" ] || [ -z "$name" ] || [ $# != 2 ]; then
+		echo "usage: kamailio_add_user NAME PASSWORD (after kamailio_start)" >&2
+		return 1
+	fi
+	table=$KAM_DIR/db/subscriber
+	mtime=$(stat -c %Y "$table") || return 1
+	sl_kam_user_row "$name" "$pw" >>"$table"
+	# db_text reloads a table only when the file's mtime (in seconds) grew,
+	# and the last load may have happened within this very second.
+	if [ "$(stat -c %Y "$table")" -le "$mtime" ]; then
+		touch -d "@$((mtime + 1))" "$table"
+	fi
+}
+
+# kamailio_ctl RPC [ARGS...]: kamcmd against this Kamailio, bounded.
+kamailio_ctl() {
+	timeout 5 "$SL_KAM_CMD" -s "$KAM_CTL" "$@"
+}
+
+# kamailio_bindings USER: prints the Contact URIs registered for USER, one
+# per line, nothing when none.  Fails only when Kamailio cannot be asked.
+kamailio_bindings() {
+	local out
+	if [ $# != 1 ]; then
+		echo "usage: kamailio_bindings USER" >&2
+		return 1
+	fi
+	out=$(kamailio_ctl ul.lookup location "$1" 2>&1) || {
+		echo "kamailio_bindings: kamcmd failed: $out" >&2
+		return 1
+	}
+	case $out in
+	*"AOR not found"*) return 0 ;;
+	error:*)
+		echo "kamailio_bindings: $out" >&2
+		return 1
+		;;
+	esac
+	# kamcmd prints "Address: sip:..." inside each Contact block.
+	printf '%s\n' "$out" | sed -n 's/^[[:space:]]*Address: //p'
+}
+
+# kamailio_has_binding USER [PATTERN]: true when USER has a binding (whose
+# Contact matches the grep -E PATTERN); for wait_for.
+kamailio_has_binding() {
+	local b
+	b=$(kamailio_bindings "$1") || return 1
+	[ -n "$b" ] || return 1
+	[ -z "${2:-}" ] || printf '%s\n' "$b" | grep -Eq -- "$2"
+}
+
+# kamailio_has_no_binding USER: true when USER has no binding at all.
+kamailio_has_no_binding() {
+	local b
+	b=$(kamailio_bindings "$1") || return 1
+	[ -z "$b" ]
+}
+
+# --- internals
+
+sl_kam_check_defines() {
+	local d
+	for d; do
+		if [[ ! $d =~ ^[A-Za-z_][A-Za-z0-9_]*(=[A-Za-z0-9_.-]+)?$ ]]; then
+			echo "kamailio_start: not a define (NAME or NAME=VALUE): $d" >&2
+			return 1
+		fi
+	done
+}
+
+# A unix socket path must fit in 108 bytes; a deep TMPDIR gets a short one.
+sl_kam_ctl_path() {
+	KAM_CTL=unix:$KAM_DIR/kamailio_ctl
+	if [ ${#KAM_DIR} -gt 80 ]; then
+		SL_KAM_CTL_DIR=$(mktemp -d /tmp/sipline-ctl.XXXXXX) || return 1
+		KAM_CTL=unix:$SL_KAM_CTL_DIR/kamailio_ctl
+	fi
+	export KAM_CTL
+}
+
+# One db_text row of the subscriber table; ':' and '\' are escaped.
+sl_kam_user_row() {
+	local name=$1 pw=$2
+	name=${name//\\/\\\\} pw=${pw//\\/\\\\}
+	name=${name//:/\\:} pw=${pw//:/\\:}
+	printf '0:%s:%s:%s:::\n' "$name" "$SL_KAM_DOMAIN" "$pw"
+}
+
+# The db_text tables: version (auth_db checks it) and subscriber, with
+# plain-text passwords (calculate_ha1 in the cfg).  Rows are given id 0;
+# db_text does not need unique ids for reading.
+sl_kam_make_db() {
+	local u
+	mkdir -p "$KAM_DIR/db" "$KAM_DIR/run" || return 1
+	printf '%s\n' 'id(int,auto) table_name(string) table_version(int) ' \
+		'0:subscriber:7' >"$KAM_DIR/db/version"
+	{
+		echo 'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) '
+		for u in $SL_KAM_USERS; do
+			sl_kam_user_row "${u%%:*}" "${u#*:}"
+		done
+	} >"$KAM_DIR/db/subscriber"
+}
+
+# True when PID runs the kamailio binary (a pid file may outlive it).
+sl_kam_is_ours() {
+	sl_alive "$1" && [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$SL_KAM_BIN")" ]
+}
+
+sl_kam_launch() {
+	local d args=() deadline
+	for d; do
+		args+=(-A "$d")
+	done
+	# -DD: no daemon, so the PID is ours; -E: log to stderr.  The log is
+	# appended to, so that it tells the whole story across restarts.
+	sl_spawn "$KAM_LOG" "$KAM_LOG" \
+		"$SL_KAM_BIN" -DD -E -f "$SIPLINE_TESTS/kamailio.cfg" \
+		-P "$KAM_DIR/kamailio.pid" -Y "$KAM_DIR/run" -w "$KAM_DIR" \
+		-A "SIPPORT=$KAM_PORT" -A "SIPDOMAIN=\"$SL_KAM_DOMAIN\"" \
+		-A "DBURL=\"text://$KAM_DIR/db\"" -A "CTLSOCK=\"$KAM_CTL\"" \
+		-A "DEBUG=${KAM_DEBUG:-1}" "${args[@]}"
+	KAM_PID=$SL_SPAWNED
+	export KAM_PID
+	deadline=$(($(sl_now_us) + 10000000))
+	until kamailio_ctl core.uptime >/dev/null 2>&1; do
+		if ! sl_alive "$KAM_PID" || [ "$(sl_now_us)" -ge "$deadline" ]; then
+			echo "kamailio_start: Kamailio did not come up on port $KAM_PORT; its log:" >&2
+			cat "$KAM_LOG" >&2
+			kamailio_stop
+			return 1
+		fi
+		sleep 0.05
+	done
+}
