@@ -873,11 +873,13 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	    (err = sl_sip_add_via(s, req, &c->dst)) != 0)
 		goto fail;
 	if (MSG_IS_INVITE(req) && osip_list_size(&req->contacts) == 0) {
-		char contact[512];
+		char contact[512], bracketed[520];
 
 		if ((err = sl_sip_contact(s, &c->dst, contact, sizeof contact)) != 0)
 			goto fail;
-		osip_message_set_contact(req, contact);
+		/* Brackets, or ";transport=tcp" would be a header parameter. */
+		snprintf(bracketed, sizeof bracketed, "<%s>", contact);
+		osip_message_set_contact(req, bracketed);
 	}
 	if ((err = start_transaction(c, req)) != 0) {
 		free(c);
