@@ -32,6 +32,14 @@
 #define SL_ENV_SIP_REMOTE_NAME   "SIP_REMOTE_NAME"  /* display name, sanitised */
 #define SL_ENV_SIP_DIRECTION     "SIP_DIRECTION"    /* outgoing or incoming */
 
+/* RTP_DIRECTION, as the local side sees the stream (SDP a=sendrecv...). */
+enum sl_media_dir {
+	SL_DIR_SENDRECV = 0,    /* also when unknown */
+	SL_DIR_SENDONLY,
+	SL_DIR_RECVONLY,
+	SL_DIR_INACTIVE,
+};
+
 /* What the media tools need to know about their stream. */
 struct sl_media_params {
 	int rtp_fd;             /* -1 when none */
@@ -43,7 +51,17 @@ struct sl_media_params {
 	int ptime;              /* ms */
 	int dtmf_pt;            /* -1 when the peer takes no telephone-event */
 	double rtp_timeout;     /* seconds, 0 = none */
+	int direction;          /* enum sl_media_dir */
 };
+
+/* Sets p to the defaults of standalone use: no descriptors, no addresses,
+ * PCMU at 8000 Hz, 20 ms, no telephone-event, no timeout, sendrecv. */
+void sl_media_params_init(struct sl_media_params *p);
+
+/* "sendrecv"... for an enum sl_media_dir; sl_media_dir_parse returns -1
+ * for a name it does not know. */
+const char *sl_media_dir_name(int dir);
+int sl_media_dir_parse(const char *name);
 
 /* Fills p from the environment (RTP_* above); fields whose variables are
  * unset keep the values p already has, so callers set defaults first.

@@ -1,0 +1,227 @@
+/* The media hand-off: reading and writing the RTP_* variables that
+ * describe the inherited RTP/RTCP sockets (sipline(7), MEDIA HAND-OFF). */
+#include "handoff.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "g711.h"
+#include "opt.h"
+
+static const char *const dir_names[] = {
+	[SL_DIR_SENDRECV] = "sendrecv",
+	[SL_DIR_SENDONLY] = "sendonly",
+	[SL_DIR_RECVONLY] = "recvonly",
+	[SL_DIR_INACTIVE] = "inactive",
+};
+
+void
+sl_media_params_init(struct sl_media_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->rtp_fd = -1;
+	p->rtcp_fd = -1;
+	p->payload_type = SL_PT_PCMU;
+	p->clock_rate = 8000;
+	p->ptime = 20;
+	p->dtmf_pt = -1;
+	p->rtp_timeout = 0;
+	p->direction = SL_DIR_SENDRECV;
+}
+
+const char *
+sl_media_dir_name(int dir)
+{
+	if (dir < 0 || dir > SL_DIR_INACTIVE)
+		return dir_names[SL_DIR_SENDRECV];
+	return dir_names[dir];
+}
+
+int
+sl_media_dir_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i <= SL_DIR_INACTIVE; i++)
+		if (strcmp(name, dir_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The value of variable name, NULL when it is unset or empty (an empty
+ * value breaks the contract, but means "unknown" at worst). */
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* Parses integer variable name into *out when it is set.  Returns 0 or
+ * EINVAL. */
+static int
+env_int(const char *name, long min, long max, int *out)
+{
+	const char *v = env(name);
+	long n;
+
+	if (v == NULL)
+		return 0;
+	if (sl_parse_int(v, min, max, &n))
+		return EINVAL;
+	*out = (int)n;
+	return 0;
+}
+
+/* Resolves the literal host and port variables into *a when the host is
+ * set.  Returns 0 or EINVAL, naming the culprit in *bad. */
+static int
+env_addr(const char *hostvar, const char *portvar, struct sl_addr *a,
+	 const char **bad)
+{
+	const char *host = env(hostvar);
+	int port = 0;
+	struct sl_addr tmp;
+
+	if (env_int(portvar, 0, 65535, &port)) {
+		*bad = portvar;
+		return EINVAL;
+	}
+	if (host == NULL)
+		return 0;
+	if (sl_addr_resolve(host, port, AF_UNSPEC, 0, &tmp) != 0) {
+		*bad = hostvar;
+		return EINVAL;
+	}
+	*a = tmp;
+	return 0;
+}
+
+int
+sl_handoff_from_env(struct sl_media_params *p, const char **bad)
+{
+	struct sl_media_params n = *p;
+	const char *v, *dummy;
+	int pt = -1, codec_pt = -1;
+	double t;
+
+	if (bad == NULL)
+		bad = &dummy;
+	*bad = NULL;
+#define INT_VAR(var, min, max, field) \
+	if (env_int(var, min, max, &n.field)) { *bad = var; return EINVAL; }
+	INT_VAR(SL_ENV_RTP_FD, 0, INT_MAX, rtp_fd);
+	INT_VAR(SL_ENV_RTCP_FD, 0, INT_MAX, rtcp_fd);
+	INT_VAR(SL_ENV_RTP_CLOCK_RATE, 1, 384000, clock_rate);
+	INT_VAR(SL_ENV_RTP_PTIME, 1, 1000, ptime);
+	INT_VAR(SL_ENV_RTP_DTMF_PT, 0, 127, dtmf_pt);
+#undef INT_VAR
+	if (env_int(SL_ENV_RTP_PAYLOAD_TYPE, 0, 127, &pt)) {
+		*bad = SL_ENV_RTP_PAYLOAD_TYPE;
+		return EINVAL;
+	}
+	if ((v = env(SL_ENV_RTP_CODEC)) != NULL) {
+		if (strcasecmp(v, "PCMU") == 0)
+			codec_pt = SL_PT_PCMU;
+		else if (strcasecmp(v, "PCMA") == 0)
+			codec_pt = SL_PT_PCMA;
+		/* The only codecs of the media tools are static types, so a
+		 * name that disagrees with the number is an error. */
+		if (codec_pt < 0 || (pt >= 0 && pt != codec_pt)) {
+			*bad = SL_ENV_RTP_CODEC;
+			return EINVAL;
+		}
+	}
+	if (pt >= 0)
+		n.payload_type = pt;
+	else if (codec_pt >= 0)
+		n.payload_type = codec_pt;
+	if ((v = env(SL_ENV_RTP_TIMEOUT)) != NULL) {
+		if (sl_parse_num(v, 0, 1e7, &t)) {
+			*bad = SL_ENV_RTP_TIMEOUT;
+			return EINVAL;
+		}
+		n.rtp_timeout = t;
+	}
+	if ((v = env(SL_ENV_RTP_DIRECTION)) != NULL) {
+		if ((n.direction = sl_media_dir_parse(v)) < 0) {
+			*bad = SL_ENV_RTP_DIRECTION;
+			return EINVAL;
+		}
+	}
+	if (env_addr(SL_ENV_RTP_LOCAL_HOST, SL_ENV_RTP_LOCAL_PORT, &n.local, bad) ||
+	    env_addr(SL_ENV_RTP_REMOTE_HOST, SL_ENV_RTP_REMOTE_PORT, &n.remote, bad))
+		return EINVAL;
+	*p = n;
+	return 0;
+}
+
+/* setenv(name, value) or unsetenv(name) when value is NULL.  Returns 0 or
+ * an errno value. */
+static int
+put(const char *name, const char *value)
+{
+	if (value == NULL)
+		return unsetenv(name) < 0 ? errno : 0;
+	return setenv(name, value, 1) < 0 ? errno : 0;
+}
+
+/* put() of a number, or unset when it is negative. */
+static int
+put_int(const char *name, long v)
+{
+	char buf[24];
+
+	if (v < 0)
+		return put(name, NULL);
+	snprintf(buf, sizeof buf, "%ld", v);
+	return put(name, buf);
+}
+
+/* The host and port variables of a, unset when a is unknown. */
+static int
+put_addr(const char *hostvar, const char *portvar, const struct sl_addr *a)
+{
+	char host[SL_ADDR_STRLEN];
+	int rc;
+
+	if (a->len == 0) {
+		rc = put(hostvar, NULL);
+		return rc ? rc : put(portvar, NULL);
+	}
+	rc = put(hostvar, sl_addr_host(a, host));
+	return rc ? rc : put_int(portvar, sl_addr_port(a));
+}
+
+int
+sl_handoff_to_env(const struct sl_media_params *p)
+{
+	char buf[32];
+	const char *codec = NULL;
+	int rc = 0;
+
+	if (p->payload_type == SL_PT_PCMU)
+		codec = "PCMU";
+	else if (p->payload_type == SL_PT_PCMA)
+		codec = "PCMA";
+	if (p->rtp_timeout > 0)
+		snprintf(buf, sizeof buf, "%g", p->rtp_timeout);
+	if ((rc = put_int(SL_ENV_RTP_FD, p->rtp_fd)) ||
+	    (rc = put_int(SL_ENV_RTCP_FD, p->rtcp_fd)) ||
+	    (rc = put_addr(SL_ENV_RTP_LOCAL_HOST, SL_ENV_RTP_LOCAL_PORT, &p->local)) ||
+	    (rc = put_addr(SL_ENV_RTP_REMOTE_HOST, SL_ENV_RTP_REMOTE_PORT, &p->remote)) ||
+	    (rc = put_int(SL_ENV_RTP_PAYLOAD_TYPE, p->payload_type)) ||
+	    (rc = put(SL_ENV_RTP_CODEC, codec)) ||
+	    (rc = put_int(SL_ENV_RTP_CLOCK_RATE, p->clock_rate > 0 ? p->clock_rate : -1)) ||
+	    (rc = put_int(SL_ENV_RTP_PTIME, p->ptime > 0 ? p->ptime : -1)) ||
+	    (rc = put_int(SL_ENV_RTP_DTMF_PT, p->dtmf_pt)) ||
+	    (rc = put(SL_ENV_RTP_DIRECTION, sl_media_dir_name(p->direction))) ||
+	    (rc = put(SL_ENV_RTP_TIMEOUT, p->rtp_timeout > 0 ? buf : NULL)))
+		return rc;
+	return 0;
+}
