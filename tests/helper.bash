@@ -9,9 +9,12 @@
 #     teardown() { stop_all_bg; }
 #
 #     @test "alice registers" {
-#         start_bg reg sip-register --expires 60
+#         start_bg reg sip-register ...
 #         wait_for 5 kamailio_has_binding alice
 #     }
+#
+# A test file that starts Kamailio once in setup_file loads this file there
+# too, and stops it in teardown_file (see kamailio.bash).
 #
 # Functions (see each one's comment):
 #   free_port [udp|tcp]               a port free for UDP and TCP on 127.0.0.1 and ::1
@@ -28,7 +31,8 @@
 #   sipp_trace NAME                   the messages of that SIPp run
 #   sip_tcp_exchange HOST PORT        one raw SIP request over TCP, prints reply
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
-# kamailio_add_user, kamailio_bindings, kamailio_has_binding, kamailio_ctl.
+# kamailio_add_user, kamailio_bindings, kamailio_has_binding,
+# kamailio_has_no_binding, kamailio_ctl.
 
 if [ -z "${SIPLINE_BUILD:-}" ]; then
 	echo "helper.bash: SIPLINE_BUILD is not set: run the suite with" \
@@ -55,6 +59,13 @@ case ":$PATH:" in
 *) PATH=$SIPLINE_BUILD/bin:$SIPLINE_BUILD/test-tools:$PATH:/usr/sbin ;;
 esac
 export PATH
+
+# Under `make check SANITIZE=1`, a sanitizer report must not pass for an
+# ordinary exit status (1 is "rejected" to sip-call): give it its own.
+if [ "${SIPLINE_SANITIZE:-}" = 1 ]; then
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
+fi
 
 # Background jobs of the current test: name -> PID, and the exit status of
 # those that ended.  Global (-g) because `load` runs inside a function.
@@ -110,7 +121,7 @@ wait_for() {
 	limit=$(sl_us "$1") || return 1
 	shift
 	deadline=$(($(sl_now_us) + limit))
-	out=$(sl_tmpdir)/wait_for.$$.out
+	out=$(sl_tmpdir)/wait_for.$BASHPID.out
 	while :; do
 		"$@" >"$out" 2>&1 && rc=0 || rc=$?
 		[ "$rc" = 0 ] && return 0
@@ -154,36 +165,103 @@ sl_wait_gone() {
 	done
 }
 
+# Sends SIGNAL to PID (or, with a leading -, to a process group) if it is
+# still there; it may end on its own at any moment, which is no error.
+sl_kill() {
+	kill -"$1" -- "$2" 2>/dev/null || true
+}
+
+# Prints "PID STARTTIME" for each live descendant of PID, so that they can
+# be found again once their parent is gone (and not mistaken for a later
+# process that got the same PID).
+sl_descendants() {
+	local p
+	for p in $(ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ parent[$1] = $2 }
+		END {
+			for (p in parent) {
+				q = parent[p]
+				while (q != root && (q in parent) && q > 1)
+					q = parent[q]
+				if (q == root)
+					print p
+			}
+		}'); do
+		printf '%s %s\n' "$p" "$(sl_starttime "$p")"
+	done
+}
+
+# The start time of PID in clock ticks since boot (field 22 of its stat).
+sl_starttime() {
+	local stat fields
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
+	read -r -a fields <<<"${stat##*) }"
+	printf '%s\n' "${fields[19]}"
+}
+
+# Ends the processes listed by sl_descendants that still run (same PID and
+# start time): SIGTERM, SIGKILL after 1 s.  Says so, since a program that
+# leaves children behind is worth knowing about.
+sl_kill_strays() {
+	local list=$1 pid start left deadline sig
+	[ -n "$list" ] || return 0
+	deadline=$(($(sl_now_us) + 1000000))
+	for sig in TERM KILL; do
+		left=
+		while read -r pid start; do
+			if sl_alive "$pid" && [ "$(sl_starttime "$pid")" = "$start" ]; then
+				left+="$pid "
+			fi
+		done <<<"$list"
+		[ -n "$left" ] || return 0
+		if [ "$sig" = TERM ]; then
+			left=${left% }
+			echo "stop: left behind, stopping:" \
+				"$(ps -o pid=,args= -p "${left// /,}" | tr '\n' ';')" >&2
+		fi
+		for pid in $left; do
+			sl_kill "$sig" "$pid"
+		done
+		while [ "$sig" = TERM ] && [ "$(sl_now_us)" -lt "$deadline" ]; do
+			sleep 0.05
+			left=$(for pid in $left; do sl_alive "$pid" && echo "$pid"; done) || true
+			[ -n "$left" ] || return 0
+		done
+	done
+}
+
 # sl_terminate PID SECONDS group|leader: SIGTERM to the process group whose
 # leader is PID (or to PID alone), SIGKILL to the whole group when PID has
-# not ended after SECONDS; then whatever is left of the group is killed too,
-# so nothing outlives the test.  Never by name, only by these IDs.
+# not ended after SECONDS; then whatever is left of the group, and any
+# descendant that moved to a group of its own, is ended too, so nothing
+# outlives the test.  Never by name, only by these IDs.
 sl_terminate() {
-	local pid=$1 grace=$2 scope=$3
+	local pid=$1 grace=$2 scope=$3 strays deadline
 	[ -n "$pid" ] || return 0
+	strays=$(sl_descendants "$pid")
 	if sl_alive "$pid"; then
 		if [ "$scope" = group ]; then
-			kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-		else
-			kill -TERM "$pid" 2>/dev/null
+			sl_kill TERM "-$pid"
 		fi
+		sl_kill TERM "$pid"
 		if ! sl_wait_gone "$pid" "$grace"; then
 			echo "stop: $pid ignored SIGTERM for $grace s: SIGKILL" >&2
-			kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+			sl_kill KILL "-$pid"
+			sl_kill KILL "$pid"
 			sl_wait_gone "$pid" 2 || echo "stop: $pid survived SIGKILL" >&2
 		fi
 	fi
 	# Children left in the group (a pipeline's other members, a forked
 	# helper) get a short grace too.
 	if sl_group_alive "$pid"; then
-		kill -TERM -- "-$pid" 2>/dev/null
-		local deadline=$(($(sl_now_us) + 1000000))
+		sl_kill TERM "-$pid"
+		deadline=$(($(sl_now_us) + 1000000))
 		while sl_group_alive "$pid" && [ "$(sl_now_us)" -lt "$deadline" ]; do
 			sleep 0.05
 		done
-		kill -KILL -- "-$pid" 2>/dev/null
+		sl_kill KILL "-$pid"
 	fi
-	return 0
+	sl_kill_strays "$strays"
 }
 
 # sl_spawn OUT ERR CMD...: starts CMD (a program, or a shell function) in
@@ -224,9 +302,11 @@ sl_close_fds() {
 	done
 }
 
-# start_bg NAME CMD...: runs CMD in the background; its stdout and stderr go
-# to $BATS_TEST_TMPDIR/NAME.out and NAME.err, stdin is /dev/null (use
-# sh -c '... < file' to feed it).  Fails if NAME is already running.
+# start_bg NAME CMD...: runs CMD (a program or a shell function) in the
+# background; its stdout and stderr go to $BATS_TEST_TMPDIR/NAME.out and
+# NAME.err, stdin is /dev/null (use sh -c '... < file' to feed it).  Fails
+# if NAME is already running.  Only the test's own shell can wait for it:
+# start jobs in setup or in the test, not in setup_file or under `run`.
 start_bg() {
 	local name=$1 dir
 	shift
@@ -234,6 +314,13 @@ start_bg() {
 		echo "usage: start_bg NAME COMMAND..." >&2
 		return 1
 	fi
+	# NAME names files too.
+	case $name in
+	*[!A-Za-z0-9_.-]* | .*)
+		echo "start_bg: not a job name (letters, digits, _ . -): $name" >&2
+		return 1
+		;;
+	esac
 	if sl_alive "${SL_BG_PID[$name]:-}"; then
 		echo "start_bg: $name is already running (pid ${SL_BG_PID[$name]})" >&2
 		return 1

@@ -26,8 +26,21 @@
 #   SIP_DOMAIN  sipline.test
 # DEFINEs (see tests/kamailio.cfg): SHA256 (algorithm=SHA-256 challenges),
 # NOQOP (challenges without qop), NOAUTH (no authentication), AUTH403
-# (403 to wrong credentials instead of a new challenge), NONCE_EXPIRE=N.
-# KAM_DEBUG=N in the environment sets Kamailio's log level (default 1).
+# (403 to wrong credentials instead of a new challenge), NONCE_EXPIRE=N
+# (nonce lifetime; an expired one is re-challenged with stale=true).
+# KAM_DEBUG=N in the environment sets Kamailio's log level (default 1: one
+# line per request; 3: debug).  The log is $KAM_LOG; stop_all_bg prints
+# this test's part of it when the test fails.
+#
+# What Kamailio does, in short: REGISTER for sipline.test (or the server's
+# own address) is challenged (401) and saved; min_expires 1 s, default 180,
+# max 3600.  OPTIONS to the server itself gets 200 (with Allow).  Any other
+# request outside a dialog is challenged (407), the From user must be the
+# authenticated one (403 "Forbidden auth ID" otherwise), then it goes to
+# the registered contacts of the Request-URI user (404 when none), or as
+# addressed when the Request-URI is not this server.  INVITEs are
+# record-routed, so ACK, BYE and re-INVITE pass through it too.  A next hop
+# that never answers gets 408 after 5 s.
 
 SL_KAM_DOMAIN=sipline.test
 SL_KAM_USERS="alice:alicepw bob:bobpw carol:carolpw"
@@ -141,7 +154,8 @@ kamailio_bindings() {
 		return 1
 	}
 	case $out in
-	*"AOR not found"*) return 0 ;;
+	# No record, or one whose contacts expired and await the timer.
+	*"AOR not found"* | *"AOR has no contacts"*) return 0 ;;
 	error:*)
 		echo "kamailio_bindings: $out" >&2
 		return 1
