@@ -124,17 +124,12 @@ credentials_are_stale() {
 # Registers bob from the port where a SIPp UAS then answers his calls, over
 # TRANSPORT (u1 or t1); sets uas_port.
 start_bob_phone() {
-	local transport=${1:-u1} ss_opt=-Hlnu
-	[ "$transport" = t1 ] && ss_opt=-Hlnt
+	local transport=${1:-u1} proto=udp
+	[ "$transport" = t1 ] && proto=tcp
 	uas_port=$(free_port)
 	sipp_register bob 127.0.0.1 "$transport" 60 -p "$uas_port"
 	start_bg uas sipp_run uas uas -t "$transport" -p "$uas_port" -s bob
-	wait_for 5 has_socket "$ss_opt" "$uas_port"
-}
-
-# has_socket SS-OPTIONS PORT: true when ss lists a socket on PORT.
-has_socket() {
-	[ -n "$(ss "$1" "sport = :$2")" ]
+	wait_for 5 port_listening "$proto" "$uas_port"
 }
 
 # --- the helpers themselves
@@ -154,9 +149,16 @@ has_socket() {
 	[ "$a" != "$b" ]
 	grep -qx "$a" "$BATS_RUN_TMPDIR/sipline-ports"
 	grep -qx "$b" "$BATS_RUN_TMPDIR/sipline-ports"
-	refute has_socket -Hlntu "$a"
+	refute port_listening udp "$a"
+	refute port_listening tcp "$a"
 	run free_port sctp
 	assert_failure
+
+	# An RTP/RTCP pair: even, both recorded.
+	a=$(free_rtp_port)
+	[ $((a % 2)) = 0 ]
+	grep -qx "$a" "$BATS_RUN_TMPDIR/sipline-ports"
+	grep -qx "$((a + 1))" "$BATS_RUN_TMPDIR/sipline-ports"
 }
 
 @test "wait_for polls until success and gives up after its bound" {
@@ -304,7 +306,8 @@ has_socket() {
 		kamailio_stop
 		refute sl_alive "$pid"
 		assert_equal "$(sl_group_members "$pid")" ""
-		refute has_socket -Hlntu "$KAM_PORT"
+		refute port_listening udp "$KAM_PORT"
+		refute port_listening tcp "$KAM_PORT"
 	done
 }
 

@@ -18,6 +18,8 @@
 #
 # Functions (see each one's comment):
 #   free_port [udp|tcp]               a port free for UDP and TCP on 127.0.0.1 and ::1
+#   free_rtp_port                     an even port P, P and P+1 free (RTP, RTCP)
+#   port_listening udp|tcp PORT       something is bound to / listens on PORT
 #   wait_for SECONDS CMD...           poll CMD every 0.05 s until it succeeds
 #   start_bg NAME CMD...              CMD in the background, own process group
 #   signal_bg NAME SIGNAL             signal the job's main process only
@@ -89,6 +91,28 @@ free_port() {
 		;;
 	esac
 	freeport -f "${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/sipline-ports"
+}
+
+# free_rtp_port: prints an even port P, with P and P+1 (RTP and RTCP) free
+# like free_port's and handed out to nobody else in this run.
+free_rtp_port() {
+	freeport -e -f "${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/sipline-ports"
+}
+
+# port_listening udp|tcp PORT: true when a socket is bound to the UDP PORT,
+# or listens on the TCP PORT (any address); for wait_for, e.g. until a
+# phone answers on its port.
+port_listening() {
+	local opt
+	case $1 in
+	udp) opt=-Hlnu ;;
+	tcp) opt=-Hlnt ;;
+	*)
+		echo "usage: port_listening udp|tcp PORT" >&2
+		return 1
+		;;
+	esac
+	[ -n "$(ss "$opt" "sport = :$2")" ]
 }
 
 # Microseconds since the epoch, from bash's own clock (no fork).

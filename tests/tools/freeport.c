@@ -2,7 +2,7 @@
  * on 127.0.0.1 and ::1 alike, and that no earlier freeport of the same
  * test run handed out.
  *
- * usage: freeport [-f FILE]
+ * usage: freeport [-e] [-f FILE]
  *
  * SIP servers listen on one port for both transports and both families, so
  * a port is only good when all four binds succeed.  The candidates are
@@ -10,7 +10,8 @@
  * returns is ephemeral, and any connect() on the machine (a SIPp, another
  * test run) may take it again before the server under test binds it.
  * FILE, locked while in use, lists the ports already given out in this run
- * (one per line); the chosen port is appended to it.
+ * (one per line); the chosen port is appended to it.  With -e the port is
+ * even and its successor is free and recorded too: an RTP/RTCP pair.
  *
  * Exit status: 0 with the port on stdout, 100 usage, 111 failure. */
 
@@ -172,20 +173,23 @@ main(int argc, char **argv)
 	const char *file = NULL;
 	char *list = NULL;
 	unsigned int seed;
-	int c, fd = -1, low, high;
+	int c, fd = -1, low, high, pair = 0;
 
-	while ((c = getopt(argc, argv, "f:")) != -1) {
+	while ((c = getopt(argc, argv, "ef:")) != -1) {
 		switch (c) {
+		case 'e':
+			pair = 1;
+			break;
 		case 'f':
 			file = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-f file]\n", prog);
+			fprintf(stderr, "usage: %s [-e] [-f file]\n", prog);
 			return 100;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: %s [-f file]\n", prog);
+		fprintf(stderr, "usage: %s [-e] [-f file]\n", prog);
 		return 100;
 	}
 
@@ -209,11 +213,17 @@ main(int argc, char **argv)
 	srandom(seed);
 
 	for (int i = 0; i < TRIES; i++) {
-		int port = low + (int)(random() % (high - low));
+		int port = low + (int)(random() % (high - low - 1));
 
+		if (pair)
+			port &= ~1;
 		if (listed(list, port) || port_free(port) != 0)
 			continue;
+		if (pair && (listed(list, port + 1) || port_free(port + 1) != 0))
+			continue;
 		if (fd >= 0 && dprintf(fd, "%d\n", port) < 0)
+			fatal("unable to write the port list", errno);
+		if (fd >= 0 && pair && dprintf(fd, "%d\n", port + 1) < 0)
 			fatal("unable to write the port list", errno);
 		printf("%d\n", port);
 		if (fflush(stdout) != 0)
