@@ -234,6 +234,8 @@ on_media_over(struct sl_media *m, int status, void *arg)
 {
 	struct sl_call *c = arg;
 
+	if (c->state == ST_CALLING && !c->sip_done)
+		return;     /* early media stopped; the answer starts it anew */
 	if (c->state == ST_ACTIVE || c->state == ST_ANSWERED) {
 		if (status == SL_EXIT_MEDIALOST)
 			sl_event("media-lost call-id=%s", c->call_id);
@@ -597,6 +599,41 @@ on_answered(struct sl_call *c, osip_message_t *resp, osip_message_t *inv)
 	}
 }
 
+/* A provisional response with SDP: the network plays something before the
+ * answer (ringback, an announcement).  With the default media, rtp-recv
+ * starts now so that it reaches our stdout; we send nothing until the
+ * answer (RFC 3960's gateway model).  A COMMAND only starts at the
+ * answer. */
+static void
+early_media(struct sl_call *c, osip_message_t *resp)
+{
+	osip_body_t *body = NULL;
+	struct sl_media_params p;
+	const char *why = NULL;
+	char a[SL_ADDR_STRLEN];
+	int pt;
+
+	osip_message_get_body(resp, 0, &body);
+	if (c->cfg.media_argv || body == NULL || body->body == NULL ||
+	    sl_media_running(c->media) || sl_sdp_parse(body->body, &c->theirs, &why) != 0 ||
+	    (pt = sl_sdp_pick(&c->theirs, &c->ours)) < 0 || c->theirs.addr.len == 0)
+		return;
+	c->pt = pt;
+	if (sl_media_connect(c->media, &c->theirs.addr, c->theirs.rtcp_port) != 0)
+		return;
+	sl_media_params_init(&p);
+	p.payload_type = pt;
+	p.ptime = c->theirs.ptime ? c->theirs.ptime : c->cfg.ptime;
+	p.dtmf_pt = c->theirs.dtmf_pt;
+	p.rtp_timeout = c->cfg.rtp_timeout;
+	p.remote = c->theirs.addr;
+	p.direction = SL_DIR_RECVONLY;
+	sl_call_export_env(c);
+	if (sl_media_start_early(c->media, &p, on_media_over, c) == 0)
+		sl_event("early-media codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(pt),
+			 sl_addr_str(&c->theirs.addr, a), c->call_id);
+}
+
 static void
 on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
 {
@@ -624,6 +661,8 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 			sl_event("ringing status=\"%s\"", st);
 		else
 			sl_event("progress status=\"%s\"", st);
+		if (code > 100)
+			early_media(c, resp);
 		return;
 	}
 	c->invite = NULL;
@@ -640,6 +679,7 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 			sl_event("rejected status=\"%s\" call-id=%s", st, c->call_id);
 	}
 	set_status(c, sl_exit_for_status(code));
+	c->state = ST_ENDING;
 	sip_over(c);
 }
 

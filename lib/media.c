@@ -214,18 +214,44 @@ on_exit_child(pid_t pid, int wstatus, void *arg)
 	maybe_over(m);
 }
 
-int
-sl_media_start(struct sl_media *m, char *const *argv,
-	       const struct sl_media_params *p, sl_media_cb cb, void *arg)
+/* Starts one sipline media tool in the media's process group (making the
+ * group if there is none yet).  Returns 0 or an errno value. */
+static int
+spawn_tool(struct sl_media *m, const char *name, pid_t *pid)
+{
+	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD, -1 };
+	char path[4096];
+	char *argv[] = { (char *)sl_tool_path(name, path, sizeof path), NULL };
+	int err, join = sl_media_running(m);
+
+	if ((err = sl_spawn(argv, fdmap, join ? m->pgrp : 0, pid)) != 0)
+		return err;
+	if (!join)
+		m->pgrp = *pid;
+	sl_child_watch(m->loop, *pid, on_exit_child, m);
+	return 0;
+}
+
+/* Puts the hand-off variables of p in the environment for what we start. */
+static int
+export_params(struct sl_media *m, const struct sl_media_params *p)
 {
 	struct sl_media_params hp = *p;
-	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD, -1 };
-	int err;
 
 	hp.rtp_fd = SL_HANDOFF_RTP_FD;
 	hp.rtcp_fd = SL_HANDOFF_RTCP_FD;
 	hp.local = m->local;
-	if ((err = sl_handoff_to_env(&hp)) != 0)
+	return sl_handoff_to_env(&hp);
+}
+
+int
+sl_media_start(struct sl_media *m, char *const *argv,
+	       const struct sl_media_params *p, sl_media_cb cb, void *arg)
+{
+	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD, -1 };
+	int err;
+
+	if ((err = export_params(m, p)) != 0)
 		return err;
 	m->cb = cb;
 	m->arg = arg;
@@ -237,22 +263,32 @@ sl_media_start(struct sl_media *m, char *const *argv,
 		m->pgrp = m->cmd_pid;
 		sl_child_watch(m->loop, m->cmd_pid, on_exit_child, m);
 		return 0;
-	} else {
-		char sendpath[4096], recvpath[4096];
-		char *send_argv[] = { (char *)sl_tool_path("rtp-send", sendpath, sizeof sendpath), NULL };
-		char *recv_argv[] = { (char *)sl_tool_path("rtp-recv", recvpath, sizeof recvpath), NULL };
-
-		if ((err = sl_spawn(send_argv, fdmap, 0, &m->send_pid)) != 0)
-			return err;
-		m->pgrp = m->send_pid;
-		sl_child_watch(m->loop, m->send_pid, on_exit_child, m);
-		if ((err = sl_spawn(recv_argv, fdmap, m->pgrp, &m->recv_pid)) != 0) {
-			stop_rest(m);
-			return err;
-		}
-		sl_child_watch(m->loop, m->recv_pid, on_exit_child, m);
+	}
+	if (!m->send_pid && (err = spawn_tool(m, "rtp-send", &m->send_pid)) != 0)
+		return err;
+	/* rtp-recv may be running already, for early media. */
+	if (!m->recv_pid && (err = spawn_tool(m, "rtp-recv", &m->recv_pid)) != 0) {
+		stop_rest(m);
+		return err;
 	}
 	return 0;
+}
+
+int
+sl_media_start_early(struct sl_media *m, const struct sl_media_params *p,
+		     sl_media_cb cb, void *arg)
+{
+	int err;
+
+	if (sl_media_running(m))
+		return 0;
+	if ((err = export_params(m, p)) != 0)
+		return err;
+	m->cb = cb;
+	m->arg = arg;
+	m->status = 0;
+	m->stopping = 0;
+	return spawn_tool(m, "rtp-recv", &m->recv_pid);
 }
 
 void

@@ -43,6 +43,12 @@ int sl_media_connect(struct sl_media *m, const struct sl_addr *rtp, int rtcp_por
  * own.  cb runs once it has all ended.  Returns 0 or an errno value. */
 int sl_media_start(struct sl_media *m, char *const *argv,
 		   const struct sl_media_params *p, sl_media_cb cb, void *arg);
+/* Early media (a 183 with SDP): starts only rtp-recv, so that what the
+ * network plays before the answer (ringback, announcements) reaches our
+ * stdout; sl_media_start with argv NULL adds rtp-send at the answer.
+ * Returns 0 or an errno value. */
+int sl_media_start_early(struct sl_media *m, const struct sl_media_params *p,
+			 sl_media_cb cb, void *arg);
 /* Asks the media to end (SIGTERM to its group, SIGKILL after
  * SL_MEDIA_STOP_WAIT_MS); cb follows.  Harmless when nothing runs. */
 void sl_media_stop(struct sl_media *m);
