@@ -67,7 +67,7 @@ kamailio_start() {
 	if [ -n "${BATS_TEST_NAME:-}" ]; then
 		KAM_SCOPE=test:${BATS_TEST_NUMBER:-}
 	else
-		KAM_SCOPE=file
+		KAM_SCOPE='file'
 	fi
 	SIP_SERVER=127.0.0.1:$KAM_PORT
 	SIP_DOMAIN=$SL_KAM_DOMAIN
