@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "answer.h"
 #include "call.h"
 #include "log.h"
 #include "loop.h"
@@ -66,14 +67,10 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 		sl_call_request(st->call, srv, req);
 		return;
 	}
-	if (MSG_IS_OPTIONS(req))
-		sl_server_reply(srv, 200);
-	else if (MSG_IS_INVITE(req))
+	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req))
 		sl_server_reply(srv, 486);     /* busy placing a call */
-	else if (MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
-		sl_server_reply(srv, 481);
 	else
-		sl_server_reply(srv, 405);
+		sl_answer_reply_other(srv, req);
 }
 
 static void

@@ -216,20 +216,12 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 void
 sl_answer_reply_other(struct sl_server *srv, osip_message_t *req)
 {
-	const char *m = req->sip_method;
-
-	if (MSG_IS_OPTIONS(req))
-		sl_server_reply(srv, 200);
-	else if (MSG_IS_INVITE(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
+	if (sl_msg_has_to_tag(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
 		sl_server_reply(srv, 481);     /* no such dialog / transaction */
-	else if (strcmp(m, "INFO") == 0 || strcmp(m, "UPDATE") == 0 ||
-		 strcmp(m, "PRACK") == 0 || strcmp(m, "MESSAGE") == 0 ||
-		 strcmp(m, "REFER") == 0 || strcmp(m, "NOTIFY") == 0 ||
-		 strcmp(m, "SUBSCRIBE") == 0 || strcmp(m, "PUBLISH") == 0 ||
-		 strcmp(m, "REGISTER") == 0)
-		sl_server_reply(srv, 405);
+	else if (MSG_IS_OPTIONS(req))
+		sl_server_reply(srv, 200);
 	else
-		sl_server_reply(srv, 501);
+		sl_server_reply_unsupported(srv);
 }
 
 static void

@@ -69,6 +69,7 @@ struct sl_call {
 	int64_t ok_interval;
 	struct sl_timer ok_timer;
 	int bye_after_ack;
+	char unsupported[128];      /* a Require we refuse with 420 */
 	int delayed_offer;          /* their answer comes in the ACK */
 
 	/* media */
@@ -753,6 +754,17 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 		 c->remote_name[0] ? "\"" : "", c->local, c->call_id);
 	sl_server_reply(srv, 100);
 
+	{
+		/* We implement no extension (100rel, timer...): a caller that
+		 * requires one gets 420 with the list (RFC 3261 §8.2.2.3). */
+		osip_header_t *req = NULL;
+
+		if (osip_message_header_get_byname(invite, "require", 0, &req) >= 0 &&
+		    req && req->hvalue && *req->hvalue) {
+			clean(c->unsupported, sizeof c->unsupported, req->hvalue);
+			return 420;
+		}
+	}
 	osip_message_get_body(invite, 0, &body);
 	if (body && body->body && body->length > 0) {
 		struct sl_sdp_stream tmp;
@@ -819,6 +831,8 @@ sl_call_reject(struct sl_call *c, int code)
 	if (sl_server_response(c->srv, code, &r) == 0) {
 		if (code == 488 || code == 415)
 			osip_message_set_accept(r, SL_ACCEPT);
+		if (code == 420 && c->unsupported[0])
+			osip_message_set_header(r, "Unsupported", c->unsupported);
 		sl_server_send(c->srv, r);
 	}
 	c->srv = NULL;
@@ -1067,8 +1081,6 @@ handle_reinvite(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 void
 sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 {
-	const char *m = req->sip_method;
-
 	if (MSG_IS_BYE(req)) {
 		sl_server_reply(srv, 200);
 		if (c->state == ST_ACTIVE || c->state == ST_ANSWERED) {
@@ -1094,12 +1106,7 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 		sl_server_reply(srv, 200);
 		return;
 	}
-	if (strcmp(m, "INFO") == 0 || strcmp(m, "UPDATE") == 0 || strcmp(m, "PRACK") == 0 ||
-	    strcmp(m, "MESSAGE") == 0 || strcmp(m, "REFER") == 0 || strcmp(m, "NOTIFY") == 0 ||
-	    strcmp(m, "SUBSCRIBE") == 0 || strcmp(m, "PUBLISH") == 0 || strcmp(m, "REGISTER") == 0)
-		sl_server_reply(srv, 405);
-	else
-		sl_server_reply(srv, 501);
+	sl_server_reply_unsupported(srv);
 }
 
 static void

@@ -1189,6 +1189,22 @@ sl_server_reply(struct sl_server *srv, int code)
 }
 
 int
+sl_server_reply_unsupported(struct sl_server *srv)
+{
+	static const char *const known[] = {
+		"REGISTER", "INFO", "UPDATE", "PRACK", "MESSAGE", "REFER",
+		"NOTIFY", "SUBSCRIBE", "PUBLISH",
+	};
+	const char *m = srv->tr->orig_request->sip_method;
+	size_t i;
+
+	for (i = 0; i < sizeof known / sizeof *known; i++)
+		if (strcmp(m, known[i]) == 0)
+			return sl_server_reply(srv, 405);
+	return sl_server_reply(srv, 501);
+}
+
+int
 sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg, const struct sl_addr *dst)
 {
 	char *text = NULL;

@@ -113,6 +113,9 @@ int sl_server_send(struct sl_server *srv, osip_message_t *resp);
 /* Shorthand: a response with code and its standard reason, plus
  * Allow/Accept for 405/415/OPTIONS.  Returns 0 or an errno value. */
 int sl_server_reply(struct sl_server *srv, int code);
+/* Refuses a method we do not take: 405 (with Allow) for one we know of,
+ * 501 for one we do not (RFC 3261 §8.2.1).  Returns 0 or an errno value. */
+int sl_server_reply_unsupported(struct sl_server *srv);
 osip_message_t *sl_server_request(struct sl_server *srv);
 const struct sl_addr *sl_server_source(const struct sl_server *srv);
 /* The To tag this server puts in its responses. */
