@@ -46,19 +46,20 @@ sipp_register() {
 # when NC and CNONCE are given).
 digest_response() {
 	local alg=$1 user=$2 pw=$3 method=$4 uri=$5 nonce=$6 nc=${7:-} cnonce=${8:-}
-	local sum ha1 ha2
+	local sum ha1 ha2 r
 	case $alg in
 	MD5) sum=md5sum ;;
 	SHA-256) sum=sha256sum ;;
 	*) return 1 ;;
 	esac
-	ha1=$(printf '%s' "$user:$SIP_DOMAIN:$pw" | $sum | cut -d' ' -f1)
-	ha2=$(printf '%s' "$method:$uri" | $sum | cut -d' ' -f1)
+	ha1=$(printf '%s' "$user:$SIP_DOMAIN:$pw" | $sum)
+	ha2=$(printf '%s' "$method:$uri" | $sum)
 	if [ -n "$nc" ]; then
-		printf '%s' "$ha1:$nonce:$nc:$cnonce:auth:$ha2" | $sum | cut -d' ' -f1
+		r=$(printf '%s' "${ha1%% *}:$nonce:$nc:$cnonce:auth:${ha2%% *}" | $sum)
 	else
-		printf '%s' "$ha1:$nonce:$ha2" | $sum | cut -d' ' -f1
+		r=$(printf '%s' "${ha1%% *}:$nonce:${ha2%% *}" | $sum)
 	fi
+	printf '%s\n' "${r%% *}"
 }
 
 # Sends a REGISTER for USER over TCP, with the Authorization header line
@@ -79,10 +80,20 @@ ${auth:+$auth
 	run sip_tcp_exchange 127.0.0.1 "$KAM_PORT" <<<"$req"
 }
 
-# Field NAME of the WWW-Authenticate header in $output ("" when absent).
+# Prints parameter NAME of the WWW-Authenticate header in $lines (as run
+# set them), unquoted; nothing when it is absent.
 challenge_param() {
-	printf '%s\n' "$output" | sed -n 's/^WWW-Authenticate: Digest //p' |
-		tr ',' '\n' | sed -n "s/^ *$1=\"\\{0,1\\}\\([^\"]*\\)\"\\{0,1\\}\$/\\1/p"
+	local l re="[ ,]$1=\"?([^\",]*)\"?"
+	for l in "${lines[@]}"; do
+		case $l in
+		'WWW-Authenticate: Digest '*)
+			if [[ $l =~ $re ]]; then
+				printf '%s\n' "${BASH_REMATCH[1]}"
+			fi
+			return 0
+			;;
+		esac
+	done
 }
 
 # register_with_digest ALG USER PASSWORD: REGISTER over TCP answering a
