@@ -3,6 +3,7 @@
  * media side will use, since it all comes from the network. */
 #include "sdp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,8 +167,9 @@ sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why)
 	sdp_message_t *sdp = NULL;
 	const char *v;
 	char *media, *port, *proto, *addr, *addrtype;
+	unsigned char bin[sizeof(struct in6_addr)];
 	long lv;
-	int pos, i, err = EINVAL;
+	int pos, i, fam, err = EINVAL;
 
 	memset(out, 0, sizeof *out);
 	out->dtmf_pt = -1;
@@ -199,16 +201,17 @@ sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why)
 	*why = "no usable connection address";
 	if (addr == NULL || addrtype == NULL)
 		goto done;
-	/* Only literals: a name here would make the media side resolve what
-	 * a stranger wrote.  0.0.0.0 is the old way of saying "on hold". */
-	if (strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0) {
-		out->addr.len = 0;
-	} else if (sl_addr_resolve(addr, (int)lv,
-				   strcasecmp(addrtype, "IP6") == 0 ? AF_INET6 : AF_INET,
-				   0, &out->addr) != 0 ||
-		   strspn(addr, "0123456789abcdefABCDEF.:") != strlen(addr)) {
+	/* Only literals of the stated type, in their standard form, checked
+	 * before anything resolves them: a name would have us look up what a
+	 * stranger wrote, and inet_aton's shorthands ("0.0.0", "2130706433")
+	 * are not SDP.  0.0.0.0 is the old way of saying "on hold". */
+	fam = strcasecmp(addrtype, "IP4") == 0 ? AF_INET :
+	      strcasecmp(addrtype, "IP6") == 0 ? AF_INET6 : AF_UNSPEC;
+	if (fam == AF_UNSPEC || inet_pton(fam, addr, bin) != 1 ||
+	    sl_addr_resolve(addr, (int)lv, fam, 0, &out->addr) != 0)
 		goto done;
-	}
+	if (sl_addr_is_any(&out->addr))
+		out->addr.len = 0;
 	out->rtcp_port = (int)lv + 1;
 	if ((v = attr(sdp, pos, "rtcp")) && sl_parse_int(v, 1, 65535, &lv) == 0)
 		out->rtcp_port = (int)lv;
