@@ -71,7 +71,7 @@ check: deps-build deps-check $(BINS) $(UNITS) $(TEST_TOOLS)
 	SIPLINE_BUILD=$(abspath $(BUILD)) SIPLINE_SANITIZE=$(SANITIZE) \
 	    bats --timing $(TESTS)
 
-demo: deps-build deps-demo $(BINS)
+demo: deps-build deps-demo $(BINS) $(BUILD)/test-tools/freeport
 	SIPLINE_BUILD=$(abspath $(BUILD)) examples/demo
 
 bench: deps-build deps-bench $(BINS) $(TEST_TOOLS)
