@@ -21,6 +21,7 @@ struct answerer {
 	pid_t screen_pid;
 	struct sl_timer ring_timer;
 	struct sl_timer screen_timer;
+	struct sl_timer stop_timer;
 	int status;
 	int stopping;
 };
@@ -72,6 +73,14 @@ sl_answer_screen_verdict(int code)
 	case SL_EXIT_NOTFOUND: return 404;
 	}
 	return 603;
+}
+
+static void
+on_stop_timer(void *arg)
+{
+	struct answerer *an = arg;
+
+	sl_loop_stop(an->loop);
 }
 
 static void
@@ -266,6 +275,13 @@ sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	sl_loop_signal(loop, SIGINT, on_signal, &an);
 	sl_loop_signal(loop, SIGTERM, on_signal, &an);
 	sl_loop_signal(loop, SIGHUP, on_signal, &an);
+	if ((err = sl_loop_run(loop)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
+	/* One more round: a refusal decided in a timer or a child's exit
+	 * (the screening verdict, a signal while ringing) has its final
+	 * response queued in the transaction, and it leaves only when the
+	 * loop runs the SIP hook, which a round starts with. */
+	sl_timer_start(loop, &an.stop_timer, 0, on_stop_timer, &an);
 	if ((err = sl_loop_run(loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
 	sl_timer_stop(loop, &an.ring_timer);
