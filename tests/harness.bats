@@ -63,9 +63,16 @@ digest_response() {
 }
 
 # Sends a REGISTER for USER over TCP, with the Authorization header line
-# AUTH if given, and sets output/status/lines to the final response.
+# AUTH if given, and sets output/status/lines to the final response.  The
+# Contact is sip:USER@127.0.0.1:9;transport=tcp, none when RAW_QUERY is set
+# (a REGISTER without Contact asks for the current bindings).
 raw_register() {
-	local user=$1 auth=${2:-} cseq=${3:-1} req
+	local user=$1 auth=${2:-} cseq=${3:-1} req contact=
+	if [ -z "${RAW_QUERY:-}" ]; then
+		contact="Contact: <sip:$user@127.0.0.1:9;transport=tcp>
+Expires: 60
+"
+	fi
 	req="REGISTER sip:$SIP_DOMAIN SIP/2.0
 Via: SIP/2.0/TCP 127.0.0.1:9;rport;branch=z9hG4bK-harness-$cseq-$RANDOM
 Max-Forwards: 70
@@ -73,9 +80,7 @@ From: <sip:$user@$SIP_DOMAIN>;tag=harness$$
 To: <sip:$user@$SIP_DOMAIN>
 Call-ID: harness-$BATS_TEST_NUMBER-$$@127.0.0.1
 CSeq: $cseq REGISTER
-Contact: <sip:$user@127.0.0.1:9;transport=tcp>
-Expires: 60
-${auth:+$auth
+$contact${auth:+$auth
 }Content-Length: 0"
 	run sip_tcp_exchange 127.0.0.1 "$KAM_PORT" <<<"$req"
 }
@@ -495,6 +500,10 @@ start_bob_phone() {
 	assert_equal "$(challenge_param algorithm)" ""
 	register_with_digest MD5 alice alicepw
 	assert_line 'SIP/2.0 200 OK'
+	# Without a Contact, REGISTER lists the bindings.
+	RAW_QUERY=1 register_with_digest MD5 alice alicepw
+	assert_line 'SIP/2.0 200 OK'
+	assert_line --regexp '^Contact: <sip:alice@127\.0\.0\.1:9;transport=tcp>;expires=[0-9]+$'
 	register_with_digest MD5 alice wrongpw
 	assert_line 'SIP/2.0 401 Unauthorized'
 	kamailio_stop
