@@ -69,13 +69,18 @@ $(BUILD)/test-tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/lib/libsipline.a
 TESTS ?= tests
 check: deps-build deps-check $(BINS) $(UNITS) $(TEST_TOOLS)
 	SIPLINE_BUILD=$(abspath $(BUILD)) SIPLINE_SANITIZE=$(SANITIZE) \
-	    bats --timing $(TESTS)
+	    BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-180} bats --timing $(TESTS)
 
 demo: deps-build deps-demo $(BINS) $(BUILD)/test-tools/freeport
 	SIPLINE_BUILD=$(abspath $(BUILD)) examples/demo
 
 bench: deps-build deps-bench $(BINS) $(TEST_TOOLS)
 	SIPLINE_BUILD=$(abspath $(BUILD)) bench/run
+
+# libFuzzer targets (fuzz/README): built with clang into build/fuzz and run
+# for FUZZ_SECONDS each (default 60); FUZZ_TARGETS narrows them.
+fuzz: deps-build deps-fuzz
+	$(MAKE) -f fuzz/fuzz.mk run
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANS)
@@ -94,4 +99,4 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all check demo bench install uninstall clean lint-man
+.PHONY: all check demo bench install uninstall clean lint-man fuzz

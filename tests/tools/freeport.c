@@ -225,6 +225,7 @@ main(int argc, char **argv)
 			fatal("unable to write the port list", errno);
 		if (fd >= 0 && pair && dprintf(fd, "%d\n", port + 1) < 0)
 			fatal("unable to write the port list", errno);
+		free(list);
 		printf("%d\n", port);
 		if (fflush(stdout) != 0)
 			fatal("unable to write", errno);
