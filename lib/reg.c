@@ -215,6 +215,10 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 	code = resp->status_code;
 	sl_status_line(resp, line, sizeof line);
 	if (code >= 200 && code < 300) {
+		/* After failures the registrar may have lost the binding (a
+		 * restart): that success is a new registration. */
+		int refresh = r->registered && r->failures == 0;
+
 		r->failures = 0;
 		r->interval_tries = 0;
 		if (r->mode == MODE_LIST) {
@@ -235,9 +239,9 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 			r->granted = r->expires;
 		}
 		sl_event("%s aor=%s contact=<%s> expires=%d",
-			 r->registered ? "refreshed" : "registered", r->aor, r->contact,
+			 refresh ? "refreshed" : "registered", r->aor, r->contact,
 			 r->granted);
-		r->cb(r, r->registered ? SL_REG_REFRESHED : SL_REG_REGISTERED, SL_EXIT_OK, r->arg);
+		r->cb(r, refresh ? SL_REG_REFRESHED : SL_REG_REGISTERED, SL_EXIT_OK, r->arg);
 		r->registered = 1;
 		if (r->mode == MODE_KEEP)
 			sl_timer_start(r->loop, &r->timer, refresh_delay(r->granted), on_timer, r);
