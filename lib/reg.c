@@ -35,6 +35,7 @@ struct sl_reg {
 	int interval_tries;         /* 423 answers in a row */
 	struct sl_client *pending;
 	struct sl_timer timer;
+	char deferred[160];         /* why a request could not even be sent */
 };
 
 static void send_register(struct sl_reg *r, int expires, int all);
@@ -281,6 +282,31 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 	r->cb(r, SL_REG_REFUSED, SL_EXIT_REJECTED, r->arg);
 }
 
+static void
+on_deferred(void *arg)
+{
+	struct sl_reg *r = arg;
+
+	if (r->mode == MODE_UNREGISTER) {
+		sl_event("unregister-failed aor=%s reason=\"%s\"", r->aor, r->deferred);
+		r->registered = 0;
+		r->cb(r, SL_REG_UNREGISTER_FAILED, SL_EXIT_NORESPONSE, r->arg);
+		return;
+	}
+	fail(r, r->deferred);
+}
+
+/* A request that could not be sent at all (no route, connection refused)
+ * fails like one that got no answer, but from the loop: the tool may not
+ * be running it yet (the first REGISTER is sent before sl_loop_run). */
+static void
+fail_later(struct sl_reg *r, int err)
+{
+	snprintf(r->deferred, sizeof r->deferred, "%s",
+		 err < 0 ? gai_strerror(err) : sl_describe_error(err));
+	sl_timer_start(r->loop, &r->timer, 0, on_deferred, r);
+}
+
 /* Sends a REGISTER of our contact for `expires` seconds (0: remove it;
  * with all, "Contact: *"); expires < 0: no Contact (the bindings query). */
 static void
@@ -297,7 +323,7 @@ send_register(struct sl_reg *r, int expires, int all)
 	}
 	sl_timer_stop(r->loop, &r->timer);
 	if ((err = sl_sip_new_request(r->sip, "REGISTER", r->registrar, r->aor, &req)) != 0) {
-		fail(r, sl_strerror(err));
+		fail_later(r, err);
 		return;
 	}
 	/* The same Call-ID and From tag for the whole registration. */
@@ -318,7 +344,7 @@ send_register(struct sl_reg *r, int expires, int all)
 		if ((err = sl_sip_destination(r->sip, req, &dst)) != 0 ||
 		    (err = sl_sip_contact(r->sip, &dst, r->contact, sizeof r->contact)) != 0) {
 			osip_message_free(req);
-			fail(r, err < 0 ? gai_strerror(err) : sl_strerror(err));
+			fail_later(r, err);
 			return;
 		}
 	}
@@ -336,13 +362,7 @@ send_register(struct sl_reg *r, int expires, int all)
 	err = sl_sip_send(r->sip, req, on_response, r, &r->pending);
 	if (err) {
 		r->pending = NULL;
-		if (r->mode == MODE_UNREGISTER) {
-			sl_event("unregister-failed aor=%s reason=\"%s\"", r->aor,
-				 err < 0 ? gai_strerror(err) : sl_describe_error(err));
-			r->cb(r, SL_REG_UNREGISTER_FAILED, SL_EXIT_NORESPONSE, r->arg);
-			return;
-		}
-		fail(r, err < 0 ? gai_strerror(err) : sl_describe_error(err));
+		fail_later(r, err);
 		return;
 	}
 	if (r->mode == MODE_UNREGISTER)
