@@ -1281,9 +1281,15 @@ insane(const osip_message_t *msg)
 		return "no Call-ID";
 	if (msg->cseq == NULL || msg->cseq->number == NULL || msg->cseq->method == NULL)
 		return "no CSeq";
+	/* RFC 3261 §8.1.1.5: below 2**31. */
 	if (strspn(msg->cseq->number, "0123456789") != strlen(msg->cseq->number) ||
-	    strlen(msg->cseq->number) > 10)
+	    strlen(msg->cseq->number) > 10 || msg->cseq->number[0] == '\0' ||
+	    strtoul(msg->cseq->number, NULL, 10) > 2147483647UL)
 		return "bad CSeq number";
+	if (msg->content_length && msg->content_length->value &&
+	    (msg->content_length->value[0] == '\0' ||
+	     strspn(msg->content_length->value, "0123456789") != strlen(msg->content_length->value)))
+		return "bad Content-Length";
 	if (msg->from == NULL || msg->from->url == NULL)
 		return "no From";
 	if (msg->to == NULL || msg->to->url == NULL)
@@ -1312,6 +1318,23 @@ body_truncated(const osip_message_t *msg, const char *buf, size_t len)
 	if (end == NULL)
 		return clen > 0;
 	return clen > (long)(len - (end + 4 - buf));
+}
+
+/* A request that osip_parse refused (a body shorter than its
+ * Content-Length, a broken header): parsed again, the headers read before
+ * the fault stay in the message; with a Via among them the request gets
+ * its 400 (RFC 3261 §18.3, §21.4.1), else it is dropped. */
+static void
+reply_malformed(struct sl_sip *s, const char *buf, size_t len, const struct sl_addr *src)
+{
+	osip_message_t *msg = NULL;
+
+	if (osip_message_init(&msg) != 0)
+		return;
+	if (osip_message_parse(msg, buf, len) != 0 && MSG_IS_REQUEST(msg) &&
+	    msg->sip_method && osip_list_get(&msg->vias, 0))
+		reply_stateless(s, msg, src, 400, "Malformed Request");
+	osip_message_free(msg);
 }
 
 void
@@ -1354,14 +1377,16 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 		sl_warn("dropping unparsable message from %s (%zu bytes)", sl_addr_str(src, a), len);
 		if (ev)
 			osip_event_free(ev);
+		reply_malformed(s, buf, len, src);
 		return;
 	}
 	msg = ev->sip;
 	if ((why = insane(msg)) != NULL) {
 		sl_warn("dropping %s from %s: %s", MSG_IS_REQUEST(msg) ?
 			"request" : "response", sl_addr_str(src, a), why);
-		if (MSG_IS_REQUEST(msg) && osip_list_get(&msg->vias, 0) &&
-		    msg->call_id && msg->cseq && msg->from && msg->to)
+		/* Whatever else is missing, a Via says where the 400 goes
+		 * (RFC 3261 §8.1.1, §21.4.1). */
+		if (MSG_IS_REQUEST(msg) && msg->sip_method && osip_list_get(&msg->vias, 0))
 			reply_stateless(s, msg, src, 400, why);
 		osip_event_free(ev);
 		return;
@@ -1369,6 +1394,12 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 	if (MSG_IS_REQUEST(msg)) {
 		char host[SL_ADDR_STRLEN];
 
+		if (msg->sip_version == NULL || strcmp(msg->sip_version, "SIP/2.0") != 0) {
+			sl_warn("dropping request from %s: not SIP/2.0", sl_addr_str(src, a));
+			reply_stateless(s, msg, src, 505, NULL);
+			osip_event_free(ev);
+			return;
+		}
 		if (sl_transport_proto(t) == SL_PROTO_UDP && body_truncated(msg, buf, len)) {
 			sl_warn("dropping request from %s: shorter than its Content-Length",
 				sl_addr_str(src, a));
