@@ -767,8 +767,16 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 	}
 	osip_message_get_body(invite, 0, &body);
 	if (body && body->body && body->length > 0) {
+		osip_content_type_t *ct = osip_message_get_content_type(invite);
 		struct sl_sdp_stream tmp;
 
+		/* A body we cannot read: 415 with Accept (RFC 3261 §8.2.3). */
+		if (ct && (ct->type == NULL || ct->subtype == NULL ||
+			   strcasecmp(ct->type, "application") != 0 ||
+			   strcasecmp(ct->subtype, "sdp") != 0)) {
+			sl_warn("refusing call %s: its body is not application/sdp", c->call_id);
+			return 415;
+		}
 		memset(&tmp, 0, sizeof tmp);
 		tmp.npts = c->cfg.ncodecs;
 		memcpy(tmp.pts, c->cfg.codecs, sizeof tmp.pts);
