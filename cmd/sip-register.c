@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "child.h"
 #include "log.h"
 #include "loop.h"
@@ -153,14 +154,10 @@ on_reg(struct sl_reg *r, enum sl_reg_event ev, int status, void *arg)
 static void
 on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 {
-	if (MSG_IS_OPTIONS(req))
-		sl_server_reply(srv, 200);
-	else if (MSG_IS_INVITE(req))
+	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req))
 		sl_server_reply(srv, 480);
-	else if (MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
-		sl_server_reply(srv, 481);
 	else
-		sl_server_reply(srv, 405);
+		sl_answer_reply_other(srv, req);    /* 200, 481, 405, 501 */
 }
 
 /* The once-only modes exit as soon as their answer is in. */
