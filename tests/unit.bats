@@ -28,6 +28,10 @@ run_unit() {
 	run_unit digest
 }
 
+@test "unit: sdp" {
+	run_unit sdp
+}
+
 @test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
 	local src name missing=
 
