@@ -148,9 +148,11 @@ static void
 read_errors(struct sl_transport *t, int fd)
 {
 	for (;;) {
-		char ctl[512];
+		char ctl[512], head[64];
 		struct sl_addr dst;
-		struct iovec iov = { t->rxbuf, SL_SIP_MAX };
+		/* Not rxbuf: this also runs from a send, while a received
+		 * message may still be in use there. */
+		struct iovec iov = { head, sizeof head };
 		struct msghdr mh;
 		struct cmsghdr *cm;
 
@@ -178,6 +180,29 @@ read_errors(struct sl_transport *t, int fd)
 				t->unreach(t, &dst, (int)ee.ee_errno, t->arg);
 		}
 	}
+}
+
+/* Sends one datagram from fd.  An ICMP error that came back for an
+ * earlier datagram is reported by the next sendto() on the socket,
+ * whatever its destination: pass it on from the error queue (which names
+ * the destination it belongs to) and send again.  Returns 0 or an errno
+ * value. */
+static int
+udp_send(struct sl_transport *t, int fd, const struct sl_addr *dst,
+	 const char *buf, size_t len)
+{
+	int tries, err = 0;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (sendto(fd, buf, len, 0, (const struct sockaddr *)&dst->ss, dst->len) >= 0)
+			return 0;
+		err = errno;
+		if (err != ECONNREFUSED && err != EHOSTUNREACH && err != ENETUNREACH &&
+		    err != EHOSTDOWN)
+			return err;
+		read_errors(t, fd);
+	}
+	return err;
 }
 
 static void
@@ -525,10 +550,7 @@ sl_transport_send_on(struct sl_transport *t, int sock, const struct sl_addr *dst
 {
 	if (sock <= 0 || sock > t->nextra || t->proto != SL_PROTO_UDP)
 		return sl_transport_send(t, dst, buf, len);
-	if (sendto(t->extra[sock - 1], buf, len, 0, (const struct sockaddr *)&dst->ss,
-		   dst->len) < 0)
-		return errno;
-	return 0;
+	return udp_send(t, t->extra[sock - 1], dst, buf, len);
 }
 
 int
@@ -555,10 +577,7 @@ sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
 				return err;
 			fd = t->fd;
 		}
-		if (sendto(fd, buf, len, 0, (const struct sockaddr *)&dst->ss,
-			   dst->len) < 0)
-			return errno;
-		return 0;
+		return udp_send(t, fd, dst, buf, len);
 	}
 	c = conn_find(t, dst);
 	if (c == NULL && (c = conn_open(t, dst)) == NULL)
