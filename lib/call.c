@@ -552,10 +552,48 @@ send_ack(struct sl_call *c, osip_message_t *inv)
 	c->ack = ack;
 }
 
+/* Takes the peer's SDP answer from msg (the 2xx to our offer, or the ACK
+ * after a delayed offer) and picks the codec.  Returns 0, or -1 with the
+ * reason in *why. */
+static int
+take_answer(struct sl_call *c, osip_message_t *msg, const char **why)
+{
+	osip_body_t *body = NULL;
+
+	*why = "no SDP";
+	osip_message_get_body(msg, 0, &body);
+	if (body == NULL || body->body == NULL ||
+	    sl_sdp_parse(body->body, &c->theirs, why) != 0)
+		return -1;
+	*why = "no codec in common";
+	if ((c->pt = sl_sdp_pick(&c->theirs, &c->ours)) < 0)
+		return -1;
+	*why = NULL;
+	return 0;
+}
+
+/* The peer's RTP address for an event line ("none" while on hold). */
+static const char *
+peer_rtp(const struct sl_call *c, char *buf)
+{
+	if (c->theirs.addr.len == 0)
+		return "none";
+	return sl_addr_str(&c->theirs.addr, buf);
+}
+
+/* Starts the media now that the codec is settled; a failure ends the call. */
+static void
+media_or_bye(struct sl_call *c)
+{
+	if (start_media(c) != 0) {
+		set_status(c, SL_EXIT_CANTRUN);
+		send_bye(c, "local", "media failed");
+	}
+}
+
 static void
 on_answered(struct sl_call *c, osip_message_t *resp, osip_message_t *inv)
 {
-	osip_body_t *body = NULL;
 	const char *why = NULL;
 	char st[160], a[SL_ADDR_STRLEN];
 
@@ -576,28 +614,18 @@ on_answered(struct sl_call *c, osip_message_t *resp, osip_message_t *inv)
 		send_bye(c, "local", "cancelled");
 		return;
 	}
-	osip_message_get_body(resp, 0, &body);
-	if (body == NULL || body->body == NULL ||
-	    sl_sdp_parse(body->body, &c->theirs, &why) != 0 ||
-	    (c->pt = sl_sdp_pick(&c->theirs, &c->ours)) < 0) {
+	if (take_answer(c, resp, &why) != 0) {
 		sl_event("answered status=\"%s\" call-id=%s", st, c->call_id);
-		sl_warn("the answer's SDP is unusable: %s", why ? why : "no codec in common");
+		sl_warn("the answer's SDP is unusable: %s", why);
 		c->state = ST_ACTIVE;
 		set_status(c, SL_EXIT_REJECTED);
 		send_bye(c, "local", "no usable media");
 		return;
 	}
-	if (c->theirs.addr.len)
-		sl_addr_str(&c->theirs.addr, a);
-	else
-		snprintf(a, sizeof a, "none");
 	sl_event("answered status=\"%s\" codec=%s rtp=%s call-id=%s", st,
-		 sl_sdp_codec_name(c->pt), a, c->call_id);
+		 sl_sdp_codec_name(c->pt), peer_rtp(c, a), c->call_id);
 	confirmed(c);
-	if (start_media(c) != 0) {
-		set_status(c, SL_EXIT_CANTRUN);
-		send_bye(c, "local", "media failed");
-	}
+	media_or_bye(c);
 }
 
 /* A provisional response with SDP: the network plays something before the
@@ -1131,29 +1159,19 @@ on_ack(struct sl_call *c, osip_message_t *ack)
 		return;     /* the ACK of a re-INVITE */
 	confirmed(c);
 	if (c->delayed_offer) {
-		osip_body_t *body = NULL;
-		const char *why = NULL;
+		const char *why;
 		char a[SL_ADDR_STRLEN];
 
-		osip_message_get_body(ack, 0, &body);
-		if (body == NULL || body->body == NULL ||
-		    sl_sdp_parse(body->body, &c->theirs, &why) != 0 ||
-		    (c->pt = sl_sdp_pick(&c->theirs, &c->ours)) < 0) {
-			sl_warn("the ACK's SDP answer is unusable: %s", why ? why : "no codec in common");
+		if (take_answer(c, ack, &why) != 0) {
+			sl_warn("the ACK's SDP answer is unusable: %s", why);
 			set_status(c, SL_EXIT_REJECTED);
 			send_bye(c, "local", "no usable media");
 			return;
 		}
-		if (c->theirs.addr.len)
-			sl_addr_str(&c->theirs.addr, a);
-		else
-			snprintf(a, sizeof a, "none");
-		sl_event("media codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt), a, c->call_id);
-		if (!c->bye_after_ack && start_media(c) != 0) {
-			set_status(c, SL_EXIT_CANTRUN);
-			send_bye(c, "local", "media failed");
-			return;
-		}
+		sl_event("media codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt),
+			 peer_rtp(c, a), c->call_id);
+		if (!c->bye_after_ack)
+			media_or_bye(c);
 	}
 	if (c->bye_after_ack) {
 		/* send_bye printed its line when it was asked. */
