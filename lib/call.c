@@ -957,15 +957,9 @@ sl_call_answer(struct sl_call *c)
 		sl_event("answered codec=pending call-id=%s", c->call_id);
 		return;
 	}
-	if (c->theirs.addr.len)
-		sl_addr_str(&c->theirs.addr, a);
-	else
-		snprintf(a, sizeof a, "none");
-	sl_event("answered codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt), a, c->call_id);
-	if (start_media(c) != 0) {
-		set_status(c, SL_EXIT_CANTRUN);
-		send_bye(c, "local", "media failed");
-	}
+	sl_event("answered codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt),
+		 peer_rtp(c, a), c->call_id);
+	media_or_bye(c);
 }
 
 /* ---- hang-up by us ---- */
