@@ -87,7 +87,9 @@ sl_reg_free(struct sl_reg *r)
 int
 sl_reg_registered(const struct sl_reg *r)
 {
-	return r->registered;
+	/* A REGISTER under way may create a binding after we stopped
+	 * waiting for it: count it, so that it is undone. */
+	return r->registered || (r->pending && r->mode == MODE_KEEP);
 }
 
 /* The expiry granted to our contact: its expires parameter in the 200's
@@ -318,6 +320,12 @@ send_register(struct sl_reg *r, int expires, int all)
 	int err;
 
 	if (r->pending) {
+		/* Its retry with credentials used a CSeq of its own; a
+		 * registrar ignores a REGISTER whose CSeq is not higher. */
+		unsigned long n = strtoul(sl_client_request(r->pending)->cseq->number, NULL, 10);
+
+		if (n > r->cseq)
+			r->cseq = n;
 		sl_client_abandon(r->pending);
 		r->pending = NULL;
 	}

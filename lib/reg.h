@@ -46,7 +46,8 @@ void sl_reg_unregister(struct sl_reg *r, int all);
  * as "binding contact=<URI> expires=N". */
 void sl_reg_list(struct sl_reg *r);
 
-/* 1 while a binding is believed to be in place at the registrar. */
+/* 1 while a binding may be in place at the registrar: registered, or a
+ * REGISTER that may create one is under way (so undo it on the way out). */
 int sl_reg_registered(const struct sl_reg *r);
 
 #endif
