@@ -830,13 +830,14 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 	return 0;
 }
 
-/* Adds our Contact (where in-dialog requests reach us) to a response. */
+/* Adds our Contact (where in-dialog requests reach us) to a response of
+ * srv's transaction (the INVITE's, or a re-INVITE's). */
 static void
-add_contact(struct sl_call *c, osip_message_t *resp)
+add_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp)
 {
 	char contact[600], buf[620];
 
-	if (sl_sip_contact(c->sip, sl_server_source(c->srv), contact, sizeof contact) == 0) {
+	if (sl_sip_contact(c->sip, sl_server_source(srv), contact, sizeof contact) == 0) {
 		snprintf(buf, sizeof buf, "<%s>", contact);
 		osip_message_set_contact(resp, buf);
 	}
@@ -851,7 +852,7 @@ sl_call_ring(struct sl_call *c)
 		return;
 	if (sl_server_response(c->srv, 180, &r) != 0)
 		return;
-	add_contact(c, r);
+	add_contact(c, c->srv, r);
 	sl_server_send(c->srv, r);
 	sl_event("ringing call-id=%s", c->call_id);
 }
@@ -941,7 +942,7 @@ sl_call_answer(struct sl_call *c)
 		sl_call_reject(c, 500);
 		return;
 	}
-	add_contact(c, ok);
+	add_contact(c, c->srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
 	if (set_sdp_body(c, ok) != 0 ||
 	    osip_dialog_init_as_uas(&c->dialog, c->invite_req, ok) != 0) {
@@ -1102,7 +1103,7 @@ handle_reinvite(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 	c->ours.npts = 1;
 	if (sl_server_response(srv, 200, &ok) != 0)
 		return;
-	add_contact(c, ok);
+	add_contact(c, srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
 	set_sdp_body(c, ok);
 	send_ok(c, srv, ok, strtoul(req->cseq->number, NULL, 10));
