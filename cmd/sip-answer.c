@@ -156,13 +156,13 @@ main(int argc, char **argv)
 			sl_usage_error("unknown option");
 		}
 	}
+	/* getopt_long has taken the "--" that comes before COMMAND. */
 	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			sl_usage_error("unexpected argument %s (a COMMAND goes after --)", argv[optind]);
 		ac.call.media_argv = argv + optind;
-		if (strcmp(argv[optind], "--") == 0) {
-			if (optind + 1 >= argc)
-				sl_usage_error("no COMMAND after --");
-			ac.call.media_argv = argv + optind + 1;
-		}
+	} else if (strcmp(argv[optind - 1], "--") == 0) {
+		sl_usage_error("no COMMAND after --");
 	}
 	if (max_given && !serve)
 		sl_usage_error("--max-calls goes with --serve");
