@@ -180,3 +180,70 @@ the_message() {
 	run "$EX/voicemail" "$D/file/vm"
 	assert_failure 111
 }
+
+# --- ivr
+
+# caller_keys NAME URI AUDIO DIGITS [SIP-CALL-ARGS...]: alice calls URI as
+# job NAME, sending AUDIO (raw) with the DTMF DIGITS (rtp-send --dtmf: each
+# ',' waits 500 ms) and recording what she hears in $D/NAME.raw.
+caller_keys() {
+	local name=$1 uri=$2 audio=$3 digits=$4
+	shift 4
+	start_bg "$name" env SIP_USER=alice SIP_PASSWORD=alicepw \
+		sip-call -T 5 "$@" "$uri" -- sh -c \
+		'rtp-recv >"$1" & rtp-send --dtmf "$2" <"$3"; kill $!; wait' \
+		sh "$D/$name.raw" "$digits" "$audio"
+}
+
+@test "ivr: 3 records a message after the tone until #, registered through Kamailio" {
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/talk.raw" \
+		synth 8.2 sine 500 vol 0 : synth 2 sine 500 vol 0.5 : synth 3 sine 500 vol 0
+	start_bg ivr env SIP_USER=carol SIP_PASSWORD=carolpw "$EX/ivr" -d "$D/msgs"
+	registered carol
+	# Keys queue up while a prompt plays: 3 at once, then # at 10.7 s,
+	# after the menu (4.4 s), the request (2.9 s), the tone and the tune;
+	# alice would stay on the line, but the IVR says goodbye and hangs up.
+	caller_keys alice carol "$D/talk.raw" ",3$(printf ',%.0s' {1..20})#"
+	wait_bg alice 25
+	assert_success
+	assert_line --regexp '^sip-call: hangup by=remote '
+	run cat "$D/ivr.err"
+	assert_line --regexp '^ivr: key digit=3 call-id=[0-9a-f]+$'
+	assert_line --regexp '^ivr: key digit=# call-id=[0-9a-f]+$'
+	assert_line --regexp "^ivr: saved file=$D/msgs/[0-9]{8}-[0-9]{6}-alice@sipline\\.test\\.wav from=sip:alice@sipline\\.test seconds=[0-9.]+ call-id=[0-9a-f]+$"
+	assert_line --regexp '^ivr: said text="Thank you. Goodbye." '
+	msg=$(ls "$D/msgs")
+	wav_to_raw "$D/msgs/$msg" "$D/msg.raw"
+	check_tone -f 500 -n 16000 -N 800 -s 30 "$D/msg.raw"
+}
+
+@test "ivr: 1 says the time, 2 echoes the caller's voice until a key, direct call" {
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/talk.raw" \
+		synth 8.6 sine 1000 vol 0 : synth 1.5 sine 1000 vol 0.5 : synth 1.4 sine 1000 vol 0
+	port=$(free_port)
+	start_bg ivr "$EX/ivr" -l "127.0.0.1:$port" -d "$D/msgs"
+	wait_for 10 port_listening udp "$port"
+	# 1 and 2 at once: the time after the menu (4.4 s), then the echo's
+	# prompt (2.2 s); the tune at 8.6 s, and * at 10.9 s.
+	caller_keys alice "sip:ivr@127.0.0.1:$port" "$D/talk.raw" ",1,2$(printf ',%.0s' {1..19})*" \
+		-s '' -u alice
+	wait_bg alice 25
+	assert_success
+	run cat "$D/ivr.err"
+	assert_line --regexp '^ivr: key digit=1 '
+	assert_line --regexp '^ivr: said text="It is [0-9]{2} [0-9]{2}\." '
+	assert_line --regexp '^ivr: key digit=2 '
+	assert_line --regexp '^ivr: key digit=\* '
+	# What alice heard: the prompts, and her tone coming back.
+	run tone-check --segments 200 "$D/alice.raw"
+	echo "$output"
+	assert_line --regexp '^segment start=[0-9]+ length=(9|1[0-9])[0-9]{3} freq=(999|1000)\.[0-9]+ '
+}
+
+@test "ivr: usage errors exit 100" {
+	run "$EX/ivr" -m x
+	assert_failure 100
+	run "$EX/ivr" extra
+	assert_failure 100
+	assert_output --partial 'usage: ivr'
+}
