@@ -247,3 +247,84 @@ caller_keys() {
 	assert_failure 100
 	assert_output --partial 'usage: ivr'
 }
+
+# --- robocall
+
+@test "robocall: one CSV line per number, the outcome from sip-call's exit status" {
+	sox -n -r 8000 -c 1 "$D/message.wav" synth 1.5 sine 500 vol 0.5
+	# bob answers and records; carol is busy; nobody is registered as dave.
+	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -- \
+		sip-answer -- sh -c 'exec rtp-recv >"$1"' sh "$D/bob.raw"
+	start_bg carol env SIP_USER=carol SIP_PASSWORD=carolpw sip-register -- \
+		sip-answer --reject busy
+	registered bob
+	registered carol
+	printf '%s\n' '# the list' bob '' carol dave >"$D/numbers"
+	run env SIP_USER=alice SIP_PASSWORD=alicepw "$EX/robocall" -T 5 \
+		-o "$D/out.csv" "$D/message.wav" "$D/numbers"
+	echo "$output"
+	assert_failure 1
+	assert_line 'robocall: bob: 0 answered'
+	assert_line 'robocall: carol: 2 busy'
+	assert_line 'robocall: dave: 5 not-found'
+	run cat "$D/out.csv"
+	echo "$output"
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 'number,status,outcome,seconds'
+	assert_line --index 1 --regexp '^bob,0,answered,1\.[5-9]$'
+	assert_line --index 2 'carol,2,busy,0'
+	assert_line --index 3 'dave,5,not-found,0'
+	# bob heard the message.
+	wait_bg bob 5
+	check_tone -f 500 -n 12000 -N 800 "$D/bob.raw"
+}
+
+@test "robocall: every number answered is exit 0; the list may come on stdin" {
+	sox -n -r 8000 -c 1 "$D/message.wav" synth 0.5 sine 500 vol 0.5
+	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -- \
+		sip-answer --serve -- sh -c 'exec rtp-recv >/dev/null'
+	registered bob
+	run sh -c 'echo bob | exec env SIP_USER=alice SIP_PASSWORD=alicepw "$1" "$2"' \
+		sh "$EX/robocall" "$D/message.wav"
+	assert_success
+	assert_line --index 1 --regexp '^bob,0,answered,0\.[5-9]$'
+}
+
+@test "robocall: usage 100, an unreadable message 111" {
+	run "$EX/robocall"
+	assert_failure 100
+	assert_output --partial 'usage: robocall'
+	run "$EX/robocall" -T x /dev/null
+	assert_failure 100
+	echo bob >"$D/numbers"
+	run "$EX/robocall" /etc/passwd "$D/numbers"
+	assert_failure 111
+}
+
+# --- sip-monitor
+
+@test "sip-monitor: OK with perfdata from the server, CRITICAL when nothing answers" {
+	run "$EX/sip-monitor" -c 2 -i 0.1
+	echo "$output"
+	assert_success
+	assert_output --regexp "^SIP OK - sip:$SIP_SERVER: 200 OK, 2 of 2 answered, rtt avg [0-9.]+ ms\\|rtt=[0-9.]+ms;100;500;0 loss=0%;34;67;0;100$"
+	port=$(free_port)
+	run "$EX/sip-monitor" -c 2 -i 0.1 -t 1 "sip:127.0.0.1:$port"
+	echo "$output"
+	assert_failure 2
+	assert_output --regexp "^SIP CRITICAL - sip:127\\.0\\.0\\.1:$port: no answer to 2 requests \\(.+\\)\\|loss=100%;34;67;0;100$"
+}
+
+@test "sip-monitor: WARNING and CRITICAL over the round-trip thresholds, UNKNOWN on bad usage" {
+	run "$EX/sip-monitor" -c 1 -w 0.0001 -C 500
+	assert_failure 1
+	assert_output --regexp '^SIP WARNING - '
+	run "$EX/sip-monitor" -c 1 -w 0 -C 0.0001
+	assert_failure 2
+	assert_output --regexp '^SIP CRITICAL - .*: 200 OK, 1 of 1 answered'
+	run "$EX/sip-monitor" -c x
+	assert_failure 3
+	assert_output --regexp '^SIP UNKNOWN - '
+	run "$EX/sip-monitor" -q
+	assert_failure 3
+}
