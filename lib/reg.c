@@ -178,18 +178,20 @@ print_bindings(osip_message_t *resp)
 	fflush(stdout);
 }
 
+/* A failure that passes: retried in the heartbeat mode, the end of the
+ * others (status: 7 for no answer, 1 for an answer such as 503). */
 static void
-fail(struct sl_reg *r, const char *reason)
+fail(struct sl_reg *r, const char *reason, int status)
 {
 	r->failures++;
 	sl_event("failed aor=%s reason=\"%s\"", r->aor, reason);
 	if (r->mode != MODE_KEEP) {
-		r->cb(r, SL_REG_FAILED, SL_EXIT_NORESPONSE, r->arg);
+		r->cb(r, SL_REG_FAILED, status, r->arg);
 		return;
 	}
 	sl_event("retrying delay=%d", (int)(retry_delay(r->failures) / 1000));
 	sl_timer_start(r->loop, &r->timer, retry_delay(r->failures), on_timer, r);
-	r->cb(r, SL_REG_FAILED, SL_EXIT_NORESPONSE, r->arg);
+	r->cb(r, SL_REG_FAILED, status, r->arg);
 }
 
 static void
@@ -212,7 +214,7 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 			r->cb(r, SL_REG_UNREGISTER_FAILED, sl_exit_for_error(err), r->arg);
 			return;
 		}
-		fail(r, sl_describe_error(err));
+		fail(r, sl_describe_error(err), sl_exit_for_error(err));
 		return;
 	}
 	code = resp->status_code;
@@ -276,7 +278,7 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 	}
 	if (code >= 500 || code == 408 || code == 480) {
 		/* The registrar is there but cannot serve now: that passes. */
-		fail(r, line);
+		fail(r, line, SL_EXIT_REJECTED);
 		return;
 	}
 	sl_event("refused aor=%s reason=\"%s\"", r->aor, line);
@@ -295,7 +297,7 @@ on_deferred(void *arg)
 		r->cb(r, SL_REG_UNREGISTER_FAILED, SL_EXIT_NORESPONSE, r->arg);
 		return;
 	}
-	fail(r, r->deferred);
+	fail(r, r->deferred, SL_EXIT_NORESPONSE);
 }
 
 /* A request that could not be sent at all (no route, connection refused)
