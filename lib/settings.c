@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +127,11 @@ sl_settings_load_password(struct sl_settings *s)
 		explicit_bzero((char *)v, strlen(v));
 	unsetenv("SIP_PASSWORD");
 	unsetenv("SIP_PASSWORD_FILE");
+	/* A process that holds a password writes no core file and cannot
+	 * be attached to by the user's other processes, as ssh-agent does.
+	 * The programs it runs are dumpable again (execve resets it). */
+	if (s->password)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 const char *
