@@ -14,6 +14,8 @@ setup_file() {
 	# the end of an echo.
 	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$f/1k2s-then-1s.raw" \
 		synth 2 sine 1000 vol 0.5 : synth 1 sine 1000 vol 0
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$f/500-2s-then-1s.raw" \
+		synth 2 sine 500 vol 0.5 : synth 1 sine 500 vol 0
 	# Callers who wait for the beep (the greeting.wav and beep: 0.9 s; the
 	# default, spoken one: under 4 s), then speak.
 	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$f/wait-500-2s.raw" \
@@ -327,4 +329,100 @@ caller_keys() {
 	assert_output --regexp '^SIP UNKNOWN - '
 	run "$EX/sip-monitor" -q
 	assert_failure 3
+}
+
+# --- phone
+
+# bob_answers [SIP-ANSWER-ARGS...]: bob, registered, answers one call and
+# sends a 500 Hz tone while he records what he hears in $D/bob.raw.
+bob_answers() {
+	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -- \
+		sip-answer "$@" -- sh -c 'rtp-send <"$1" & exec rtp-recv >"$2"' \
+		sh "$T/500-2s.raw" "$D/bob.raw"
+	registered bob
+}
+
+@test "phone call: ringback while it rings, stopped at the answer; voices both ways" {
+	bob_answers --ring 2
+	start_bg phone env SIP_USER=alice SIP_PASSWORD=alicepw \
+		PHONE_IN="$T/1k2s-then-1s.raw" PHONE_OUT="$D/out.raw" \
+		PHONE_RINGBACK="$D/ringback.raw" "$EX/phone" call -T 10 bob
+	wait_bg phone 20
+	assert_success
+	assert_line --regexp '^sip-call: ringing '
+	assert_line --regexp '^sip-call: answered status="200 OK" '
+	assert_line --regexp '^sip-call: ended status=0 '
+	# The ringback: 425 Hz, and no more of it than the 2 s of ringing
+	# (the call went on 3 s after the answer).
+	run tone-check --segments 200 "$D/ringback.raw"
+	echo "$output"
+	assert_line --index 1 --regexp '^segment start=[0-9] length=(79|80)[0-9][0-9] freq=425\.[0-9]+ '
+	[ "$(stat -c %s "$D/ringback.raw")" -le $((3 * 16000)) ]
+	# What each side heard.
+	check_tone -f 500 -n 16000 -N 800 "$D/out.raw"
+	wait_bg bob 5
+	check_tone -f 1000 -n 16000 -N 800 "$D/bob.raw"
+}
+
+@test "phone call: Ctrl-C while it rings cancels the call (4), and the ringback stops" {
+	bob_answers --ring 30
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/long.raw" synth 30 sine 1000 vol 0.5
+	start_bg phone env SIP_USER=alice SIP_PASSWORD=alicepw \
+		PHONE_IN="$D/long.raw" PHONE_OUT="$D/out.raw" \
+		PHONE_RINGBACK="$D/ringback.raw" "$EX/phone" call bob
+	wait_for 10 grep -q '^sip-call: ringing ' "$D/phone.err"
+	wait_for 5 test -s "$D/ringback.raw"
+	# Ctrl-C: SIGINT to the terminal's foreground process group.
+	kill -INT -- "-$(bg_pid phone)"
+	wait_bg phone 10
+	assert_failure 4
+	assert_line --regexp '^sip-call: cancelled by=local '
+	size=$(stat -c %s "$D/ringback.raw")
+	sleep 1.5
+	assert_equal "$(stat -c %s "$D/ringback.raw")" "$size"
+	wait_bg bob 5
+	assert_line --regexp '^sip-answer: cancelled by=remote from=sip:alice@sipline\.test '
+}
+
+@test "phone call: Ctrl-C during the call hangs up (0), the other side sees the BYE" {
+	bob_answers
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/long.raw" synth 30 sine 1000 vol 0.5
+	start_bg phone env SIP_USER=alice SIP_PASSWORD=alicepw \
+		PHONE_IN="$D/long.raw" PHONE_OUT="$D/out.raw" \
+		PHONE_RINGBACK="$D/ringback.raw" "$EX/phone" call bob
+	wait_for 10 grep -q '^sip-call: answered ' "$D/phone.err"
+	sleep 1
+	kill -INT -- "-$(bg_pid phone)"
+	wait_bg phone 10
+	assert_success
+	assert_line --regexp '^sip-call: hangup by=local '
+	wait_bg bob 5
+	assert_success
+	assert_line --regexp '^sip-answer: hangup by=remote '
+	check_tone -f 1000 "$D/bob.raw"
+}
+
+@test "phone answer: registers, takes one call with the sound card's files, exits 0" {
+	start_bg phone env SIP_USER=carol SIP_PASSWORD=carolpw \
+		PHONE_IN="$T/500-2s-then-1s.raw" PHONE_OUT="$D/out.raw" "$EX/phone" answer
+	registered carol
+	start_bg alice sh -c 'exec env SIP_USER=alice SIP_PASSWORD=alicepw \
+		sip-call -T 5 carol <"$1" >"$2"' sh "$T/1k2s-then-1s.raw" "$D/alice.raw"
+	wait_bg alice 15
+	assert_success
+	wait_bg phone 10
+	assert_success
+	assert_line --regexp '^sip-register: unregistered aor=sip:carol@sipline\.test$'
+	check_tone -f 1000 -n 16000 -N 800 "$D/out.raw"
+	check_tone -f 500 -n 16000 -N 800 "$D/alice.raw"
+}
+
+@test "phone: usage errors exit 100" {
+	run "$EX/phone"
+	assert_failure 100
+	assert_output --partial "usage: phone call [SIP-CALL-OPTIONS...] URI"
+	run "$EX/phone" dial bob
+	assert_failure 100
+	run "$EX/phone" call
+	assert_failure 100
 }
