@@ -426,3 +426,53 @@ bob_answers() {
 	run "$EX/phone" call
 	assert_failure 100
 }
+
+# --- sipline-voicemail.service
+
+@test "sipline-voicemail.service: a valid unit, restarted on failure, no password in it" {
+	unit=$EX/sipline-voicemail.service
+	grep -qx 'Restart=on-failure' "$unit"
+	grep -qx 'EnvironmentFile=/etc/sipline/voicemail.env' "$unit"
+	grep -qx 'Environment=SIP_PASSWORD_FILE=%d/sip-password' "$unit"
+	! grep -q 'SIP_PASSWORD=' "$unit"
+	if command -v systemd-analyze >/dev/null; then
+		# verify wants the program to exist: point it at the example.
+		mkdir -p "$D/unit"
+		sed "s|/usr/local/bin/sipline-voicemail|$EX/voicemail|" "$unit" \
+			>"$D/unit/sipline-voicemail.service"
+		run systemd-analyze verify --man=no "$D/unit/sipline-voicemail.service"
+		echo "$output"
+		assert_success
+		assert_output ''
+	else
+		# No systemd here: every line a comment, a [Section] or Key=Value.
+		run grep -vnE '^(#.*|\[(Unit|Service|Install)\]|[A-Za-z]+=.*|)$' "$unit"
+		assert_output ''
+	fi
+}
+
+@test "sipline-voicemail.service: its command, with its settings, answers as bob" {
+	unit=$EX/sipline-voicemail.service
+	# What systemd would do: the environment file, the credential file
+	# in place of %d, ExecStart with the example in place of its copy.
+	printf '%s\n' SIP_USER=bob "SIP_DOMAIN=$SIP_DOMAIN" "SIP_SERVER=$SIP_SERVER" >"$D/voicemail.env"
+	mkdir -p "$D/credentials"
+	echo bobpw >"$D/credentials/sip-password"
+	pwfile=$(sed -n 's/^Environment=SIP_PASSWORD_FILE=%d/'"${D//\//\\/}"'\/credentials/p' "$unit")
+	exec_start=$(sed -n 's|^ExecStart=/usr/local/bin/sipline-voicemail ||p' "$unit")
+	assert_equal "$exec_start" /var/lib/sipline-voicemail
+	start_bg vm env -u SIP_SERVER -u SIP_DOMAIN $(cat "$D/voicemail.env") \
+		SIP_PASSWORD_FILE="$pwfile" VOICEMAIL_GREETING="$T/greeting.wav" \
+		"$EX/voicemail" "$D/vm"
+	registered bob
+	start_bg alice sh -c 'exec env SIP_USER=alice SIP_PASSWORD=alicepw \
+		sip-call -T 5 bob <"$1" >/dev/null' sh "$T/wait-500-2s.raw"
+	wait_bg alice 15
+	assert_success
+	wait_for 5 grep -q '^voicemail: saved' "$D/vm.err"
+	# systemd stops it with SIGTERM to the main process (KillMode=mixed).
+	signal_bg vm TERM
+	wait_bg vm 10
+	assert_success
+	assert_line --regexp '^sip-register: unregistered aor=sip:bob@sipline\.test$'
+}
