@@ -24,6 +24,10 @@ run_unit() {
 	fi
 }
 
+@test "unit: addresses, call targets and exit statuses" {
+	run_unit addr
+}
+
 @test "unit: digest" {
 	run_unit digest
 }
