@@ -15,12 +15,12 @@
 #include "sip.h"
 
 static const char usage[] =
-	"usage: sip-options [-v] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-options [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
 	"                   [-l [HOST]:PORT] [-c COUNT] [-i SECONDS] [-w SECONDS] [URI]\n"
 	"Sends OPTIONS to URI (default: SIP_SERVER) and prints the answer.\n"
 	SL_SETTINGS_HELP
 	"  -l, --local [HOST]:PORT  send from this address\n"
-	"  -c, --count N            ping mode: send N requests (0: until interrupted)\n"
+	"  -c, --count COUNT        ping mode: send COUNT requests (0: until interrupted)\n"
 	"  -i, --interval SECONDS   ping mode: time between requests (default 1)\n"
 	"  -w, --timeout SECONDS    wait this long for each answer (default 5)\n";
 

@@ -26,18 +26,19 @@
 #define CHILD_STOP_WAIT_MS 5000
 
 static const char usage[] =
-	"usage: sip-register [-v] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-register [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
 	"                    [-e SECONDS] [-c [HOST]:PORT] [-1 | -U | -L]\n"
 	"                    [-- PROGRAM [ARG...]]\n"
 	"Registers USER@DOMAIN at the registrar and keeps it registered.\n"
 	SL_SETTINGS_HELP
 	"  -e, --expires SECONDS    registration expiry to ask for (default 180)\n"
-	"  -c, --contact [HOST]:PORT  where calls are to be delivered\n"
+	"  -c, --contact [HOST]:PORT  where calls are to be delivered (or a sip: URI)\n"
 	"  -1, --once               register once and exit (the binding stays)\n"
 	"  -U, --unregister         remove the binding (all of them without -c)\n"
 	"  -L, --list               print the bindings the registrar holds\n"
 	"With PROGRAM: bind the contact address, run PROGRAM with that socket on\n"
-	"fd 5 (SIP_SOCKET_FD=5), and stay registered exactly while it runs.\n";
+	"fd 5 (SIP_SOCKET_FD=5, SIP_CONTACT), and stay registered exactly while\n"
+	"it runs.\n";
 
 struct state {
 	struct sl_loop *loop;
