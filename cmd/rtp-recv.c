@@ -225,8 +225,16 @@ main(int argc, char **argv)
 	if (s == NULL)
 		sl_fatal(SL_EXIT_SYSTEM, "unable to create the RTP session");
 	rtp_session_get_jitter_buffer_params(s, &jb);
+	/* The buffer starts at --jitter and stays there while the jitter is
+	 * low; it grows with the jitter, up to half a second. */
 	jb.min_size = jitter;
 	jb.nom_size = jitter;
+	jb.max_size = jitter > 500 ? jitter : 500;
+	/* The recursive-least-squares clock model of oRTP 5.1 goes astray
+	 * when the first packets come reordered or twice (a second of delay
+	 * seen); the basic algorithm (a smoothed offset and twice the mean
+	 * late jitter) does not. */
+	jb.buffer_algorithm = OrtpJitterBufferBasic;
 	jb.adaptive = TRUE;
 	jb.enabled = TRUE;
 	rtp_session_set_jitter_buffer_params(s, &jb);

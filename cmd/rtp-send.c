@@ -235,9 +235,10 @@ send_event(struct tx *t, const struct sl_dtmf_step *st)
 /* Runs the stream until the input and the digits are done or a signal
  * stops it.  The packet clock: packet k is due at anchor + k ptime with
  * timestamp ts0 + k frame + jump.  A file is read ahead and sent on that
- * schedule; a live source that falls behind by more than 2 packets moves
- * the anchor to now and the timestamp by the real gap (marker set), so
- * that latency never builds up and the receiver sees no burst. */
+ * schedule; when the input itself comes more than 2 packets late (a live
+ * source that stalled), the anchor moves to now and the timestamp by the
+ * real gap (marker set), so that latency never builds up and the receiver
+ * sees no burst. */
 static void
 run(struct tx *t, int sigfd)
 {
@@ -245,7 +246,7 @@ run(struct tx *t, int sigfd)
 	struct sl_dtmf_step st;
 	int64_t anchor = 0, due, now, k = 0, debt = 0, gap;
 	uint32_t ts0 = sl_rtp_random32(), jump = 0, ts;
-	int started = 0, marker = 1, busy, frame, nfd, timeout;
+	int started = 0, marker = 1, busy, frame, nfd, timeout, starved = 0;
 
 	for (;;) {
 		if (sl_rtp_stop_signal())
@@ -271,7 +272,9 @@ run(struct tx *t, int sigfd)
 				timeout = 0;
 				goto wait;
 			}
-			if (now - due > 2 * t->ptime_ns) {
+			/* Late because the input was (not because we were
+			 * scheduled late: then the packets just catch up). */
+			if (starved && now - due > 2 * t->ptime_ns) {
 				gap = now - due;
 				anchor += gap;
 				jump += (uint32_t)(gap * t->rate / 1000000000);
@@ -287,6 +290,7 @@ run(struct tx *t, int sigfd)
 				take_frame(t, NULL);
 				debt--;
 			}
+			starved = 0;
 			frame = have_frame(t);
 			ts = ts0 + (uint32_t)(k * t->frame) + jump;
 			memset(&st, 0, sizeof st);
@@ -310,6 +314,8 @@ run(struct tx *t, int sigfd)
 		}
 		if (started && t->eof)
 			break;
+		if (started)
+			starved = 1;    /* a packet waits for its audio */
 wait:
 		nfd = 0;
 		pfd[nfd].fd = sigfd;

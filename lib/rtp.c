@@ -439,6 +439,7 @@ struct sl_rtp_rx {
 	uint64_t lag;           /* filler silence played and not yet matched
 				 * by a gap in the stream */
 	int bye;
+	int locked;             /* audio or DTMF came: SSRC changes need 3 */
 	void (*on_dtmf)(char, void *);
 	void *arg;
 	struct { uint32_t ssrc, ts; } dtmf_seen[DTMF_KEYS];
@@ -482,6 +483,18 @@ track_seq(struct sl_rtp_rx *rx, uint32_t ssrc, uint16_t seq)
 	}
 }
 
+/* Once a packet of ours came through, a new SSRC has to prove itself. */
+static void
+lock(struct sl_rtp_rx *rx)
+{
+	if (rx->locked)
+		return;
+	/* A restarted peer is taken after 3 packets of its new SSRC, not
+	 * oRTP's default of 50 (a second of audio thrown away). */
+	rtp_session_set_ssrc_changed_threshold(rx->s, 2);
+	rx->locked = 1;
+}
+
 static void
 on_tev_packet(RtpSession *s, void *a1, void *a2, void *a3)
 {
@@ -499,6 +512,9 @@ on_tev_packet(RtpSession *s, void *a1, void *a2, void *a3)
 	h = (rtp_header_t *)mp->b_rptr;
 	track_seq(rx, h->ssrc, h->seq_number);
 	len = rtp_get_payload(mp, &p);
+	if (len <= 0 || len % 4 != 0)
+		return;
+	lock(rx);
 	/* One event per timestamp (RFC 4733 2.5.1.1): report its first
 	 * packet, whichever of its updates or end packets that is. */
 	for (i = 0; i + 4 <= len; i += 4) {
@@ -564,9 +580,16 @@ sl_rtp_rx_new(RtpSession *s, int clock_rate, int frame,
 	rtp_session_signal_connect(s, "telephone-event_packet", on_tev_packet, NULL);
 	rtp_session_signal_connect(s, "ssrc_changed", on_resync, NULL);
 	rtp_session_signal_connect(s, "timestamp_jump", on_resync, NULL);
-	/* A restarted peer is taken after 3 packets of its new SSRC, not
-	 * oRTP's default of 50 (a second of audio thrown away). */
-	rtp_session_set_ssrc_changed_threshold(s, 2);
+	/* The jitter buffer's default getq returns the newest packet that is
+	 * due and throws away the older ones due with it: two packets due
+	 * between two of our calls would lose one.  The permissive getq
+	 * returns the oldest due packet; calling it until it says none
+	 * drains them all, in order. */
+	s->permissive = TRUE;
+	/* Until a packet has come through, any new SSRC is taken at once: a
+	 * stray datagram that happened to look like RTP must not lock the
+	 * stream out.  See sl_rtp_rx_pull for afterwards. */
+	rtp_session_set_ssrc_changed_threshold(s, 0);
 	return rx;
 }
 
@@ -628,25 +651,34 @@ play_packet(struct sl_rtp_rx *rx, mblk_t *mp)
 	int32_t d;
 	size_t skip = 0, n;
 	int pt = h->paytype;
+	/* The adaptive jitter buffer adds its clock-drift correction to the
+	 * timestamps it returns, in 10 ms steps that come and go while its
+	 * estimate settles; each would be a 10 ms hole or cut in the audio.
+	 * The queue below absorbs drift: take the sender's own timestamp. */
+	uint32_t ts = h->timestamp;
+
+	if (rtp_session_adaptive_jitter_compensation_enabled(rx->s))
+		ts -= (uint32_t)rx->s->rtp.jittctl.corrective_slide;
 
 	track_seq(rx, h->ssrc, h->seq_number);
 	if (len <= 0 || (pt != SL_PT_PCMU && pt != SL_PT_PCMA))
 		return;         /* comfort noise and unknown types: silence */
+	lock(rx);
 	if (!rx->synced || rx->rebase) {
 		/* One packet time of headroom, so that the output never has
 		 * to wait for a packet that the jitter buffer is about to
-		 * release. */
-		if (!rx->synced)
-			pad(rx, (size_t)rx->frame);
-		rx->next_ts = h->timestamp;
+		 * release (a new stream starts a new jitter buffer). */
+		if (rx->pend_len < (size_t)rx->frame)
+			pad(rx, (size_t)rx->frame - rx->pend_len);
+		rx->next_ts = ts;
 		rx->synced = 1;
 		rx->rebase = 0;
 		rx->lag = 0;
 	}
-	d = (int32_t)(h->timestamp - rx->next_ts);
+	d = (int32_t)(ts - rx->next_ts);
 	if (sl_verbose > 1)
 		sl_debug("packet seq %u ts %u: gap %d, buffered %zu, lag %llu",
-			 h->seq_number, h->timestamp, d, rx->pend_len,
+			 h->seq_number, ts, d, rx->pend_len,
 			 (unsigned long long)rx->lag);
 	if ((int64_t)d + len <= 0) {
 		rx->late++;
@@ -668,7 +700,7 @@ play_packet(struct sl_rtp_rx *rx, mblk_t *mp)
 		return;
 	sl_g711_decode(pt, p + skip, rx->pend + rx->pend_len, n);
 	rx->pend_len += n;
-	rx->next_ts = h->timestamp + (uint32_t)len;
+	rx->next_ts = ts + (uint32_t)len;
 }
 
 /* RTCP from the peer: notes a BYE from the stream we play. */
