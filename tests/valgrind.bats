@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# valgrind's memcheck over one normal run of each tool: sip-register --once
+# and sip-options against the private Kamailio, a call from sip-call to
+# sip-answer through it with a short media command, and rtp-send to
+# rtp-recv.  Each must end as usual with no memcheck error and no definite
+# leak, with no suppression file: libosip2, oRTP and bctoolbox leave
+# nothing definitely lost either.  Skipped under SANITIZE=1: valgrind
+# cannot run ASan binaries, and the sanitizers check the same things.
+
+setup_file() {
+	load helper
+	if [ "${SIPLINE_SANITIZE:-}" != 1 ]; then
+		kamailio_start
+	fi
+}
+
+teardown_file() {
+	kamailio_stop
+}
+
+setup() {
+	load helper
+	if [ "${SIPLINE_SANITIZE:-}" = 1 ]; then
+		skip "valgrind cannot run ASan+UBSan binaries"
+	fi
+	D=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	stop_all_bg
+}
+
+# --- helpers for this file
+
+# vg NAME CMD...: CMD (a program: valgrind does not follow exec) under
+# memcheck, its report in $D/NAME.vg.  An error or a definite leak makes
+# the exit status 99, which no tool uses.
+vg() {
+	local name=$1
+	shift
+	valgrind -q --leak-check=full --show-leak-kinds=definite \
+		--errors-for-leak-kinds=definite --error-exitcode=99 \
+		--num-callers=30 \
+		--log-file="$D/$name.vg" "$@"
+}
+
+# bg_vg NAME CMD...: the same as a background job (start_bg NAME).
+bg_vg() {
+	local name=$1
+	shift
+	start_bg "$name" valgrind -q --leak-check=full --show-leak-kinds=definite \
+		--errors-for-leak-kinds=definite --error-exitcode=99 \
+		--num-callers=30 \
+		--log-file="$D/$name.vg" "$@"
+}
+
+# clean NAME: memcheck reported nothing for NAME (its log is shown when not).
+clean() {
+	if [ -s "$D/$1.vg" ]; then
+		echo "--- valgrind report of $1:"
+		cat "$D/$1.vg"
+		return 1
+	fi
+}
+
+# --- tests
+
+@test "valgrind: sip-register --once and sip-options" {
+	SIP_USER=alice SIP_PASSWORD=alicepw run vg reg sip-register --once -e 60
+	assert_success
+	assert_line --regexp '^sip-register: registered aor=sip:alice@sipline\.test '
+	clean reg
+
+	SIP_USER=alice run vg opt sip-options
+	assert_success
+	clean opt
+}
+
+@test "valgrind: a call from sip-call to sip-answer through Kamailio" {
+	local port
+	port=$(free_port)
+	start_bg bobreg env SIP_USER=bob SIP_PASSWORD=bobpw \
+		sip-register -e 60 -c "127.0.0.1:$port"
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$port"
+	SIP_USER=bob bg_vg bob sip-answer -l "127.0.0.1:$port" -- sleep 3
+	wait_for 15 port_listening udp "$port"
+
+	SIP_USER=alice SIP_PASSWORD=alicepw run vg alice sip-call -T 10 bob -- sleep 0.5
+	assert_success
+	assert_line --regexp '^sip-call: answered status="200 OK" codec=PCMU '
+	assert_line --regexp '^sip-call: ended status=0 '
+	clean alice
+
+	wait_bg bob 15
+	assert_success
+	assert_line --regexp '^sip-answer: hangup by=remote '
+	clean bob
+}
+
+@test "valgrind: rtp-send to rtp-recv" {
+	local port
+	port=$(free_rtp_port)
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/tone.raw" synth 1 sine 1000 vol 0.5
+	bg_vg recv rtp-recv -l "127.0.0.1:$port" -t 60
+	wait_for 15 port_listening udp "$port"
+
+	run vg send rtp-send -r "127.0.0.1:$port" <"$D/tone.raw"
+	assert_success
+	clean send
+
+	# rtp-send's RTCP BYE ends rtp-recv.
+	wait_bg recv 15
+	assert_success
+	clean recv
+	[ "$(stat -c %s "$D/recv.out")" -gt 8000 ]  # audio came out
+}
