@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# Interop with SIPp, an independent SIP implementation: its built-in UAS
+# and our scenarios (tests/sipp/call-*.xml) answering sip-call, its UAC
+# calling sip-answer; directly and through the private Kamailio.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helper
+	kamailio_start
+}
+
+teardown_file() {
+	kamailio_stop
+}
+
+setup() {
+	load helper
+	D=$BATS_TEST_TMPDIR
+	kamailio_has_no_binding bob || kamailio_ctl ul.rm location bob
+}
+
+teardown() {
+	stop_all_bg
+}
+
+# --- helpers for this file
+
+CID='[0-9a-f]{32}'
+SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
+
+udp_bound() {
+	[ -n "$(ss -Hlun "sport = :$1")" ]
+}
+
+# sipp_uas NAME SCENARIO [SIPP-ARGS...]: a SIPp phone for one call as job
+# NAME on 127.0.0.1:$SIPP_PORT (media on $SIPP_MEDIA), ready when this
+# returns.  SCENARIO is a file of tests/sipp, or -sn NAME for one of
+# SIPp's own.
+sipp_uas() {
+	local name=$1 sc=$2 dir
+	shift 2
+	dir=$(sl_tmpdir)
+	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_port)
+	case $sc in
+	-sn) sc="-sn $1"; shift ;;
+	*) sc="-sf $SIPLINE_TESTS/sipp/$sc.xml" ;;
+	esac
+	# shellcheck disable=SC2086 # $sc is two words on purpose
+	start_bg "$name" timeout -k 2 30 sipp $sc -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \
+		-mp "$SIPP_MEDIA" -m 1 -timeout 20s -timeout_error \
+		-trace_msg -message_file "$dir/$name.sipp-msg" \
+		-trace_err -error_file "$dir/$name.sipp-err" "$@"
+	wait_for 5 udp_bound "$SIPP_PORT"
+}
+
+# register_sipp: bob's binding points at the SIPp phone (sip-register
+# --once, so that the proxy sends bob's calls there).
+register_sipp() {
+	run env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -1 -e 60 -c "127.0.0.1:$SIPP_PORT"
+	assert_success
+	kamailio_has_binding bob "@127\.0\.0\.1:$SIPP_PORT"
+}
+
+# direct CMD...: CMD as alice@sipline.test straight to the phone, bounded.
+direct() {
+	timeout -k 2 30 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
+}
+
+# alice CMD...: CMD as alice through the proxy, bounded.
+alice() {
+	timeout -k 2 30 env SIP_USER=alice SIP_PASSWORD=alicepw "$@"
+}
+
+report_env() {
+	grep -q "^env $2=" "$D/$1" || return 1
+	sed -n "s/^env $2=//p" "$D/$1"
+}
+
+@test "interop: SIPp's built-in UAS answers sip-call directly; no telephone-event, no RTP_DTMF_PAYLOAD_TYPE" {
+	sipp_uas uas -sn uas
+	run direct sip-call -T 5 "sip:service@127.0.0.1:$SIPP_PORT" -- handoff-probe -o "$D/media.txt" -s 0.5
+	assert_success
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=127\.0\.0\.1:$SIPP_MEDIA call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"media ended\" call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=0 duration=0\.[0-9] call-id=$CID$"
+	wait_bg uas 5
+	assert_success
+	grep -q "^fd 6 udp 127\.0\.0\.1:[0-9]* 127\.0\.0\.1:$SIPP_MEDIA$" "$D/media.txt"
+	assert_equal "$(report_env media.txt RTP_CODEC)" PCMU
+	run report_env media.txt RTP_DTMF_PAYLOAD_TYPE
+	assert_failure
+}
+
+@test "interop: a SIPp UAS answers sip-call through Kamailio: ACK and BYE follow the recorded route" {
+	sipp_uas uas call-uas -s bob
+	register_sipp
+	run alice sip-call -T 5 bob -- sleep 0.5
+	assert_success
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=127\.0\.0\.1:$SIPP_MEDIA call-id=$CID$"
+	wait_bg uas 5
+	assert_success
+	# Kamailio relayed the ACK and the BYE (loose routing), and the UAS
+	# saw them arrive from it.
+	grep -q "ACK sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:" "$KAM_LOG"
+	grep -q "BYE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:" "$KAM_LOG"
+	sipp_trace uas | grep -q "^Via: SIP/2.0/UDP 127\.0\.0\.1:$KAM_PORT;branch="
+}
+
+@test "interop: a busy SIPp phone: sip-call exits 2, directly and through Kamailio" {
+	sipp_uas busy call-uas-busy
+	run -2 direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT"
+	assert_line --regexp "^sip-call: rejected status=\"486 Busy Here\" call-id=$CID$"
+	wait_bg busy 5
+	assert_success
+
+	sipp_uas busy2 call-uas-busy
+	register_sipp
+	run -2 alice sip-call -T 5 bob
+	assert_line --regexp "^sip-call: rejected status=\"486 Busy Here\" call-id=$CID$"
+	wait_bg busy2 5
+	assert_success
+}
+
+@test "interop: a SIPp phone that rings forever: CANCEL after -T, 487, exit 4, directly and through Kamailio" {
+	sipp_uas ring call-uas-ring
+	run -4 direct sip-call -T 1 "sip:bob@127.0.0.1:$SIPP_PORT"
+	assert_line 'sip-call: ringing status="180 Ringing"'
+	assert_line --regexp "^sip-call: no-answer after=1 call-id=$CID$"
+	# SIPp got the CANCEL, answered 487, and got the ACK for it.
+	wait_bg ring 5
+	assert_success
+
+	sipp_uas ring2 call-uas-ring
+	register_sipp
+	run -4 alice sip-call -T 1 bob
+	assert_line --regexp "^sip-call: no-answer after=1 call-id=$CID$"
+	wait_bg ring2 5
+	assert_success
+	grep -q "CANCEL sip:bob@sipline\.test from 127\.0\.0\.1:" "$KAM_LOG"
+}
+
+@test "interop: a SIPp phone puts sip-call on hold (re-INVITE): 200 with a=recvonly, the call goes on" {
+	sipp_uas hold call-uas-hold -s bob
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- handoff-probe -o "$D/media.txt" -s 1
+	assert_success
+	assert_line --regexp "^sip-call: held call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"media ended\" call-id=$CID$"
+	wait_bg hold 5
+	assert_success
+	# One media command, for the whole call.
+	assert_equal "$(grep -c '^ready$' "$D/media.txt")" 1
+
+	sipp_uas hold2 call-uas-hold -s bob
+	register_sipp
+	run alice sip-call -T 5 bob -- sleep 1
+	assert_success
+	assert_line --regexp "^sip-call: held call-id=$CID$"
+	wait_bg hold2 5
+	assert_success
+	grep -q "INVITE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:$SIPP_PORT" "$KAM_LOG"
+}
+
+@test "interop: SIPp's UAC calls sip-answer directly" {
+	local port
+	port=$(free_port)
+	start_bg ans sip-answer -l "127.0.0.1:$port" -- handoff-probe -o "$D/media.txt" -s -1
+	wait_for 5 udp_bound "$port"
+	sipp_run uac call-uac -s bob -key from alice -key domain "127.0.0.1:$port" -d 500 \
+		"127.0.0.1:$port"
+	wait_bg ans 5
+	assert_success
+	assert_line --regexp "^sip-answer: incoming from=sip:alice@127\.0\.0\.1:$port to=sip:bob@127\.0\.0\.1:$port call-id=$SIPP_CID$"
+	assert_line --regexp "^sip-answer: answered codec=PCMU rtp=127\.0\.0\.1:[0-9]+ call-id=$SIPP_CID$"
+	assert_line --regexp "^sip-answer: hangup by=remote call-id=$SIPP_CID$"
+	# SIPp offered telephone-event 101: both sides have it.
+	assert_equal "$(report_env media.txt RTP_DTMF_PAYLOAD_TYPE)" 101
+	assert_equal "$(tail -n 1 "$D/media.txt")" "signal TERM"
+	sipp_trace uac | grep -q '^a=rtpmap:101 telephone-event/8000$'
+}
+
+@test "interop: SIPp's UAC calls sip-answer through Kamailio, with credentials; in-dialog requests routed" {
+	local port
+	port=$(free_port)
+	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw \
+		sip-register -e 60 -c "127.0.0.1:$port" -- sip-answer -- handoff-probe -o /dev/null -s -1
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$port"
+	sipp_run uac call-uac -s bob -key from alice -key domain sipline.test -au alice -ap alicepw \
+		-d 500 "127.0.0.1:$KAM_PORT"
+	sipp_trace uac | grep -q '^SIP/2.0 407 Proxy Authentication Required$'
+	sipp_trace uac | grep -q "^Route: <sip:127\.0\.0\.1:$KAM_PORT;lr;ftag=[^>]*>$"
+	wait_bg bob 5
+	assert_success
+	assert_line --regexp "^sip-answer: incoming from=sip:alice@sipline\.test to=sip:bob@sipline\.test call-id=$SIPP_CID$"
+	assert_line --regexp "^sip-answer: hangup by=remote call-id=$SIPP_CID$"
+	assert_line 'sip-register: unregistered aor=sip:bob@sipline.test'
+	grep -q "BYE sip:bob@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:" "$KAM_LOG"
+}

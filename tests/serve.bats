@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# sip-answer --serve, tcpserver for calls: concurrent calls from SIPp, the
+# --max-calls bound, retransmitted INVITEs, CANCEL passed to the call's
+# process, stopping with calls running, chain-loaded behind Kamailio; no
+# call process is ever left behind.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helper
+	kamailio_start
+}
+
+teardown_file() {
+	kamailio_stop
+}
+
+setup() {
+	load helper
+	D=$BATS_TEST_TMPDIR
+	kamailio_has_no_binding bob || kamailio_ctl ul.rm location bob
+}
+
+teardown() {
+	stop_all_bg
+}
+
+# --- helpers for this file
+
+CID='[0-9a-f]{32}'
+SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
+
+# serve_on [SIP-ANSWER-ARGS...]: sip-answer --serve as job "srv" on
+# 127.0.0.1:$PORT, ready when this returns.
+serve_on() {
+	PORT=$(free_port)
+	start_bg srv sip-answer -S -l "127.0.0.1:$PORT" "$@"
+	wait_for 5 udp_bound "$PORT"
+}
+
+udp_bound() {
+	[ -n "$(ss -Hlun "sport = :$1")" ]
+}
+
+# direct CMD...: CMD as alice@sipline.test straight to the phone, bounded.
+direct() {
+	timeout -k 2 30 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
+}
+
+# children PID: the live (not zombie) child processes of PID, one a line.
+children() {
+	ps --ppid "$1" -o pid=,stat= | awk '$2 !~ /^Z/ { print $1 }'
+}
+
+# no_children PID: true when PID has no child left, zombies included
+# (a zombie is a child nobody reaped).
+no_children() {
+	[ -z "$(ps --ppid "$1" -o pid=)" ]
+}
+
+# count PATTERN FILE: lines of FILE matching the extended regex.
+count() {
+	grep -cE "$1" "$2" || true
+}
+
+# has_lines N PATTERN FILE: true when N lines of FILE match; for wait_for.
+has_lines() {
+	[ "$(count "$2" "$3")" = "$1" ]
+}
+
+@test "serve: 20 concurrent calls from SIPp, none failed, each ended, no child left; SIGTERM exits 0" {
+	local srv n
+	serve_on -m 30 -- handoff-probe -s -1 -o /dev/null
+	srv=$(bg_pid srv)
+	# 20 calls started within a second, each talking 1 s.
+	sipp_run load call-uac -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		-d 1000 -r 20 -l 20 -m 20 -timeout 20s "127.0.0.1:$PORT"
+	grep -E 'Successful call +\| +[0-9]+ +\| +20 ' "$D/load.sipp-out"
+	grep -E 'Failed call +\| +[0-9]+ +\| +0 ' "$D/load.sipp-out"
+	# The calls overlapped: a process each, at the same time.
+	n=$(sed -n 's/.*Peak was \([0-9]*\) calls.*/\1/p' "$D/load.sipp-out" | tail -n 1)
+	echo "peak: $n concurrent calls"
+	[ "$n" -ge 10 ]
+	wait_for 5 has_lines 20 '^sip-answer: ended status=0 ' "$D/srv.err"
+	assert_equal "$(count "^sip-answer: incoming from=sip:alice@127\.0\.0\.1:$PORT to=sip:bob@127\.0\.0\.1:$PORT call-id=$SIPP_CID$" "$D/srv.err")" 20
+	assert_equal "$(count "^sip-answer: hangup by=remote call-id=$SIPP_CID$" "$D/srv.err")" 20
+	assert_equal "$(grep -oE "call-id=$SIPP_CID" "$D/srv.err" | sort -u | wc -l)" 20
+	wait_for 5 no_children "$srv"
+	signal_bg srv TERM
+	wait_bg srv 2
+	assert_success
+	assert_line 'sip-answer: stopping calls=0'
+	refute_line --partial warning
+}
+
+@test "serve: --max-calls 2: a third call at once gets 486 and a busy event" {
+	serve_on -m 2 -- handoff-probe -s -1 -o /dev/null
+	start_bg calls sipp_run calls call-uac -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		-d 3000 -r 10 -l 2 -m 2 -timeout 15s "127.0.0.1:$PORT"
+	wait_for 5 has_lines 2 '^sip-answer: answered ' "$D/srv.err"
+	run -2 direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_line --regexp "^sip-call: rejected status=\"486 Busy Here\" call-id=$CID$"
+	run grep -E "^sip-answer: busy calls=2 call-id=$CID$" "$D/srv.err"
+	assert_success
+	# The two calls were not disturbed, and once they are over there is
+	# room again.
+	wait_bg calls 10
+	assert_success
+	wait_for 5 no_children "$(bg_pid srv)"
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_success
+	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/srv.err")" 3
+}
+
+@test "serve: a retransmitted INVITE, during the call or after it, never starts a second call" {
+	serve_on -- handoff-probe -s -1 -o "$D/media.txt"
+	sipp_run retrans call-uac-retrans -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		-d 500 "127.0.0.1:$PORT"
+	# Both copies arrived; the second got the first's answer.
+	assert_equal "$(sipp_trace retrans | grep -c '^INVITE sip:bob@')" 3
+	sleep 0.5
+	assert_equal "$(count '^sip-answer: incoming ' "$D/srv.err")" 1
+	assert_equal "$(count '^sip-answer: answered ' "$D/srv.err")" 1
+	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/srv.err")" 1
+	assert_equal "$(grep -c '^ready$' "$D/media.txt")" 1
+	no_children "$(bg_pid srv)"
+
+	# The same without --serve.
+	PORT=$(free_port)
+	start_bg one sip-answer -l "127.0.0.1:$PORT" -- handoff-probe -s -1 -o /dev/null
+	wait_for 5 udp_bound "$PORT"
+	sipp_run retrans1 call-uac-retrans -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		-d 500 "127.0.0.1:$PORT"
+	wait_bg one 5
+	assert_success
+	assert_equal "$(count '^sip-answer: incoming ' "$D/one.err")" 1
+}
+
+@test "serve: a CANCEL reaches the call's process: 487, cancelled by=remote, exit 4 for the caller" {
+	serve_on --ring 30 -- handoff-probe -o "$D/media.txt"
+	run -4 direct sip-call -T 1 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_line --regexp "^sip-call: no-answer after=1 call-id=$CID$"
+	wait_for 5 grep -q '^sip-answer: ended status=4 ' "$D/srv.err"
+	run cat "$D/srv.err"
+	assert_line --regexp "^sip-answer: cancelled by=remote from=sip:alice@sipline\.test call-id=$CID$"
+	[ ! -e "$D/media.txt" ]
+	wait_for 5 no_children "$(bg_pid srv)"
+}
+
+@test "serve: SIGTERM with two calls running: both hung up (BYE), exit 0, no child left" {
+	local srv
+	serve_on -- handoff-probe -s -1 -o /dev/null
+	srv=$(bg_pid srv)
+	start_bg c1 env -u SIP_SERVER sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- handoff-probe -s -1 -o /dev/null
+	start_bg c2 env -u SIP_SERVER sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- handoff-probe -s -1 -o /dev/null
+	wait_for 5 has_lines 2 '^sip-answer: answered ' "$D/srv.err"
+	signal_bg srv TERM
+	wait_bg srv 5
+	assert_success
+	assert_line 'sip-answer: stopping calls=2'
+	assert_equal "$(count '^sip-answer: hangup by=local reason="terminated" ' "$D/srv.err")" 2
+	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/srv.err")" 2
+	no_children "$srv"
+	wait_bg c1 5
+	assert_success
+	assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	wait_bg c2 5
+	assert_success
+}
+
+@test "serve: --accept-from: 403 to another source, each in its own call process otherwise" {
+	serve_on -a 127.0.0.1 -- true
+	sipp_run scan call-uac-refused -i 127.0.0.2 -s bob -key from mallory \
+		-key domain "127.0.0.1:$PORT" -key name Mallory -key pts 0 "127.0.0.1:$PORT"
+	sipp_trace scan | grep -q '^SIP/2.0 403 Forbidden$'
+	run grep -E "^sip-answer: warning: refusing INVITE from 127\.0\.0\.2:[0-9]+: not an --accept-from source$" "$D/srv.err"
+	assert_success
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_success
+	run grep -c '^sip-answer: incoming' "$D/srv.err"
+	assert_output 1
+}
+
+@test "serve: chain-loaded behind Kamailio: three callers at once, each answered, unregistered at the end" {
+	local i port
+	port=$(free_port)
+	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw \
+		sip-register -e 60 -c "127.0.0.1:$port" -- sip-answer -S -- handoff-probe -s 1 -o /dev/null
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$port"
+	for i in 1 2 3; do
+		start_bg "alice$i" env SIP_USER=alice SIP_PASSWORD=alicepw sip-call -T 5 bob -- handoff-probe -s -1 -o /dev/null
+	done
+	for i in 1 2 3; do
+		wait_bg "alice$i" 10
+		assert_success
+		assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	done
+	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/bob.err")" 3
+	signal_bg bob TERM
+	wait_bg bob 5
+	assert_success
+	assert_line 'sip-answer: stopping calls=0'
+	assert_line 'sip-register: unregistered aor=sip:bob@sipline.test'
+	kamailio_has_no_binding bob
+}
+
+@test "serve: over TCP it is refused, exit 100" {
+	local port
+	port=$(free_port)
+	run sip-answer -S -t tcp -l "127.0.0.1:$port"
+	assert_failure 100
+	assert_output 'sip-answer: fatal: --serve works over UDP only'
+	run env SIP_TRANSPORT=tcp sip-answer --serve -l "127.0.0.1:$port"
+	assert_failure 100
+	assert_output 'sip-answer: fatal: --serve works over UDP only'
+}
