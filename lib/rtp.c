@@ -665,11 +665,14 @@ play_packet(struct sl_rtp_rx *rx, mblk_t *mp)
 		return;         /* comfort noise and unknown types: silence */
 	lock(rx);
 	if (!rx->synced || rx->rebase) {
-		/* One packet time of headroom, so that the output never has
-		 * to wait for a packet that the jitter buffer is about to
-		 * release (a new stream starts a new jitter buffer). */
-		if (rx->pend_len < (size_t)rx->frame)
-			pad(rx, (size_t)rx->frame - rx->pend_len);
+		/* Headroom: packets come out of the jitter buffer a whole
+		 * packet at a time, on a grid of their own; with a packet and
+		 * an output frame of silence ahead, the output never waits for
+		 * one that is about to be released.  (A new stream starts a
+		 * new jitter buffer, and needs it again.) */
+		size_t room = (size_t)rx->frame + (size_t)len;
+		if (rx->pend_len < room)
+			pad(rx, room - rx->pend_len);
 		rx->next_ts = ts;
 		rx->synced = 1;
 		rx->rebase = 0;
@@ -747,10 +750,10 @@ sl_rtp_rx_pull(struct sl_rtp_rx *rx, uint32_t user_ts)
 		}
 	}
 	read_events(rx);
-	if (rx->pend_len > (size_t)rx->frame * 2 + (size_t)sl_rtp_rx_delay(rx)) {
+	if (rx->pend_len > (size_t)rx->frame * 4 + (size_t)sl_rtp_rx_delay(rx)) {
 		/* The jitter buffer shrank, or late packets piled up: keep
 		 * the latency down by dropping the oldest. */
-		size_t drop = rx->pend_len - (size_t)rx->frame;
+		size_t drop = rx->pend_len - (size_t)rx->frame * 2;
 		sl_debug("playout buffer at %zu samples: %zu dropped",
 			 rx->pend_len, drop);
 		memmove(rx->pend, rx->pend + drop,

@@ -173,6 +173,7 @@ main(int argc, char **argv)
 	printf("samples=%zu peak=%zu\n", n, peak);
 	if (peak == 0) {
 		printf("no sound\n");
+		free(pcm);
 		return 1;
 	}
 	thr = (double)peak * 0.05;
@@ -203,6 +204,8 @@ main(int argc, char **argv)
 				in = 0;
 			}
 		}
+		free(pcm);
+		free(x);
 		return 0;
 	}
 
