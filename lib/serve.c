@@ -194,6 +194,7 @@ child_main(struct server *parent, int pair, int listen_fd, char *invite, size_t 
 	}
 	sl_loop_watch(loop, pair, POLLIN, on_from_parent, &sv);
 	sl_sip_inject(sip, invite, len, src, 1);
+	free(invite);       /* parsed: the SIP core keeps its own copy */
 	status = sl_answer_run(loop, sip, parent->ac);
 	sl_sip_free(sip);
 	sl_loop_free(loop);
