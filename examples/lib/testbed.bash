@@ -28,5 +28,8 @@ fi
 if ! declare -F bats_load_library >/dev/null; then
 	bats_load_library() { :; }
 fi
+# A script here starts a Kamailio of its own, even when it runs under a
+# test that has one (whose KAM_* variables it would inherit).
+unset KAM_PID KAM_DIR KAM_PORT KAM_LOG KAM_CTL KAM_DEFINES KAM_SCOPE
 # shellcheck source=tests/helper.bash
 . "$sl_testbed_top/tests/helper.bash"
