@@ -462,10 +462,10 @@ main(int argc, char **argv)
 	} else {
 		rtp_fd = mp.rtp_fd;
 		rtcp_fd = mp.rtcp_fd;
-		if (fcntl(rtp_fd, F_SETFD, FD_CLOEXEC) < 0)
-			sl_fatal_err(SL_EXIT_USAGE, errno, "RTP_FD %d", rtp_fd);
-		if (rtcp_fd >= 0 && fcntl(rtcp_fd, F_SETFD, FD_CLOEXEC) < 0)
-			sl_fatal_err(SL_EXIT_USAGE, errno, "RTCP_FD %d", rtcp_fd);
+		if ((rc = sl_rtp_check_fd(rtp_fd)) != 0)
+			sl_fatal_err(SL_EXIT_USAGE, rc, "RTP_FD %d", rtp_fd);
+		if (rtcp_fd >= 0 && (rc = sl_rtp_check_fd(rtcp_fd)) != 0)
+			sl_fatal_err(SL_EXIT_USAGE, rc, "RTCP_FD %d", rtcp_fd);
 	}
 	if (t.dtmf_fd >= 0)
 		fcntl(t.dtmf_fd, F_SETFD, FD_CLOEXEC);

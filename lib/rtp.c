@@ -294,6 +294,19 @@ sl_rtp_open(const struct sl_addr *local, const struct sl_addr *remote,
 	return 0;
 }
 
+int
+sl_rtp_check_fd(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof type;
+
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return errno;
+	return type == SOCK_DGRAM ? 0 : ENOTSOCK;
+}
+
 /* ---- sessions ---- */
 
 /* With a handler connected, oRTP reports send errors here instead of

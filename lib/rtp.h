@@ -45,6 +45,10 @@ const char *sl_rtp_codec_name(int pt);
 int sl_rtp_open(const struct sl_addr *local, const struct sl_addr *remote,
 		int *rtp_fd, int *rtcp_fd, char *what, size_t whatsz);
 
+/* Checks that an inherited descriptor is a UDP socket, and makes it
+ * close-on-exec.  Returns 0, EBADF or ENOTSOCK. */
+int sl_rtp_check_fd(int fd);
+
 /* A session (mode RTP_SESSION_SENDRECV, _RECVONLY...) on the given
  * sockets (rtcp_fd may be -1), non-blocking and unscheduled, with a profile
  * holding PCMU, PCMA and telephone-event at dtmf_pt (unless -1), payload

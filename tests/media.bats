@@ -118,6 +118,9 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	run env RTP_FD=6 RTP_CODEC=opus rtp-recv
 	assert_failure 100
 	assert_output 'rtp-recv: fatal: bad RTP_CODEC: opus'
+	run env RTP_FD=0 rtp-send </dev/null
+	assert_failure 100
+	assert_output 'rtp-send: fatal: RTP_FD 0: Socket operation on non-socket'
 }
 
 @test "media: a port in use is a system failure, said the house way" {
