@@ -261,7 +261,10 @@ main(int argc, char **argv)
 		n = sl_rtp_rx_pull(rx, (uint32_t)((now - start) * rate / 1000000000));
 		if (n != packets) {
 			if (packets == 0) {
-				out0 = now;
+				/* Half a millisecond after the arrivals, so that
+				 * an arrival and an output frame share their
+				 * wake-up (see due below). */
+				out0 = now + 500000;
 				sl_debug("first packet");
 			}
 			packets = n;
@@ -302,7 +305,10 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (packets > 0) {
-			uint64_t due = (uint64_t)((now - out0) * rate / 1000000000);
+			/* A frame due within the next millisecond goes now:
+			 * one wake-up instead of two when a packet arrives
+			 * just before the output's next frame. */
+			uint64_t due = (uint64_t)((now + 1000000 - out0) * rate / 1000000000);
 			while (written + (uint64_t)frame <= due) {
 				size_t k = (size_t)frame;
 				if (limit && written + k > limit)
@@ -329,7 +335,7 @@ main(int argc, char **argv)
 		 * packet. */
 		deadline = INT64_MAX;
 		if (packets > 0)
-			deadline = out0 + (int64_t)((written + (uint64_t)frame) *
+			deadline = out0 - 1000000 + (int64_t)((written + (uint64_t)frame) *
 						    1000000000 / (uint64_t)rate);
 		if (timeout > 0) {
 			next = last_rx + (int64_t)(timeout * 1e9);

@@ -320,7 +320,9 @@ wait:
 		nfd = 0;
 		pfd[nfd].fd = sigfd;
 		pfd[nfd++].events = POLLIN;
-		if (!t->eof && t->inlen + frame_bytes(t) <= t->incap) {
+		/* Read ahead in big pieces: below half full, or empty. */
+		if (!t->eof && t->inlen + frame_bytes(t) <= t->incap &&
+		    (t->inlen <= t->incap / 2 || !have_frame(t))) {
 			pfd[nfd].fd = 0;
 			pfd[nfd++].events = POLLIN;
 		}
