@@ -91,7 +91,9 @@ read_secret(const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+	/* Only a file's mode says who else can read it: a pipe or a
+	 * terminal (SIP_PASSWORD_FILE=<(pass sip)) is read once, as is. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
 		sl_warn("%s can be read by other users; run: chmod 600 %s", path, path);
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
