@@ -1,8 +1,9 @@
 /* tstamp: runs a command and prints each line of its stderr prefixed with
  * the microseconds elapsed since just before the command was forked, so
  * that "sip-call started -> answered event" is one subtraction.  The
- * command's stdout goes where ours goes; stdin is /dev/null.  Exits with
- * the command's status (128+N for signal N).
+ * command's stdout goes where ours goes; stdin is /dev/null.  A last line
+ * "T tstamp: exit status=N" says when it was reaped.  Exits with the
+ * command's status (128+N for signal N).
  *
  * usage: tstamp COMMAND [ARG...] */
 #define _GNU_SOURCE
@@ -85,6 +86,9 @@ main(int argc, char **argv)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return 111;
+	printf("%lld tstamp: exit status=%d\n", (long long)(now_us() - t0),
+	       WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+	fflush(stdout);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
