@@ -182,7 +182,7 @@ has_lines() {
 }
 
 @test "serve: chain-loaded behind Kamailio: three callers at once, each answered, unregistered at the end" {
-	local i port
+	local i port srv
 	port=$(free_port)
 	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw \
 		sip-register -e 60 -c "127.0.0.1:$port" -- sip-answer -S -- handoff-probe -s 1 -o /dev/null
@@ -196,6 +196,9 @@ has_lines() {
 		assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
 	done
 	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/bob.err")" 3
+	# sip-answer is sip-register's child; its call processes end too.
+	srv=$(ps --ppid "$(bg_pid bob)" -o pid= | tr -d ' ')
+	wait_for 5 no_children "$srv"
 	signal_bg bob TERM
 	wait_bg bob 5
 	assert_success
