@@ -131,12 +131,17 @@ granted_expiry(struct sl_reg *r, osip_message_t *resp)
 
 /* Milliseconds until the refresh of a binding granted for `granted` s:
  * after two thirds of it (the original design's 2 min for 3 min), so that
- * a lost REGISTER still has retransmissions and a retry before expiry. */
+ * a lost REGISTER still has retransmissions and a retry before expiry;
+ * and at least 1.5 s before its end, since a registrar counts in whole
+ * seconds: Kamailio's binding "for 2 s" may end 1.02 s after its 200. */
 static int64_t
 refresh_delay(int granted)
 {
 	int64_t ms = (int64_t)granted * 1000 * 2 / 3;
+	int64_t latest = (int64_t)granted * 1000 - 1500;
 
+	if (ms > latest)
+		ms = latest;
 	return ms < 200 ? 200 : ms;
 }
 
