@@ -92,7 +92,7 @@ report_env() {
 	assert_failure
 }
 
-@test "interop: a SIPp UAS answers sip-call through Kamailio: ACK and BYE follow the recorded route" {
+@test "interop: SIPp UASs answer sip-call through Kamailio: ACK and BYE follow the recorded route, if any" {
 	sipp_uas uas call-uas -s bob
 	register_sipp
 	run alice sip-call -T 5 bob -- sleep 0.5
@@ -105,6 +105,20 @@ report_env() {
 	grep -q "ACK sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:" "$KAM_LOG"
 	grep -q "BYE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:" "$KAM_LOG"
 	sipp_trace uas | grep -q "^Via: SIP/2.0/UDP 127\.0\.0\.1:$KAM_PORT;branch="
+
+	# SIPp's built-in UAS does not echo Record-Route: then the ACK and
+	# the BYE go straight to its Contact, and the call works as well.
+	kamailio_ctl ul.rm location bob
+	sipp_uas uas2 -sn uas -s bob
+	register_sipp
+	run alice sip-call -T 5 bob -- sleep 0.5
+	assert_success
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=127\.0\.0\.1:$SIPP_MEDIA call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"media ended\" call-id=$CID$"
+	wait_bg uas2 5
+	assert_success
+	run grep -c "BYE sip:127\.0\.0\.1:$SIPP_PORT" "$KAM_LOG"
+	assert_output 0
 }
 
 @test "interop: a busy SIPp phone: sip-call exits 2, directly and through Kamailio" {
