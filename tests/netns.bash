@@ -1,0 +1,120 @@
+# tests/netns.bash: a network namespace of the test's own, for loss tests.
+# Load it after helper.bash (`load helper; load netns`).
+#
+# Everything of a lossy test lives in one namespace that the test creates
+# and deletes: Kamailio, the caller and the callee, each on the namespace's
+# own loopback (127.0.0.1 there is not the machine's), so nothing else on
+# the machine sees a packet and tests/kamailio.cfg is used as it is.
+# nftables in that namespace drops a random share of the datagrams to or
+# from the SIP ports named, so RTP and everything else pass untouched.  It
+# drops them on the input hook, which every datagram on lo passes exactly
+# once after it was sent: the sender sees a successful send, as when a
+# network loses it (a drop on the output hook fails sendto with EPERM).
+#
+#   netns_create              creates the namespace, lo up; sets SL_NETNS
+#   netns_delete              deletes it (teardown; safe to call twice)
+#   netns_drop PERCENT PORT...  drops PERCENT % of UDP to or from PORTs
+#   netns_counts              prints "seen=N dropped=M" for those datagrams
+#   in_netns CMD...           runs CMD (a program) in the namespace
+#
+# While SL_NETNS is set, start_bg and kamailio_start start their processes
+# in the namespace (sl_spawn is wrapped below).  kamcmd reaches Kamailio
+# through its unix socket, which is a file, not a network address.
+
+# The original sl_spawn of helper.bash, kept once.
+if ! declare -F sl_spawn_host >/dev/null; then
+	eval "sl_spawn_host() $(declare -f sl_spawn | tail -n +2)"
+fi
+
+# sl_spawn OUT ERR CMD...: helper.bash's, with CMD in the namespace while
+# SL_NETNS is set.  `ip netns exec` execs CMD, so the job's PID is CMD's.
+sl_spawn() {
+	local out=$1 err=$2
+	shift 2
+	if [ -n "${SL_NETNS:-}" ]; then
+		if [ "$(type -t "$1")" = function ]; then
+			echo "sl_spawn: a shell function cannot run in $SL_NETNS" >&2
+			return 1
+		fi
+		sl_spawn_host "$out" "$err" ip netns exec "$SL_NETNS" "$@"
+	else
+		sl_spawn_host "$out" "$err" "$@"
+	fi
+}
+
+# netns_create: a new namespace named after this bats run and test, with
+# its loopback up.  Fails when it cannot be made (not root, no netns).
+netns_create() {
+	if [ -n "${SL_NETNS:-}" ]; then
+		echo "netns_create: $SL_NETNS exists already" >&2
+		return 1
+	fi
+	SL_NETNS=sipline-$$-${BATS_TEST_NUMBER:-f}-$RANDOM
+	if ! ip netns add "$SL_NETNS"; then
+		SL_NETNS=
+		return 1
+	fi
+	ip netns exec "$SL_NETNS" ip link set lo up || {
+		netns_delete
+		return 1
+	}
+	export SL_NETNS
+}
+
+# netns_delete: deletes the namespace made by netns_create.  Its processes
+# must be stopped first (stop_all_bg, kamailio_stop): a namespace lives on
+# while a process is in it.
+netns_delete() {
+	[ -n "${SL_NETNS:-}" ] || return 0
+	ip netns del "$SL_NETNS" 2>/dev/null || true
+	SL_NETNS=
+}
+
+# in_netns CMD...: CMD in the namespace.
+in_netns() {
+	ip netns exec "$SL_NETNS" "$@"
+}
+
+# netns_drop PERCENT PORT...: from now on, each UDP datagram whose source
+# or destination port is one of PORTs (one draw per datagram, even when
+# both are) is dropped with probability PERCENT/100 (numgen random);
+# replaces an earlier rule.
+netns_drop() {
+	local pct=$1 ports
+	shift
+	if ! [[ $pct =~ ^[0-9]+$ ]] || [ "$pct" -gt 100 ] || [ $# = 0 ]; then
+		echo "usage: netns_drop PERCENT PORT..." >&2
+		return 1
+	fi
+	ports=$(
+		IFS=,
+		echo "$*"
+	)
+	in_netns nft -f - <<-EOF
+		table inet sipline_loss
+		delete table inet sipline_loss
+		table inet sipline_loss {
+			set sip { type inet_service; elements = { $ports } }
+			chain in {
+				type filter hook input priority 0; policy accept;
+				udp dport @sip goto lossy
+				udp sport @sip goto lossy
+			}
+			chain lossy {
+				counter name seen
+				numgen random mod 100 < $pct counter name dropped drop
+			}
+			counter seen {}
+			counter dropped {}
+		}
+	EOF
+}
+
+# netns_counts: "seen=N dropped=M": the datagrams to or from the SIP ports
+# since netns_drop, and how many of them were dropped.
+netns_counts() {
+	local seen dropped
+	seen=$(in_netns nft list counter inet sipline_loss seen | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+	dropped=$(in_netns nft list counter inet sipline_loss dropped | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+	echo "seen=$seen dropped=$dropped"
+}
