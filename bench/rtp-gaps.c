@@ -42,7 +42,16 @@
 #define MAX_RANGES 64
 #define MAX_STREAMS 4096
 
+/* What tells streams apart: addresses, ports and SSRC, as on the wire. */
+struct key {
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint32_t ssrc;
+	int family;
+};
+
 struct stream {
+	struct key k;
 	char src[64], dst[64];
 	uint32_t ssrc;
 	uint64_t packets;
@@ -62,6 +71,8 @@ static struct { int lo, hi; } ranges[MAX_RANGES];
 static int nranges;
 static struct stream streams[MAX_STREAMS];
 static int nstreams;
+#define HASH_SIZE (4 * MAX_STREAMS)
+static int hash[HASH_SIZE];     /* stream index + 1; 0: empty */
 static volatile sig_atomic_t stop;
 static int verbose;
 
@@ -95,22 +106,54 @@ payload_clock(int pt)
 	return 8000;    /* dynamic types: the bench uses 8 kHz codecs only */
 }
 
-static struct stream *
-find_stream(const char *src, const char *dst, uint32_t ssrc)
+static unsigned
+key_hash(const struct key *k)
 {
-	int i;
+	const uint8_t *b = (const uint8_t *)k;
+	unsigned h = 2166136261u;
+	size_t i;
 
-	for (i = 0; i < nstreams; i++)
-		if (streams[i].ssrc == ssrc && strcmp(streams[i].src, src) == 0 &&
-		    strcmp(streams[i].dst, dst) == 0)
-			return &streams[i];
+	for (i = 0; i < sizeof *k; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static void
+addr_text(const struct key *k, int src, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(k->family, src ? k->src : k->dst, a, sizeof a);
+	if (k->family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, src ? k->sport : k->dport);
+	else
+		snprintf(buf, size, "%s:%u", a, src ? k->sport : k->dport);
+}
+
+/* The stream of key k, a new one if need be; NULL when there are too
+ * many.  Open addressing: a lookup per packet costs a hash, not a scan. */
+static struct stream *
+find_stream(const struct key *k)
+{
+	unsigned h = key_hash(k) % HASH_SIZE;
+	struct stream *s;
+
+	while (hash[h]) {
+		s = &streams[hash[h] - 1];
+		if (memcmp(&s->k, k, sizeof *k) == 0)
+			return s;
+		h = (h + 1) % HASH_SIZE;
+	}
 	if (nstreams == MAX_STREAMS)
 		return NULL;
-	memset(&streams[nstreams], 0, sizeof streams[nstreams]);
-	snprintf(streams[nstreams].src, sizeof streams[nstreams].src, "%s", src);
-	snprintf(streams[nstreams].dst, sizeof streams[nstreams].dst, "%s", dst);
-	streams[nstreams].ssrc = ssrc;
-	return &streams[nstreams++];
+	s = &streams[nstreams];
+	memset(s, 0, sizeof *s);
+	s->k = *k;
+	s->ssrc = k->ssrc;
+	addr_text(k, 1, s->src, sizeof s->src);
+	addr_text(k, 0, s->dst, sizeof s->dst);
+	hash[h] = ++nstreams;
+	return s;
 }
 
 static void
@@ -132,7 +175,7 @@ add_dev(struct stream *s, double d)
 
 /* One RTP packet of a watched stream, arrived at t (ns). */
 static void
-rtp_packet(const char *src, const char *dst, const uint8_t *p, size_t len, int64_t t)
+rtp_packet(struct key *k, const uint8_t *p, size_t len, int64_t t)
 {
 	struct stream *s;
 	uint16_t seq;
@@ -149,7 +192,8 @@ rtp_packet(const char *src, const char *dst, const uint8_t *p, size_t len, int64
 	seq = (uint16_t)(p[2] << 8 | p[3]);
 	ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
 	ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
-	if ((s = find_stream(src, dst, ssrc)) == NULL)
+	k->ssrc = ssrc;
+	if ((s = find_stream(k)) == NULL)
 		return;
 	if (s->packets == 0) {
 		s->clock = payload_clock(pt);
@@ -335,21 +379,12 @@ main(int argc, char **argv)
 		struct msghdr mh;
 		struct cmsghdr *cm;
 		struct pollfd pfd = { fd, POLLIN, 0 };
+		struct key k;
 		int64_t t = -1;
-		char src[64], dst[64], a[INET6_ADDRSTRLEN];
 		const uint8_t *udp;
 		size_t udplen;
 		ssize_t n;
-		int sport, dport;
 
-		if (duration > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec > end.tv_sec ||
-			    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
-				break;
-		}
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
 		memset(&mh, 0, sizeof mh);
 		mh.msg_name = &from;
 		mh.msg_namelen = sizeof from;
@@ -358,11 +393,48 @@ main(int argc, char **argv)
 		mh.msg_control = cbuf;
 		mh.msg_controllen = sizeof cbuf;
 		n = recvmsg(fd, &mh, MSG_DONTWAIT);
-		if (n < 0)
+		if (n < 0) {
+			/* Empty: the time to look at the clock and sleep. */
+			if (duration > 0) {
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (now.tv_sec > end.tv_sec ||
+				    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+					break;
+			}
+			poll(&pfd, 1, 200);
 			continue;
+		}
 		/* Loopback shows each packet leaving and arriving: take the
 		 * arrival. */
 		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		memset(&k, 0, sizeof k);
+		if (ntohs(from.sll_protocol) == ETH_P_IP && n >= 20 && (buf[0] >> 4) == 4) {
+			size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+			uint16_t frag = (uint16_t)(buf[6] << 8 | buf[7]);
+
+			if (buf[9] != IPPROTO_UDP || (frag & 0x3fff) || (size_t)n < ihl + 8)
+				continue;
+			udp = buf + ihl;
+			udplen = (size_t)n - ihl;
+			k.family = AF_INET;
+			memcpy(k.src, buf + 12, 4);
+			memcpy(k.dst, buf + 16, 4);
+		} else if (ntohs(from.sll_protocol) == ETH_P_IPV6 && n >= 48 &&
+			   (buf[0] >> 4) == 6) {
+			if (buf[6] != IPPROTO_UDP)
+				continue;
+			udp = buf + 40;
+			udplen = (size_t)n - 40;
+			k.family = AF_INET6;
+			memcpy(k.src, buf + 8, 16);
+			memcpy(k.dst, buf + 24, 16);
+		} else {
+			continue;
+		}
+		k.sport = (uint16_t)(udp[0] << 8 | udp[1]);
+		k.dport = (uint16_t)(udp[2] << 8 | udp[3]);
+		if (!port_wanted(k.dport) && !port_wanted(k.sport))
 			continue;
 		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
@@ -373,38 +445,7 @@ main(int argc, char **argv)
 			}
 		if (t < 0)
 			continue;
-		if (ntohs(from.sll_protocol) == ETH_P_IP && n >= 20 && (buf[0] >> 4) == 4) {
-			size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
-			uint16_t frag = (uint16_t)(buf[6] << 8 | buf[7]);
-
-			if (buf[9] != IPPROTO_UDP || (frag & 0x3fff) || (size_t)n < ihl + 8)
-				continue;
-			udp = buf + ihl;
-			udplen = (size_t)n - ihl;
-			inet_ntop(AF_INET, buf + 12, a, sizeof a);
-			sport = udp[0] << 8 | udp[1];
-			dport = udp[2] << 8 | udp[3];
-			snprintf(src, sizeof src, "%s:%d", a, sport);
-			inet_ntop(AF_INET, buf + 16, a, sizeof a);
-			snprintf(dst, sizeof dst, "%s:%d", a, dport);
-		} else if (ntohs(from.sll_protocol) == ETH_P_IPV6 && n >= 48 &&
-			   (buf[0] >> 4) == 6) {
-			if (buf[6] != IPPROTO_UDP)
-				continue;
-			udp = buf + 40;
-			udplen = (size_t)n - 40;
-			inet_ntop(AF_INET6, buf + 8, a, sizeof a);
-			sport = udp[0] << 8 | udp[1];
-			dport = udp[2] << 8 | udp[3];
-			snprintf(src, sizeof src, "[%s]:%d", a, sport);
-			inet_ntop(AF_INET6, buf + 24, a, sizeof a);
-			snprintf(dst, sizeof dst, "[%s]:%d", a, dport);
-		} else {
-			continue;
-		}
-		if (!port_wanted(dport) && !port_wanted(sport))
-			continue;
-		rtp_packet(src, dst, udp + 8, udplen - 8, t);
+		rtp_packet(&k, udp + 8, udplen - 8, t);
 	}
 	if (outfile && (out = fopen(outfile, "w")) == NULL) {
 		perror("rtp-gaps: fatal: unable to write the report");
