@@ -2,7 +2,7 @@
 # Long runs: what a daemon must not do over time.  sip-answer --serve takes
 # 500 calls in a row from SIPp (tests/sipp/longrun-uac.xml); sip-register
 # keeps a 1 s binding alive through 100 refreshes (1000 with
-# SIPLINE_LONG=1, about 11 minutes).  Neither may leave a zombie, grow its
+# SIPLINE_LONG=1, about 4 minutes).  Neither may leave a zombie, grow its
 # open descriptors (/proc/PID/fd, counted before and after) or grow its
 # memory (VmRSS, before and after, with a small tolerance).
 #
@@ -118,15 +118,16 @@ RECENT_BYTES=264
 	start_bg reg env SIP_USER=alice SIP_PASSWORD=alicepw \
 		sip-register -e 1 -c "127.0.0.1:$(free_port)"
 	pid=$(bg_pid reg)
-	# Each refresh (after 2/3 s) is a REGISTER, its 401 challenge, the
-	# REGISTER with credentials and its 200.  The first ones leave their
-	# ended transactions around for 5 s (timer K): after 10 refreshes
-	# the process has its steady size.
-	wait_for 15 has_events reg refreshed 10
+	# Each refresh (every 0.2 s: 1.5 s before the expiry, at the
+	# earliest after 0.2 s) is a REGISTER, its 401 challenge, the
+	# REGISTER with credentials and its 200.  Each ended transaction
+	# stays 5 s (timer K) to absorb late answers: after 40 refreshes
+	# (8 s) the process has its steady size.
+	wait_for 20 has_events reg refreshed 40
 	fd0=$(fds "$pid")
 	rss0=$(rss "$pid")
 	t0=$(sl_now_us)
-	wait_for $((n + 30)) has_events reg refreshed $((n + 10))
+	wait_for $((n / 2 + 30)) has_events reg refreshed $((n + 40))
 	fd1=$(fds "$pid")
 	rss1=$(rss "$pid")
 	figure "register: $n refreshes in $(seconds_since "$t0") s; descriptors $fd0 -> $fd1," \
