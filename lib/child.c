@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +28,7 @@ static int sigchld_installed;
 int
 sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int i;
 
 	pid = fork();
@@ -43,6 +44,16 @@ sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
 	}
 	sl_loop_signals_reset();
 	signal(SIGPIPE, SIG_DFL);
+	/* What we run does not outlive us: killed before we could stop it
+	 * (SIGKILL, a crash), we leave it a SIGHUP, the signal of a
+	 * controlling process gone.  A call's media then stops at once
+	 * (rtp-send and rtp-recv do not catch it, so they send no RTCP BYE
+	 * that would tell the peer to wait for a SIP BYE nobody will send:
+	 * the peer sees its RTP stop), and a chain-loaded sip-answer hangs
+	 * up as on SIGTERM.  Its own children are its business. */
+	prctl(PR_SET_PDEATHSIG, SIGHUP);
+	if (getppid() != parent)
+		_exit(SL_EXIT_CANTRUN);
 	if (pgrp >= 0)
 		setpgid(0, pgrp);
 	{
