@@ -111,6 +111,7 @@ check_tone() {
 	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$RTP call-id=$CID$"
 	assert_line --regexp "^sip-call: hangup by=local reason=\"media ended\" call-id=$CID$"
 	assert_line --regexp "^sip-call: ended status=0 duration=[1-9][0-9]*\.[0-9] call-id=$CID$"
+	refute_line --partial warning
 
 	wait_bg bob 5
 	assert_success
@@ -149,6 +150,7 @@ check_tone() {
 	assert_line --regexp "^sip-call: rejected status=\"486 Busy Here\" call-id=$CID$"
 	assert_line --regexp "^sip-call: ended status=2 duration=0\.0 call-id=$CID$"
 	refute_line --partial 'answered'
+	refute_line --partial warning
 	wait_bg bob 5
 	assert_failure 2
 	assert_line --regexp "^sip-answer: rejected status=\"486 Busy Here\" call-id=$CID$"
@@ -174,6 +176,7 @@ check_tone() {
 	assert_line --regexp "^sip-call: no-answer after=1 call-id=$CID$"
 	assert_line --regexp "^sip-call: ended status=4 duration=0\.0 call-id=$CID$"
 	refute_line --partial 'answered'
+	refute_line --partial warning
 	wait_bg bob 5
 	assert_failure 4
 	assert_line --regexp "^sip-answer: cancelled by=remote from=sip:alice@sipline\.test call-id=$CID$"
