@@ -36,6 +36,8 @@ struct sl_reg {
 	struct sl_client *pending;
 	struct sl_timer timer;
 	char deferred[160];         /* why a request could not even be sent */
+	int unregister_wanted;      /* once the pending REGISTER has ended */
+	int unregister_all;
 };
 
 static void send_register(struct sl_reg *r, int expires, int all);
@@ -190,7 +192,7 @@ fail(struct sl_reg *r, const char *reason, int status)
 {
 	r->failures++;
 	sl_event("failed aor=%s reason=\"%s\"", r->aor, reason);
-	if (r->mode != MODE_KEEP) {
+	if (r->mode != MODE_KEEP || r->unregister_wanted) {
 		r->cb(r, SL_REG_FAILED, status, r->arg);
 		return;
 	}
@@ -199,15 +201,39 @@ fail(struct sl_reg *r, const char *reason, int status)
 	r->cb(r, SL_REG_FAILED, status, r->arg);
 }
 
+static void handle_response(struct sl_reg *r, struct sl_client *c,
+			    osip_message_t *resp, int err);
+static void on_unregister_wait(void *arg);
+
 static void
 on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 {
 	struct sl_reg *r = arg;
-	char line[160];
-	int code;
 
 	if (resp && resp->status_code < 200)
 		return;
+	handle_response(r, c, resp, err);
+	if (!r->unregister_wanted)
+		return;
+	if (r->pending) {
+		/* It sent another REGISTER (after a 423): that one too. */
+		sl_timer_start(r->loop, &r->timer, SL_REG_UNREGISTER_WAIT,
+			       on_unregister_wait, r);
+		return;
+	}
+	r->unregister_wanted = 0;
+	sl_timer_stop(r->loop, &r->timer);
+	r->mode = MODE_UNREGISTER;
+	send_register(r, 0, r->unregister_all);
+}
+
+static void
+handle_response(struct sl_reg *r, struct sl_client *c, osip_message_t *resp,
+		int err)
+{
+	char line[160];
+	int code;
+
 	r->pending = NULL;
 	/* CSeq moves on past what the auth retries used. */
 	r->cseq = strtoul(sl_client_request(c)->cseq->number, NULL, 10);
@@ -398,11 +424,41 @@ sl_reg_once(struct sl_reg *r)
 	send_register(r, r->expires, 0);
 }
 
+/* The REGISTER under way got no answer in SL_REG_UNREGISTER_WAIT: the
+ * registrar is not answering, and an Expires: 0 would wait as long again
+ * for nothing. */
+static void
+on_unregister_wait(void *arg)
+{
+	struct sl_reg *r = arg;
+
+	r->unregister_wanted = 0;
+	r->mode = MODE_UNREGISTER;
+	if (r->pending) {
+		sl_client_abandon(r->pending);
+		r->pending = NULL;
+	}
+	sl_event("unregister-failed aor=%s reason=\"%s\"", r->aor,
+		 sl_describe_error(ETIMEDOUT));
+	r->registered = 0;
+	r->cb(r, SL_REG_UNREGISTER_FAILED, SL_EXIT_NORESPONSE, r->arg);
+}
+
 void
 sl_reg_unregister(struct sl_reg *r, int all)
 {
+	r->unregister_all = all && !r->contact_given;
+	if (r->pending && r->mode != MODE_UNREGISTER) {
+		/* RFC 3261 10.2: no new REGISTER before the last one's final
+		 * response; a registrar with several workers may take two
+		 * at once in either order, and the binding would stay. */
+		r->unregister_wanted = 1;
+		sl_timer_start(r->loop, &r->timer, SL_REG_UNREGISTER_WAIT,
+			       on_unregister_wait, r);
+		return;
+	}
 	r->mode = MODE_UNREGISTER;
-	send_register(r, 0, all && !r->contact_given);
+	send_register(r, 0, r->unregister_all);
 }
 
 void
