@@ -273,6 +273,20 @@ closed_port() {
 	bg_running reg
 }
 
+@test "register: a registrar that never answers: a SIGTERM still ends it within 5 s" {
+	port=$(free_port)
+	start_bg registrar sipp_run registrar reg-silent -p "$port" -timeout 15s
+	wait_for 5 udp_bound "$port"
+	start_bg reg sip-register -s "127.0.0.1:$port"
+	wait_for 5 grep -q '^REGISTER ' "$D/registrar.sipp-msg"
+	# The REGISTER is under way: its answer is awaited (5 s), not that of
+	# another REGISTER too.
+	signal_bg reg TERM
+	wait_bg reg 8
+	assert_success
+	assert_output 'sip-register: unregister-failed aor=sip:alice@127.0.0.1 reason="no response (timeout)"'
+}
+
 # --- the heartbeat
 
 @test "heartbeat: with -e 2 the binding outlives three expiry periods; SIGTERM removes it" {
