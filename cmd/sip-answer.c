@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "answer.h"
@@ -79,6 +80,23 @@ open_socket(struct sl_sip *sip, const char *listen_spec)
 		sl_fatal_err(SL_EXIT_USAGE, err, "--listen %s", listen_spec);
 	if ((err = sl_sip_bind(sip, &a)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to listen on %s", listen_spec);
+}
+
+/* A socket handed down in SIP_SOCKET_FD (and used: no --listen) is of the
+ * transport its parent chose (sip-register -t tcp): take that one. */
+static void
+inherited_transport(struct sl_settings *set, const char *listen_spec)
+{
+	const char *v = getenv("SIP_SOCKET_FD");
+	socklen_t len;
+	long fd;
+	int type;
+
+	if (listen_spec || v == NULL || sl_parse_int(v, 0, 1023, &fd) != 0 || fd == 3)
+		return;     /* open_socket says what is wrong */
+	len = sizeof type;
+	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+		set->proto = type == SOCK_STREAM ? SL_PROTO_TCP : SL_PROTO_UDP;
 }
 
 int
@@ -169,6 +187,7 @@ main(int argc, char **argv)
 	if (ac.reject && ac.screen)
 		sl_usage_error("--reject and --screen exclude each other");
 	sl_settings_load_password(&set);
+	inherited_transport(&set, listen_spec);
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((err = sl_loop_new(&loop)) != 0 ||
