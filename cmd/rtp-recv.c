@@ -67,8 +67,15 @@ on_dtmf(char digit, void *arg)
 		;
 }
 
-/* Writes all of buf to stdout.  Returns 0, or -1 when stdout is closed
- * (EPIPE) or a signal came first. */
+/* How long the play-out after SIGTERM waits for a reader that does not
+ * read, before it gives up on the rest. */
+#define STOP_WRITE_WAIT_MS 2000
+
+/* Writes all of buf to stdout.  A signal interrupting a write does not cut
+ * the audio (the play-out after SIGTERM must not lose what is buffered,
+ * nor leave half a sample); once one has come, each write waits at most
+ * STOP_WRITE_WAIT_MS for the reader.  Returns 0, or -1 when stdout is
+ * closed (EPIPE) or the reader stopped reading after a signal. */
 static int
 out(const int16_t *pcm, size_t n)
 {
@@ -81,13 +88,16 @@ out(const int16_t *pcm, size_t n)
 		buf[2 * i + 1] = (uint8_t)((uint16_t)pcm[i] >> 8);
 	}
 	while (off < len) {
+		if (sl_rtp_stop_signal()) {
+			struct pollfd pw = { 1, POLLOUT, 0 };
+
+			if (poll(&pw, 1, STOP_WRITE_WAIT_MS) == 0)
+				return -1;
+		}
 		w = write(1, buf + off, len - off);
 		if (w < 0) {
-			if (errno == EINTR) {
-				if (sl_rtp_stop_signal())
-					return -1;
+			if (errno == EINTR)
 				continue;
-			}
 			if (errno == EPIPE)
 				return -1;
 			sl_fatal_err(SL_EXIT_SYSTEM, errno, "unable to write stdout");

@@ -378,6 +378,38 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	check_tone -f 1000 -s 30 -n 8000 -N 160 "$D/recv.out"
 }
 
+@test "media: SIGTERM while stdout is full: the play-out waits for the reader, whole samples" {
+	local port relay sh_pid pid
+	port=$(media_port)
+	relay=$(media_port)
+	# rtp-recv writes into a one-page pipe whose reader holds off until
+	# told: after a quarter of a second, rtp-recv blocks in write(2).
+	start_bg recv sh -c 'rtp-recv -l "127.0.0.1:$1" | held-reader "$2" "$3"' \
+		_ "$port" "$D/go" "$D/held.out"
+	wait_for 5 udp_bound "$port"
+	start_bg relay udp-relay -x -l "$relay" -r "$port" -I 10
+	wait_for 5 udp_bound "$relay"
+	run rtp-send -r "127.0.0.1:$relay" <"$T/1k1s.raw"
+	assert_success
+	sh_pid=$(bg_pid recv)
+	pid=$(ps -o pid=,comm= --ppid "$sh_pid" | awk '$2 == "rtp-recv" { print $1 }')
+	[ -n "$pid" ]
+	# The signal interrupts the blocked write; the reader then reads.
+	kill -TERM "$pid"
+	sleep 0.2
+	touch "$D/go"
+	wait_bg recv 10
+	assert_success
+	# More than the pipe page it had written before blocking (the frame
+	# the signal interrupted is finished, what it holds is played out),
+	# and whole 20 ms frames (320 bytes): nothing cut short.
+	local size
+	size=$(stat -c %s "$D/held.out")
+	echo "held.out: $size bytes"
+	[ "$size" -gt 4096 ]
+	[ $((size % 320)) -eq 0 ]
+}
+
 @test "media: --duration writes exactly that much audio" {
 	local port
 	port=$(media_port)
