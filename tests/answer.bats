@@ -304,6 +304,29 @@ squeeze() {
 	assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
 }
 
+@test "answer: chain-loaded over TCP: sip-register -t tcp hands sip-answer a TCP socket, which it answers on" {
+	bob_port=$(free_port)
+	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw \
+		sip-register -t tcp -e 60 -c "127.0.0.1:$bob_port" -- sip-answer -- $(probe callee.txt -s 1)
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$bob_port;transport=tcp"
+	# alice over UDP; the proxy goes on over TCP to bob.
+	run alice sip-call -T 5 bob -- sleep 3
+	assert_success
+	assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	wait_bg bob 5
+	assert_success
+	assert_line --regexp "^sip-answer: ended status=0 duration=[0-9.]+ call-id=$CID$"
+	assert_line 'sip-register: unregistered aor=sip:bob@sipline.test'
+	grep -q "INVITE sip:bob@sipline\.test from 127\.0\.0\.1:[0-9]*/udp" "$KAM_LOG"
+	grep -q "BYE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:[0-9]*/tcp" "$KAM_LOG"
+	# The TCP connections stay sip-answer's.
+	assert_equal "$(report_fds callee.txt)" "0 1 2 6 7"
+	# Serve mode is UDP only, whoever chose the transport.
+	run env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -t tcp -e 60 -c "127.0.0.1:$bob_port" -- sip-answer -S
+	assert_failure 100
+	assert_line 'sip-answer: fatal: --serve works over UDP only'
+}
+
 @test "answer: --duration hangs up after that long; --ring rings first" {
 	answer_on ans --ring 0.5 --duration 1 -- $(probe callee.txt -s -1)
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- $(probe caller.txt -s -1)

@@ -402,6 +402,21 @@ check_tone() {
 	assert_line --regexp "^sip-call: hangup by=local reason=\"media ended\" call-id=$CID$"
 }
 
+@test "call: media lost: no RTP from the callee for --rtp-timeout, BYE, exit 8" {
+	bob_answers -- sleep 10
+	# The default media: silence that lasts on stdin, rtp-recv waiting.
+	start_bg alice sh -c "exec env SIP_USER=alice SIP_PASSWORD=alicepw sip-call -T 5 --rtp-timeout 1 bob < /dev/zero > '$D/heard.raw'"
+	wait_bg alice 10
+	assert_failure 8
+	assert_line 'rtp-recv: warning: no RTP for 1 s: media lost'
+	assert_line --regexp "^sip-call: media-lost call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"media lost\" call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=8 duration=[0-9.]+ call-id=$CID$"
+	wait_bg bob 5
+	assert_success
+	assert_line --regexp "^sip-answer: hangup by=remote call-id=$CID$"
+}
+
 @test "call: usage errors exit 100; --help shows the SYNOPSIS of sip-call(1); the man page is lint clean" {
 	local help syn
 	run sip-call
