@@ -240,7 +240,7 @@ closed_port() {
 @test "register: nothing listening: the heartbeat mode keeps trying with backoff" {
 	port=$(closed_port)
 	start_bg reg sip-register -s 127.0.0.1:$port
-	wait_for 5 has_events reg 'retrying delay=2'
+	wait_for 10 has_events reg 'retrying delay=2'
 	bg_running reg
 	run events reg failed
 	assert_line --index 0 'sip-register: failed aor=sip:alice@127.0.0.1 reason="no response (port unreachable: nothing listens there)"'
