@@ -297,7 +297,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct timespec now, end = { 0, 0 };
 	FILE *out = stdout;
-	int c, fd, one = 1, bufsize = 64 << 20;
+	int c, fd, one = 1, bufsize = 256 << 20;
 
 	while ((c = getopt(argc, argv, "d:i:o:v")) != -1) {
 		switch (c) {
