@@ -451,7 +451,7 @@ closed_port() {
 
 # --- sip-register's own socket
 
-@test "register: requests to the registered contact: OPTIONS 200, INVITE 480, BYE 481, others 405" {
+@test "register: requests to the registered contact: OPTIONS 200, INVITE 480, BYE 481, MESSAGE 405, others 501" {
 	kamailio_start
 	start_bg reg sip-register -e 30
 	wait_for 5 has_events reg registered
@@ -466,6 +466,8 @@ closed_port() {
 	assert_output 'SIP/2.0 481 Call/Transaction Does Not Exist'
 	run -0 udp_request 127.0.0.1 "$port" MESSAGE
 	assert_output 'SIP/2.0 405 Method Not Allowed'
+	run -0 udp_request 127.0.0.1 "$port" FROBNICATE
+	assert_output 'SIP/2.0 501 Not Implemented'
 	# A request for alice through the registrar reaches the binding.
 	SIP_USER=bob SIP_PASSWORD=bobpw run -0 sip-options "sip:alice@127.0.0.1:$KAM_PORT"
 	assert_line --regexp '^Server: sipline/'
