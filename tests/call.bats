@@ -56,7 +56,8 @@ bob_answers() {
 }
 
 # alice CMD...: CMD as alice (SIP_USER, SIP_PASSWORD), bounded, for
-# `run alice sip-call ...`; `start_bg NAME alice ...` runs it as a job.
+# `run alice sip-call ...`.  A job that is to get signals starts sip-call
+# itself (env ... sip-call), so that signal_bg reaches it.
 alice() {
 	timeout -k 2 30 env SIP_USER=alice SIP_PASSWORD=alicepw "$@"
 }
