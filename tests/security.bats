@@ -85,15 +85,22 @@ registrar() {
 	local port
 	port=$(free_port)
 	start_bg registrar sipp_run registrar "$1" -p "$port"
-	wait_for 5 port_listening udp "$port"
+	wait_for 10 port_listening udp "$port"
 	export SIP_SERVER=127.0.0.1:$port SIP_DOMAIN=sipline.test
 }
 
-# auth_field FIELD: the value of FIELD in the Authorization header that
-# SIPp received, without quotes.
-auth_field() {
-	sipp_trace registrar | sed -n 's/^Authorization: Digest //p' | tail -n 1 |
-		tr ',' '\n' | sed -n "s/^ *$1=\"\\{0,1\\}\\([^\"]*\\)\"\\{0,1\\}$/\\1/p"
+# read_auth: AUTH[FIELD] for each field of the Authorization header that
+# SIPp received (the last one), quotes removed.
+read_auth() {
+	local header field value
+	declare -gA AUTH=()
+	header=$(sipp_trace registrar | sed -n 's/^Authorization: Digest //p' | tail -n 1)
+	while [[ $header =~ ^[[:space:]]*([a-z]+)=(\"([^\"]*)\"|([^,]*))[[:space:]]*,?(.*)$ ]]; do
+		field=${BASH_REMATCH[1]}
+		value=${BASH_REMATCH[3]}${BASH_REMATCH[4]}
+		AUTH[$field]=$value
+		header=${BASH_REMATCH[5]}
+	done
 }
 
 # hash ALG TEXT: TEXT's digest in lowercase hex.
@@ -108,20 +115,18 @@ hash() {
 # challenge with ALG, qop=auth, a cnonce and nc=00000001, and its response
 # is the RFC 7616 hash of PASSWORD.
 check_digest() {
-	local alg=$1 pw=$2 ha1 ha2 nonce cnonce uri
-	assert_equal "$(auth_field algorithm)" "$alg"
-	assert_equal "$(auth_field qop)" auth
-	assert_equal "$(auth_field nc)" 00000001
-	cnonce=$(auth_field cnonce)
-	[ "${#cnonce}" -ge 8 ] || fail "cnonce too short: '$cnonce'"
-	nonce=$(auth_field nonce)
-	uri=$(auth_field uri)
-	assert_equal "$(auth_field username)" alice
-	assert_equal "$(auth_field realm)" sipline.test
+	local alg=$1 pw=$2 ha1 ha2
+	read_auth
+	assert_equal "${AUTH[algorithm]}" "$alg"
+	assert_equal "${AUTH[qop]}" auth
+	assert_equal "${AUTH[nc]}" 00000001
+	[ "${#AUTH[cnonce]}" -ge 8 ] || fail "cnonce too short: '${AUTH[cnonce]}'"
+	assert_equal "${AUTH[username]}" alice
+	assert_equal "${AUTH[realm]}" sipline.test
 	ha1=$(hash "$alg" "alice:sipline.test:$pw")
-	ha2=$(hash "$alg" "REGISTER:$uri")
-	assert_equal "$(auth_field response)" \
-		"$(hash "$alg" "$ha1:$nonce:00000001:$cnonce:auth:$ha2")"
+	ha2=$(hash "$alg" "REGISTER:${AUTH[uri]}")
+	assert_equal "${AUTH[response]}" \
+		"$(hash "$alg" "$ha1:${AUTH[nonce]}:00000001:${AUTH[cnonce]}:auth:$ha2")"
 }
 
 SHA256_CH='Digest realm="sipline.test", nonce="c2hhMjU2LW5vbmNl", opaque="op1", algorithm=SHA-256, qop="auth"'
@@ -136,8 +141,8 @@ UNSUP_CH='Digest realm="sipline.test", nonce="c2hhNTEyLW5vbmNl", algorithm=SHA-5
 	wait_bg registrar 5
 	assert_success
 	check_digest SHA-256 alicepw
-	assert_equal "$(auth_field nonce)" c2hhMjU2LW5vbmNl
-	assert_equal "$(auth_field opaque)" op1
+	assert_equal "${AUTH[nonce]}" c2hhMjU2LW5vbmNl
+	assert_equal "${AUTH[opaque]}" op1
 
 	registrar_scenario "$D/sha-first.xml" "$SHA256_CH" "$MD5_CH"
 	registrar "$D/sha-first.xml"
@@ -154,7 +159,7 @@ UNSUP_CH='Digest realm="sipline.test", nonce="c2hhNTEyLW5vbmNl", algorithm=SHA-5
 	wait_bg registrar 5
 	assert_success
 	check_digest MD5 alicepw
-	assert_equal "$(auth_field opaque)" op2
+	assert_equal "${AUTH[opaque]}" op2
 }
 
 @test "digest: a registrar that asks only for SHA-512-256: sip-register names it, sends no credentials, exit 6" {
@@ -195,7 +200,7 @@ UNSUP_CH='Digest realm="sipline.test", nonce="c2hhNTEyLW5vbmNl", algorithm=SHA-5
 		</scenario>
 	EOF
 	start_bg proxy sipp_run proxy "$D/proxy.xml" -p "$port"
-	wait_for 5 port_listening udp "$port"
+	wait_for 10 port_listening udp "$port"
 	run -6 timeout 10 env SIP_USER=alice SIP_PASSWORD=alicepw SIP_SERVER="127.0.0.1:$port" \
 		SIP_DOMAIN=sipline.test sip-call -T 5 bob
 	assert_line 'sip-call: warning: the server asks for digest algorithm SHA-512-256, which sipline does not support'
@@ -204,6 +209,11 @@ UNSUP_CH='Digest realm="sipline.test", nonce="c2hhNTEyLW5vbmNl", algorithm=SHA-5
 	# The 407 was ACKed: SIPp's scenario ends with the ACK.
 	wait_bg proxy 5
 	assert_success
+}
+
+# descendants JOB N: JOB's main process has N live descendants.
+descendants() {
+	[ "$(sl_descendants "$(bg_pid "$1")" | wc -l)" = "$2" ]
 }
 
 # secrets_in JOB PASSWORD...: the processes of JOB (its main process and
@@ -247,7 +257,8 @@ secrets_in() {
 	grep -q '^Authorization: Digest username="erin"' "$D/erin.err"
 	# sip-call, its media; sip-register, sip-answer, its call process and
 	# that call's media: none holds a password or may read the file.
-	assert_equal "$(sl_descendants "$(bg_pid erin)" | wc -l)" 3
+	wait_for 5 descendants erin 3
+	wait_for 5 descendants dave 1
 	assert_equal "$(secrets_in dave Dv-pw-7731 Er-pw-4402)" ""
 	assert_equal "$(secrets_in erin Dv-pw-7731 Er-pw-4402)" ""
 	signal_bg dave TERM
