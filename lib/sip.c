@@ -33,6 +33,8 @@ struct sl_client {
 	int auth_tries;             /* answers to non-stale challenges */
 	unsigned nc;                /* nonce count */
 	char last_nonce[256];
+	struct sl_digest_challenge used;  /* what the last attempt answered */
+	int authorized;             /* the last attempt carried credentials */
 	int provisional;            /* a 1xx has been seen */
 	int cancel_wanted;
 	int cancelled;
@@ -76,6 +78,13 @@ struct sl_sip {
 	int transactions;
 	int direct;
 	char aor[512];
+	/* The registrar's last challenge that our credentials passed: a
+	 * refresh answers it at once instead of waiting to be challenged
+	 * again (the nonce count goes up; a stale nonce gets a new one). */
+	struct sl_digest_challenge reg_ch;
+	unsigned reg_nc;
+	struct sl_addr reg_dst;
+	int have_reg_ch;
 };
 
 static void on_receive(struct sl_transport *t, char *buf, size_t len,
@@ -881,6 +890,15 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 		snprintf(bracketed, sizeof bracketed, "<%s>", contact);
 		osip_message_set_contact(req, bracketed);
 	}
+	if (MSG_IS_REGISTER(req) && s->have_reg_ch && s->set->password &&
+	    sl_addr_equal(&s->reg_dst, &c->dst) &&
+	    sl_digest_authorize(req, &s->reg_ch, s->set->user, s->set->password,
+				++s->reg_nc) == 0) {
+		c->used = s->reg_ch;
+		c->authorized = 1;
+		c->nc = s->reg_nc;
+		snprintf(c->last_nonce, sizeof c->last_nonce, "%s", s->reg_ch.nonce);
+	}
 	if ((err = start_transaction(c, req)) != 0) {
 		free(c);
 		return err;
@@ -1050,6 +1068,8 @@ retry_with_auth(struct sl_client *c, osip_message_t *resp)
 		osip_message_free(req);
 		return err;
 	}
+	c->used = ch;
+	c->authorized = 1;
 	if (c->tr) {
 		/* The old transaction finishes on its own (ACK, timers). */
 		osip_transaction_set_your_instance(c->tr, NULL);
@@ -1075,6 +1095,18 @@ deliver_response(struct sl_client *c, osip_message_t *resp)
 	}
 	if ((code == 401 || code == 407) && retry_with_auth(c, resp) == 0)
 		return;
+	if (MSG_IS_REGISTER(c->req)) {
+		struct sl_sip *s = c->s;
+
+		if (code < 300 && c->authorized && !c->used.proxy) {
+			s->reg_ch = c->used;
+			s->reg_nc = c->nc;
+			s->reg_dst = c->dst;
+			s->have_reg_ch = 1;
+		} else if (code == 401 || code == 407 || code == 403) {
+			s->have_reg_ch = 0;
+		}
+	}
 	c->final = 1;
 	if (c->cb)
 		c->cb(c, resp, 0, c->arg);
