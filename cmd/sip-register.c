@@ -230,6 +230,19 @@ bind_answering(struct sl_settings *set, const char *spec, struct sl_addr *bound,
 	}
 	bound->len = sizeof bound->ss;
 	getsockname(fd, (struct sockaddr *)&bound->ss, &bound->len);
+	if (sl_addr_is_any(bound)) {
+		/* Bound to every address: the Contact names the one the
+		 * registrar reaches us on, not 0.0.0.0. */
+		struct sl_addr srv, route;
+
+		if (sl_addr_parse(set->server[0] ? set->server : sl_settings_domain(set),
+				  5060, 0, &srv) == 0 &&
+		    sl_addr_route_to(&srv, &route) == 0 &&
+		    sl_addr_family(&route) == sl_addr_family(bound)) {
+			sl_addr_set_port(&route, sl_addr_port(bound));
+			*bound = route;
+		}
+	}
 	*fdp = fd;
 	return 0;
 }

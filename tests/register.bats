@@ -625,6 +625,17 @@ closed_port() {
 
 # --- the password
 
+@test "chain-loading: a socket bound to every address registers the address the registrar reaches" {
+	local port
+	kamailio_start
+	port=$(free_port)
+	start_bg reg sip-register -c "0.0.0.0:$port" -- sleep 30
+	wait_for 10 kamailio_has_binding alice
+	run kamailio_bindings alice
+	assert_output "sip:alice@127.0.0.1:$port"
+	stop_bg reg
+}
+
 @test "the password: no option for it, never printed with -v, not in the process's environment" {
 	kamailio_start
 	run -100 sip-register --password alicepw --once
