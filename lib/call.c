@@ -270,6 +270,10 @@ start_media(struct sl_call *c)
 	struct sl_media_params p;
 	int err;
 
+	/* The 200 (or ACK) queued just now leaves before the fork and exec
+	 * of the media, which take milliseconds the caller would wait. */
+	sl_sip_flush(c->sip);
+
 	if (c->theirs.addr.len &&
 	    (err = sl_media_connect(c->media, &c->theirs.addr, c->theirs.rtcp_port)) != 0) {
 		sl_warn_err(err, "unable to direct RTP to the peer");

@@ -1518,6 +1518,28 @@ dispatch(struct sl_sip *s)
 	}
 }
 
+static void
+execute(struct sl_sip *s)
+{
+	osip_timers_ict_execute(s->osip);
+	osip_timers_ist_execute(s->osip);
+	osip_timers_nict_execute(s->osip);
+	osip_timers_nist_execute(s->osip);
+	osip_ict_execute(s->osip);
+	osip_ist_execute(s->osip);
+	osip_nict_execute(s->osip);
+	osip_nist_execute(s->osip);
+	free_garbage(s);
+}
+
+void
+sl_sip_flush(struct sl_sip *s)
+{
+	/* What the state machines report meanwhile is queued, and delivered
+	 * by the hook as usual. */
+	execute(s);
+}
+
 static int64_t
 sip_hook(void *arg)
 {
@@ -1527,15 +1549,7 @@ sip_hook(void *arg)
 	int64_t ms;
 
 	do {
-		osip_timers_ict_execute(s->osip);
-		osip_timers_ist_execute(s->osip);
-		osip_timers_nict_execute(s->osip);
-		osip_timers_nist_execute(s->osip);
-		osip_ict_execute(s->osip);
-		osip_ist_execute(s->osip);
-		osip_nict_execute(s->osip);
-		osip_nist_execute(s->osip);
-		free_garbage(s);
+		execute(s);
 		if (s->events == NULL)
 			break;
 		dispatch(s);

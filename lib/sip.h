@@ -70,6 +70,12 @@ void sl_sip_on_raw(struct sl_sip *s, sl_raw_cb cb, void *arg);
 void sl_sip_inject(struct sl_sip *s, char *buf, size_t len,
 		   const struct sl_addr *src, int sock);
 
+/* Runs the transaction state machines now, so that responses and
+ * requests queued so far leave before something slow (starting a media
+ * command) is done.  Callbacks of this core may call it: they run outside
+ * the state machines. */
+void sl_sip_flush(struct sl_sip *s);
+
 /* Number of transactions still running (to wait for them before exit). */
 int sl_sip_pending(struct sl_sip *s);
 
