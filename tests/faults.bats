@@ -150,7 +150,7 @@ lossy_calls() {
 # answered twice (serve mode started one process per Call-ID, however
 # often the INVITE came), and every call process has ended.
 check_lossy_calls() {
-	local n=$1 i cid answer incoming
+	local n=$1 i cid answer incoming t0
 	answer=$(children "$(bg_pid bob)")
 	for ((i = 1; i <= n; i++)); do
 		cid=${CALL_IDS[i - 1]}
@@ -182,7 +182,9 @@ check_lossy_calls() {
 	assert_equal "$(comm -23 <(echo "$incoming") <(printf '%s\n' "${CALL_IDS[@]}" | sort))" ""
 	# Every call process of the serve mode ends (a lost ACK keeps one
 	# retransmitting its 200 for up to 32 s).
+	t0=$(sl_now_us)
 	wait_for 40 no_children "$answer"
+	figure "every call process had ended $(seconds_since "$t0") s after the last call"
 	bg_running bob
 }
 
