@@ -441,6 +441,25 @@ on_bye_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
 
 static void bye_now(struct sl_call *c);
 
+/* A hang-up asked for while the ACK of our 2xx is still awaited: the wait
+ * is over; stop offering the 2xx and send the BYE. */
+static void
+bye_without_ack(void *arg)
+{
+	struct sl_call *c = arg;
+
+	if (c->state != ST_ANSWERED || !c->bye_after_ack)
+		return;
+	sl_timer_stop(c->loop, &c->ok_timer);
+	if (c->ok) {
+		osip_message_free(c->ok);
+		c->ok = NULL;
+	}
+	c->bye_after_ack = 0;
+	c->state = ST_ENDING;
+	bye_now(c);
+}
+
 static void
 send_bye(struct sl_call *c, const char *by, const char *why)
 {
@@ -449,10 +468,12 @@ send_bye(struct sl_call *c, const char *by, const char *why)
 	sl_event("hangup by=%s reason=\"%s\" call-id=%s", by, why, c->call_id);
 	if (c->state == ST_ANSWERED) {
 		/* No BYE before the ACK (RFC 3261 §15): it goes out when the
-		 * ACK comes, or when waiting for it times out. */
+		 * ACK comes.  But a hang-up must not wait 32 s for an ACK that
+		 * may never come: after SL_CALL_ACK_WAIT_MS it goes anyway. */
 		c->bye_after_ack = 1;
 		if (c->media)
 			sl_media_stop(c->media);
+		sl_timer_start(c->loop, &c->guard, SL_CALL_ACK_WAIT_MS, bye_without_ack, c);
 		return;
 	}
 	c->state = ST_ENDING;
@@ -914,7 +935,9 @@ retransmit_ok(void *arg)
 		sl_warn("no ACK for our 200 OK within %d s", ACK_WAIT_MS / 1000);
 		osip_message_free(c->ok);
 		c->ok = NULL;
-		if (c->state == ST_ANSWERED) {
+		if (c->state == ST_ANSWERED && c->bye_after_ack) {
+			bye_without_ack(c);
+		} else if (c->state == ST_ANSWERED) {
 			c->state = ST_ACTIVE;
 			set_status(c, SL_EXIT_NORESPONSE);
 			send_bye(c, "local", "no ACK");
@@ -1174,6 +1197,7 @@ on_ack(struct sl_call *c, osip_message_t *ack)
 	}
 	if (c->bye_after_ack) {
 		/* send_bye printed its line when it was asked. */
+		sl_timer_stop(c->loop, &c->guard);
 		c->bye_after_ack = 0;
 		c->state = ST_ENDING;
 		bye_now(c);

@@ -112,25 +112,115 @@ has_lines() {
 	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/srv.err")" 3
 }
 
+# sip_file NAME: writes the SIP message read on stdin (LF line ends, a body
+# after a blank line) to $D/NAME with CRLF line ends and its Content-Length.
+sip_file() {
+	local text head body=
+	text=$(cat)
+	head=${text%%$'\n\n'*}
+	[[ $text == *$'\n\n'* ]] && body=$(printf '%s\n' "${text#*$'\n\n'}" | sed 's/$/\r/')$'\r\n'
+	[ -n "$body" ] && body=${body%$'\r\n'}$'\r\n'
+	{
+		printf '%s\n' "$head" | sed 's/$/\r/'
+		printf 'Content-Length: %d\r\n\r\n' "$(printf '%s' "$body" | wc -c)"
+		printf '%s' "$body"
+	} >"$D/$1"
+}
+
+# invite_file: the INVITE of the retransmission test, fixed Call-ID, tag
+# and branch, as a UAC sends it again and again when no answer comes.
+invite_file() {
+	sip_file invite <<-EOF
+		INVITE sip:bob@127.0.0.1:$PORT SIP/2.0
+		Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-retrans-1
+		Max-Forwards: 70
+		From: <sip:alice@sipline.test>;tag=retrans-from
+		To: <sip:bob@127.0.0.1:$PORT>
+		Call-ID: retrans-call@sipline.test
+		CSeq: 1 INVITE
+		Contact: <sip:alice@127.0.0.1:9>
+		Content-Type: application/sdp
+
+		v=0
+		o=- 1 1 IN IP4 127.0.0.1
+		s=-
+		c=IN IP4 127.0.0.1
+		t=0 0
+		m=audio 9 RTP/AVP 0
+		a=rtpmap:0 PCMU/8000
+	EOF
+}
+
+# contact_hostport: HOST:PORT of $CONTACT (sip:[user@]host:port).
+contact_hostport() {
+	local h=${CONTACT#sip:}
+	echo "${h#*@}"
+}
+
+# in_dialog_file NAME METHOD CSEQ TOTAG: an ACK or BYE of that call.
+in_dialog_file() {
+	sip_file "$1" <<-EOF
+		$2 $CONTACT SIP/2.0
+		Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-retrans-$2-$3
+		Max-Forwards: 70
+		From: <sip:alice@sipline.test>;tag=retrans-from
+		To: <sip:bob@127.0.0.1:$PORT>;tag=$4
+		Call-ID: retrans-call@sipline.test
+		CSeq: $3 $2
+	EOF
+}
+
 @test "serve: a retransmitted INVITE, during the call or after it, never starts a second call" {
+	local totag
 	serve_on -- handoff-probe -s -1 -o "$D/media.txt"
-	sipp_run retrans call-uac-retrans -s bob -key from alice -key domain "127.0.0.1:$PORT" \
-		-d 500 "127.0.0.1:$PORT"
-	# Both copies arrived; the second got the first's answer.
-	assert_equal "$(sipp_trace retrans | grep -c '^INVITE sip:bob@')" 3
-	sleep 0.5
+	invite_file
+	# Two copies back to back, as a caller sends when its first went
+	# unanswered: one call, and the copy gets the call's answer.
+	run udp-send -a -w 1 -u retrans-call@sipline.test "127.0.0.1:$PORT" "$D/invite" "$D/invite"
+	assert_success
+	assert_line '200 retrans-call@sipline.test'
+	CONTACT=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^Contact: <\(sip:[^>]*\)>.*/\1/p' | head -n 1)
+	totag=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^To: .*;tag=\([^;]*\).*/\1/p' | head -n 1)
+	[ -n "$CONTACT" ] && [ -n "$totag" ]
+	wait_for 5 grep -q '^ready$' "$D/media.txt"
+	# A third copy while the call is up (its transaction ended with the
+	# 200): answered with the same 200, still one call.
+	run udp-send -w 1 -u retrans-call@sipline.test "127.0.0.1:$PORT" "$D/invite"
+	assert_success
+	assert_line '200 retrans-call@sipline.test'
+	assert_equal "$(count '^sip-answer: incoming ' "$D/srv.err")" 1
+	# ACK and BYE to the call's own Contact end it.
+	in_dialog_file ack ACK 1 "$totag"
+	in_dialog_file bye BYE 2 "$totag"
+	run udp-send -w 2 -u retrans-call@sipline.test "$(contact_hostport)" "$D/ack" "$D/bye"
+	assert_success
+	assert_line '200 retrans-call@sipline.test'
+	wait_for 10 grep -q '^sip-answer: ended status=0 ' "$D/srv.err"
+	wait_for 5 no_children "$(bg_pid srv)"
+	# A late copy after the call: no second call.
+	run udp-send -w 1 "127.0.0.1:$PORT" "$D/invite"
+	assert_success
+	sleep 0.3
 	assert_equal "$(count '^sip-answer: incoming ' "$D/srv.err")" 1
 	assert_equal "$(count '^sip-answer: answered ' "$D/srv.err")" 1
-	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/srv.err")" 1
 	assert_equal "$(grep -c '^ready$' "$D/media.txt")" 1
 	no_children "$(bg_pid srv)"
 
-	# The same without --serve.
+	# The same without --serve: the copies are one call.
 	PORT=$(free_port)
 	start_bg one sip-answer -l "127.0.0.1:$PORT" -- handoff-probe -s -1 -o /dev/null
 	wait_for 5 udp_bound "$PORT"
-	sipp_run retrans1 call-uac-retrans -s bob -key from alice -key domain "127.0.0.1:$PORT" \
-		-d 500 "127.0.0.1:$PORT"
+	invite_file
+	run udp-send -a -w 1 -u retrans-call@sipline.test "127.0.0.1:$PORT" "$D/invite" "$D/invite"
+	assert_success
+	CONTACT=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^Contact: <\(sip:[^>]*\)>.*/\1/p' | head -n 1)
+	totag=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^To: .*;tag=\([^;]*\).*/\1/p' | head -n 1)
+	run udp-send -w 1 -u retrans-call@sipline.test "127.0.0.1:$PORT" "$D/invite"
+	assert_line '200 retrans-call@sipline.test'
+	in_dialog_file ack ACK 1 "$totag"
+	in_dialog_file bye BYE 2 "$totag"
+	run udp-send -w 2 -u retrans-call@sipline.test "$(contact_hostport)" "$D/ack" "$D/bye"
+	assert_success
 	wait_bg one 5
 	assert_success
 	assert_equal "$(count '^sip-answer: incoming ' "$D/one.err")" 1
