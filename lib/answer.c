@@ -22,6 +22,9 @@ struct answerer {
 	struct sl_timer ring_timer;
 	struct sl_timer screen_timer;
 	struct sl_timer stop_timer;
+	int64_t linger_until;
+	int unusable;               /* the call's INVITE was refused as unusable */
+	struct sl_call *retired;    /* such a call, freed later */
 	int status;
 	int stopping;
 };
@@ -75,11 +78,18 @@ sl_answer_screen_verdict(int code)
 	return 603;
 }
 
+/* After the call: stays while a refusal we sent still waits for its ACK
+ * (it is retransmitted until then: a lost 486 must not turn into "no
+ * response" for the caller), at most SL_ANSWER_LINGER_MS. */
 static void
 on_stop_timer(void *arg)
 {
 	struct answerer *an = arg;
 
+	if (sl_sip_awaiting_ack(an->sip) && sl_now_ms() < an->linger_until) {
+		sl_timer_start(an->loop, &an->stop_timer, 50, on_stop_timer, an);
+		return;
+	}
 	sl_loop_stop(an->loop);
 }
 
@@ -88,6 +98,14 @@ on_call_end(struct sl_call *call, int status, void *arg)
 {
 	struct answerer *an = arg;
 
+	if (an->unusable && !an->stopping) {
+		/* An INVITE we could not take (bad SDP, an extension we lack)
+		 * is not the call we wait for: keep waiting. */
+		an->unusable = 0;
+		an->retired = an->call;
+		an->call = NULL;
+		return;
+	}
 	an->status = status;
 	sl_loop_stop(an->loop);
 }
@@ -178,11 +196,18 @@ new_call(struct answerer *an, struct sl_server *srv, osip_message_t *req)
 		sl_server_reply(srv, 500);
 		return;
 	}
+	if (an->retired) {
+		sl_call_free(an->retired);
+		an->retired = NULL;
+	}
 	code = sl_call_incoming(an->call, srv, req);
-	if (code == 0 && an->ac->reject)
-		code = an->ac->reject;
 	if (code) {
+		an->unusable = 1;
 		sl_call_reject(an->call, code);
+		return;
+	}
+	if (an->ac->reject) {
+		sl_call_reject(an->call, an->ac->reject);
 		return;
 	}
 	if (an->ac->screen)
@@ -277,10 +302,12 @@ sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	sl_loop_signal(loop, SIGHUP, on_signal, &an);
 	if ((err = sl_loop_run(loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
-	/* One more round: a refusal decided in a timer or a child's exit
-	 * (the screening verdict, a signal while ringing) has its final
-	 * response queued in the transaction, and it leaves only when the
-	 * loop runs the SIP hook, which a round starts with. */
+	/* More rounds: a refusal decided in a timer or a child's exit (the
+	 * screening verdict, a signal while ringing) has its final response
+	 * queued in the transaction, and it leaves only when the loop runs
+	 * the SIP hook, which a round starts with; then it waits for its
+	 * ACK. */
+	an.linger_until = sl_now_ms() + SL_ANSWER_LINGER_MS;
 	sl_timer_start(loop, &an.stop_timer, 0, on_stop_timer, &an);
 	if ((err = sl_loop_run(loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
@@ -289,5 +316,6 @@ sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	if (an.screen_pid)
 		sl_child_unwatch(an.screen_pid);
 	sl_call_free(an.call);
+	sl_call_free(an.retired);
 	return an.status;
 }

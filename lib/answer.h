@@ -8,6 +8,8 @@
 #define SL_ACCEPT_MAX 16
 /* How long a screening program may take before the call is declined. */
 #define SL_SCREEN_TIMEOUT_MS 10000
+/* How long sip-answer stays after its call for the ACK of a refusal. */
+#define SL_ANSWER_LINGER_MS 4000
 
 struct sl_answer_config {
 	struct sl_call_config call;
@@ -33,7 +35,8 @@ void sl_answer_reply_other(struct sl_server *srv, osip_message_t *req);
 
 /* Answers one call on sip and returns the exit status: the call's, or 0
  * when told to stop (SIGINT, SIGTERM) before any call came.  INVITEs for
- * other calls meanwhile get 486. */
+ * other calls meanwhile get 486; one that cannot be taken (488, 415,
+ * 420) is refused and the wait goes on. */
 int sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 		  const struct sl_answer_config *ac);
 

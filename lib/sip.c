@@ -593,6 +593,20 @@ sl_sip_on_raw(struct sl_sip *s, sl_raw_cb cb, void *arg)
 }
 
 int
+sl_sip_awaiting_ack(struct sl_sip *s)
+{
+	osip_list_iterator_t it;
+	osip_transaction_t *tr;
+	int n = 0;
+
+	for (tr = osip_list_get_first(&s->osip->osip_ist_transactions, &it); tr;
+	     tr = osip_list_get_next(&it))
+		if (tr->state == IST_COMPLETED)
+			n++;
+	return n;
+}
+
+int
 sl_sip_pending(struct sl_sip *s)
 {
 	return s->transactions;

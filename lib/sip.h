@@ -76,6 +76,10 @@ void sl_sip_inject(struct sl_sip *s, char *buf, size_t len,
  * the state machines. */
 void sl_sip_flush(struct sl_sip *s);
 
+/* Number of INVITE server transactions whose final response still waits
+ * for its ACK (the caller may not have it yet: it is retransmitted). */
+int sl_sip_awaiting_ack(struct sl_sip *s);
+
 /* Number of transactions still running (to wait for them before exit). */
 int sl_sip_pending(struct sl_sip *s);
 

@@ -240,21 +240,44 @@ squeeze() {
 	assert_equal "$(grep -c '^sip-answer: incoming' "$D/ans.err")" 1
 }
 
-@test "answer: no codec in common: 488, exit 1 both sides" {
+@test "answer: no codec in common: 488 (exit 1 for the caller), and the phone goes on waiting" {
 	answer_on ans -- $(probe callee.txt)
 	sipp_run uac call-uac-refused -s bob -key from alice -key domain "127.0.0.1:$PORT" \
 		-key name Alice -key pts "18 9" "127.0.0.1:$PORT"
 	assert_equal "$(sipp_status uac)" 488
 	sipp_trace uac | grep -q '^Accept: application/sdp$'
-	wait_bg ans 5
-	assert_failure 1
+	run cat "$D/ans.err"
 	assert_line --regexp "^sip-answer: warning: refusing call $SIPP_CID: no codec in common \(we take PCMU, PCMA\)$"
 	assert_line --regexp "^sip-answer: rejected status=\"488 Not Acceptable Here\" call-id=$SIPP_CID$"
 	[ ! -e "$D/callee.txt" ]
+	# An INVITE it cannot take is not the one call it waits for: a
+	# scanner's junk does not end a one-shot sip-answer.  The next
+	# proper call is answered, and that one ends it.
+	bg_running ans
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_success
+	wait_bg ans 5
+	assert_success
+	[ -e "$D/callee.txt" ]
 	# --codec narrows what is taken: PCMA only, to an offer of PCMU only.
 	answer_on ans2 -c pcma -- true
 	run -1 direct sip-call -T 5 -c pcmu "sip:bob@127.0.0.1:$PORT" -- true
 	assert_line --regexp "^sip-call: rejected status=\"488 Not Acceptable Here\" call-id=$CID$"
+}
+
+@test "answer: a refusal is sent again until its ACK comes (a lost 486 stays busy), then sip-answer exits" {
+	answer_on busy --reject busy
+	# An INVITE as raw datagrams, from a caller that never ACKs.
+	local body='v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n'
+	printf "INVITE sip:bob@127.0.0.1:$PORT SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-lost486\r\nMax-Forwards: 70\r\nFrom: <sip:alice@sipline.test>;tag=lost486\r\nTo: <sip:bob@127.0.0.1:$PORT>\r\nCall-ID: lost486@sipline.test\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:9>\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n$body" \
+		"$(printf "$body" | wc -c)" >"$D/invite"
+	run udp-send -w 1.8 "127.0.0.1:$PORT" "$D/invite"
+	assert_success
+	# The 486, and its retransmissions (after 0.5 s, then 1 s more).
+	[ "$(grep -c '^486 lost486@sipline.test$' <<<"$output")" -ge 2 ]
+	# Without an ACK it gives up after a few seconds, with busy's status.
+	wait_bg busy 6
+	assert_failure 2
 }
 
 @test "answer: signals: while waiting exit 0 at once; while ringing 480 (exit 4); while talking BYE (exit 0)" {
