@@ -74,6 +74,13 @@ open_socket(struct sl_sip *sip, const char *listen_spec)
 		unsetenv("SIP_SOCKET_FD");
 		return;
 	}
+	if (v && *v) {
+		/* --listen wins over a socket handed down: that one is
+		 * neither used nor passed on to our children. */
+		if (sl_parse_int(v, 0, 1023, &fd) == 0 && fd != 3 && fd > 2)
+			close((int)fd);
+		unsetenv("SIP_SOCKET_FD");
+	}
 	if (listen_spec == NULL)
 		listen_spec = ":5060";
 	if ((err = sl_addr_parse(listen_spec, 5060, 1, &a)) != 0)
