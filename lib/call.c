@@ -727,8 +727,9 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 	}
 	if (c->state == ST_CALLING) {
 		if (code == 401 || code == 407)
-			sl_event("rejected status=\"%s\" reason=\"credentials refused\" call-id=%s",
-				 st, c->call_id);
+			sl_event("rejected status=\"%s\" reason=\"%s\" call-id=%s", st,
+				 sl_client_authorized(cl) ? "credentials refused" :
+				 "no credentials sent", c->call_id);
 		else
 			sl_event("rejected status=\"%s\" call-id=%s", st, c->call_id);
 	}

@@ -297,7 +297,11 @@ handle_response(struct sl_reg *r, struct sl_client *c, osip_message_t *resp,
 		}
 	}
 	if (code == 401 || code == 407 || code == 403) {
-		sl_event("refused aor=%s reason=\"%s (credentials refused)\"", r->aor, line);
+		/* Refused credentials, or none we could give (no password, an
+		 * algorithm we lack: a warning said which). */
+		sl_event("refused aor=%s reason=\"%s (%s)\"", r->aor, line,
+			 sl_client_authorized(c) || code == 403 ? "credentials refused" :
+			 "no credentials sent");
 		r->registered = 0;
 		r->cb(r, SL_REG_REFUSED, SL_EXIT_AUTH, r->arg);
 		return;

@@ -935,6 +935,12 @@ sl_client_request(struct sl_client *c)
 }
 
 int
+sl_client_authorized(const struct sl_client *c)
+{
+	return c->authorized;
+}
+
+int
 sl_client_final(const struct sl_client *c)
 {
 	return c->final;

@@ -101,6 +101,9 @@ int sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 
 /* The request as last sent (with its CSeq and credentials). */
 osip_message_t *sl_client_request(struct sl_client *c);
+/* 1 when the request as last sent carried credentials (so that a 401 or
+ * 407 to it means they were refused, not that none could be given). */
+int sl_client_authorized(const struct sl_client *c);
 /* 1 once a final response (or an error) has been reported. */
 int sl_client_final(const struct sl_client *c);
 /* The address the request went to. */

@@ -201,6 +201,7 @@ check_tone() {
 	run timeout 30 env SIP_USER=alice sip-call -T 5 bob
 	assert_failure 6
 	assert_line 'sip-call: warning: 407 Proxy Authentication Required: no credentials (set SIP_USER and SIP_PASSWORD or SIP_PASSWORD_FILE)'
+	assert_line --regexp "^sip-call: rejected status=\"407 Proxy Authentication Required\" reason=\"no credentials sent\" call-id=$CID$"
 	# bob never saw a call.
 	run cat "$D/bob.err"
 	refute_line --partial 'incoming'
