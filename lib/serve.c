@@ -292,10 +292,12 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 				 (int)k->pid, sl_strerror(err));
 		return 1;
 	}
+	if (is_recent(sv, cid))
+		return 1;       /* a late retransmission of a finished call (an
+				 * INVITE, a BYE whose 200 got lost): its
+				 * process has the answer, and is gone */
 	if (!MSG_IS_INVITE(msg) || sl_msg_has_to_tag(msg))
 		return 0;
-	if (is_recent(sv, cid))
-		return 1;       /* a late retransmission of a finished call */
 	if (sv->stopping || sv->nkids >= sv->max_calls || !sl_answer_allowed(sv->ac, src))
 		return 0;       /* refused in on_request, with a transaction */
 	if (cid[0] == '\0')
