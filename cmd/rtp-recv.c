@@ -121,7 +121,7 @@ main(int argc, char **argv)
 	int c, pt = -1, dtmf_pt = -1, jitter = 60, own, rtp_fd, rtcp_fd, rc;
 	int sigfd, nfd, frame, rate, status = SL_EXIT_OK, closed = 0, draining = 0;
 	double timeout = -1, duration = 0;
-	int64_t start, now, out0 = 0, deadline, last_rx, drain_end = 0, next;
+	int64_t start, now, out0 = 0, deadline, last_rx, drain_end = 0, next, slack;
 	uint64_t packets = 0, n, written = 0, limit = 0;
 	int16_t pcm[MAX_FRAME];
 	struct timespec tmo;
@@ -252,6 +252,13 @@ main(int argc, char **argv)
 	rtp_session_enable_adaptive_jitter_compensation(s, TRUE);
 	rate = mp.clock_rate;
 	frame = rate * mp.ptime / 1000;
+	/* How far from its time an output frame may be written: almost half
+	 * a packet either way.  The packets arrive about once per frame, so
+	 * each arrival falls in the window of one frame and writes it; the
+	 * timer, a little after the window, fires only when a packet is
+	 * missing.  One wake-up per packet, not one per packet and one per
+	 * frame (which cost a third of rtp-recv's CPU). */
+	slack = (int64_t)mp.ptime * 1000000 / 2 - 1000000;
 	rx = sl_rtp_rx_new(s, rate, frame, on_dtmf, NULL);
 	if (rx == NULL)
 		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to allocate");
@@ -271,10 +278,8 @@ main(int argc, char **argv)
 		n = sl_rtp_rx_pull(rx, (uint32_t)((now - start) * rate / 1000000000));
 		if (n != packets) {
 			if (packets == 0) {
-				/* Half a millisecond after the arrivals, so that
-				 * an arrival and an output frame share their
-				 * wake-up (see due below). */
-				out0 = now + 500000;
+				/* In phase with the arrivals (see slack). */
+				out0 = now;
 				sl_debug("first packet");
 			}
 			packets = n;
@@ -315,10 +320,9 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (packets > 0) {
-			/* A frame due within the next millisecond goes now:
-			 * one wake-up instead of two when a packet arrives
-			 * just before the output's next frame. */
-			uint64_t due = (uint64_t)((now + 1000000 - out0) * rate / 1000000000);
+			/* Every frame whose time comes within the slack goes
+			 * now. */
+			uint64_t due = (uint64_t)((now + slack - out0) * rate / 1000000000);
 			while (written + (uint64_t)frame <= due) {
 				size_t k = (size_t)frame;
 				if (limit && written + k > limit)
@@ -345,8 +349,8 @@ main(int argc, char **argv)
 		 * packet. */
 		deadline = INT64_MAX;
 		if (packets > 0)
-			deadline = out0 - 1000000 + (int64_t)((written + (uint64_t)frame) *
-						    1000000000 / (uint64_t)rate);
+			deadline = out0 + slack + (int64_t)((written + (uint64_t)frame) *
+							    1000000000 / (uint64_t)rate);
 		if (timeout > 0) {
 			next = last_rx + (int64_t)(timeout * 1e9);
 			if (next < deadline)
