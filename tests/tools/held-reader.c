@@ -2,7 +2,11 @@
  * of a writer that blocks on a full stdout.  Shrinks the pipe on stdin to
  * one page, waits until FLAG exists (at most 30 s), then copies stdin to
  * FILE until end of file.  Usage: held-reader FLAG FILE */
+/* F_SETPIPE_SZ needs _GNU_SOURCE, which the Makefile defines for everything;
+ * defined here only for a build outside it. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
