@@ -6,7 +6,10 @@
  * refusal) the parent passes on through a socketpair, keyed by Call-ID.
  * The child answers the INVITE's transaction from the shared socket (it
  * inherits it, and only ever sends on it), so responses leave from the
- * address the request went to.
+ * address the request went to.  Over TCP the same holds for the connection
+ * the INVITE came on: the child sends on it, the parent alone reads it, and
+ * each message passed on carries its connection (SCM_RIGHTS) in case the
+ * peer used another one.
  *
  * Call-IDs of calls that ended are remembered for 64*T1: a late
  * retransmission of their INVITE must not start a second call. */
@@ -54,8 +57,10 @@ struct server {
 	int nrecent;
 	int stopping;
 	struct sl_timer stop_timer;
-	/* In a child: the call's messages from the parent. */
+	/* In a child: the call's messages from the parent, and the socket
+	 * number (sl_sip_inject) its INVITE's responses leave from. */
 	int child_pair;
+	int reply_sock;
 };
 
 /* The header in front of each message passed to a child. */
@@ -108,13 +113,18 @@ remember(struct server *sv, const char *call_id)
 	sv->recent[slot].until = now + RECENT_MS;
 }
 
-/* Passes one message to a child.  Returns 0 or an errno value. */
+/* Passes one message to a child, with conn (the TCP connection it came
+ * on) unless that is -1.  Returns 0 or an errno value. */
 static int
-pass(int fd, const char *buf, size_t len, const struct sl_addr *src)
+pass(int fd, const char *buf, size_t len, const struct sl_addr *src, int conn)
 {
 	struct passed hdr;
 	struct iovec iov[2];
 	struct msghdr mh;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
 
 	memset(&hdr, 0, sizeof hdr);
 	memcpy(&hdr.src, &src->ss, src->len);
@@ -126,6 +136,18 @@ pass(int fd, const char *buf, size_t len, const struct sl_addr *src)
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = iov;
 	mh.msg_iovlen = 2;
+	if (conn >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof ctl);
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof ctl.buf;
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &conn, sizeof conn);
+	}
 	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return errno;
 	return 0;
@@ -140,28 +162,56 @@ on_from_parent(int fd, short revents, void *arg)
 	static char buf[sizeof(struct passed) + SL_SIP_MAX + 1];
 	struct passed hdr;
 	struct sl_addr src;
+	struct iovec iov = { buf, sizeof buf - 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	int conn = -1;
 	ssize_t n;
 
-	n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof ctl.buf;
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&conn, CMSG_DATA(cm), sizeof conn);
 	if (n == 0) {
 		/* The parent is gone: nobody will pass us CANCELs any more,
 		 * but the call itself goes on through our own socket. */
 		sl_loop_unwatch(sv->loop, fd);
 		return;
 	}
-	if (n < (ssize_t)sizeof hdr)
+	if (n < (ssize_t)sizeof hdr) {
+		if (conn >= 0)
+			close(conn);
 		return;
+	}
 	memcpy(&hdr, buf, sizeof hdr);
 	memcpy(&src.ss, &hdr.src, sizeof src.ss);
 	src.len = hdr.len;
-	sl_sip_inject(sv->sip, buf + sizeof hdr, n - sizeof hdr, &src, 1);
+	if (conn >= 0) {
+		/* The connection it came on, so that the answer goes back
+		 * on it; one we have already is a duplicate. */
+		struct sl_transport *tp = sl_sip_transport(sv->sip);
+
+		if (sl_transport_conn_fd(tp, &src) >= 0 ||
+		    sl_transport_add_tcp(tp, conn, &src, 0) != 0)
+			close(conn);
+	}
+	sl_sip_inject(sv->sip, buf + sizeof hdr, n - sizeof hdr, &src, sv->reply_sock);
 }
 
 /* Runs in the new process: a fresh loop and SIP core of its own, the
- * shared socket for the INVITE's responses, and the call.  Never
- * returns. */
+ * shared socket (UDP) or the INVITE's connection (TCP) for the INVITE's
+ * responses, and the call.  Never returns. */
 static void __attribute__((noreturn))
-child_main(struct server *parent, int pair, int listen_fd, char *invite, size_t len,
+child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t len,
 	   const struct sl_addr *src)
 {
 	struct server sv;
@@ -176,6 +226,9 @@ child_main(struct server *parent, int pair, int listen_fd, char *invite, size_t 
 	for (i = 0; i < parent->max_calls; i++)
 		if (parent->kids[i].pair >= 0)
 			close(parent->kids[i].pair);
+	/* Another call's TCP connection held open here would outlive its
+	 * closing by the parent. */
+	sl_transport_drop_inherited(sl_sip_transport(parent->sip), reply_fd);
 	memset(&sv, 0, sizeof sv);
 	if ((err = sl_loop_new(&loop)) != 0 ||
 	    (err = sl_sip_new(loop, parent->set, &sip)) != 0) {
@@ -187,13 +240,23 @@ child_main(struct server *parent, int pair, int listen_fd, char *invite, size_t 
 	memset(&any, 0, sizeof any);
 	any.ss.ss_family = src->ss.ss_family;
 	any.len = src->len;
-	if ((err = sl_sip_bind(sip, &any)) != 0 ||
-	    sl_transport_add_udp(sl_sip_transport(sip), listen_fd, 0) != 1) {
-		sl_warn_err(err ? err : EMFILE, "unable to bind the call's SIP socket");
+	if ((err = sl_sip_bind(sip, &any)) != 0) {
+		sl_warn_err(err, "unable to bind the call's SIP socket");
+		_exit(SL_EXIT_SYSTEM);
+	}
+	if (parent->set->proto == SL_PROTO_TCP) {
+		err = sl_transport_add_tcp(sl_sip_transport(sip), reply_fd, src, 0);
+		sv.reply_sock = 0;
+	} else {
+		err = sl_transport_add_udp(sl_sip_transport(sip), reply_fd, 0) == 1 ? 0 : EMFILE;
+		sv.reply_sock = 1;
+	}
+	if (err) {
+		sl_warn_err(err, "unable to take the call's SIP socket");
 		_exit(SL_EXIT_SYSTEM);
 	}
 	sl_loop_watch(loop, pair, POLLIN, on_from_parent, &sv);
-	sl_sip_inject(sip, invite, len, src, 1);
+	sl_sip_inject(sip, invite, len, src, sv.reply_sock);
 	free(invite);       /* parsed: the SIP core keeps its own copy */
 	status = sl_answer_run(loop, sip, parent->ac);
 	sl_sip_free(sip);
@@ -233,7 +296,8 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	   const struct sl_addr *src)
 {
 	struct kid *k = NULL;
-	int pair[2], i;
+	struct sl_transport *tp = sl_sip_transport(sv->sip);
+	int pair[2], i, reply_fd;
 	pid_t pid;
 
 	for (i = 0; i < sv->max_calls && k == NULL; i++)
@@ -241,6 +305,10 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 			k = &sv->kids[i];
 	if (k == NULL)
 		return EAGAIN;
+	reply_fd = sv->set->proto == SL_PROTO_TCP ? sl_transport_conn_fd(tp, src) :
+		   sl_transport_fd(tp);
+	if (reply_fd < 0)
+		return ENOTCONN;    /* the connection closed meanwhile */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return errno;
 	fflush(NULL);
@@ -260,7 +328,7 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 			_exit(SL_EXIT_SYSTEM);
 		memcpy(copy, buf, len);
 		copy[len] = '\0';
-		child_main(sv, pair[1], sl_transport_fd(sl_sip_transport(sv->sip)), copy, len, src);
+		child_main(sv, pair[1], reply_fd, copy, len, src);
 	}
 	close(pair[1]);
 	fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
@@ -287,7 +355,9 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 	k = find_kid(sv, cid);
 
 	if (k) {
-		if ((err = pass(k->pair, buf, len, src)) != 0)
+		if ((err = pass(k->pair, buf, len, src,
+				sv->set->proto == SL_PROTO_TCP ?
+				sl_transport_conn_fd(sl_sip_transport(sv->sip), src) : -1)) != 0)
 			sl_debug("unable to pass a message to call process %d: %s",
 				 (int)k->pid, sl_strerror(err));
 		return 1;
@@ -376,8 +446,6 @@ sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 	struct server sv;
 	int i, err;
 
-	if (set->proto != SL_PROTO_UDP)
-		sl_fatal(SL_EXIT_USAGE, "--serve works over UDP only");
 	memset(&sv, 0, sizeof sv);
 	sv.loop = loop;
 	sv.sip = sip;

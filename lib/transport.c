@@ -345,9 +345,10 @@ on_tcp_conn(int fd, short revents, void *arg)
 	}
 }
 
-/* Takes fd as a new connection slot; returns it or NULL when full. */
+/* Takes fd as a new connection slot, read from when watch is set; returns
+ * it or NULL when full. */
 static struct conn *
-conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer)
+conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer, int watch)
 {
 	int i, one = 1;
 
@@ -363,7 +364,7 @@ conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer)
 		c->len = 0;
 		c->buf = NULL;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (sl_loop_watch(t->loop, fd, POLLIN, on_tcp_conn, t)) {
+		if (watch && sl_loop_watch(t->loop, fd, POLLIN, on_tcp_conn, t)) {
 			c->fd = -1;
 			return NULL;
 		}
@@ -384,7 +385,7 @@ on_tcp_listen(int fd, short revents, void *arg)
 		      SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (cfd < 0)
 		return;
-	if (conn_add(t, cfd, &peer) == NULL) {
+	if (conn_add(t, cfd, &peer, 1) == NULL) {
 		sl_warn("refusing TCP connection: too many connections");
 		close(cfd);
 	}
@@ -488,7 +489,7 @@ conn_open(struct sl_transport *t, const struct sl_addr *dst)
 		if (err)
 			goto fail;
 	}
-	c = conn_add(t, fd, dst);
+	c = conn_add(t, fd, dst, 1);
 	if (c == NULL) {
 		err = EMFILE;
 		goto fail;
@@ -542,6 +543,43 @@ sl_transport_add_udp(struct sl_transport *t, int fd, int watch)
 	}
 	t->extra[t->nextra++] = fd;
 	return t->nextra;
+}
+
+int
+sl_transport_add_tcp(struct sl_transport *t, int fd, const struct sl_addr *peer,
+		     int watch)
+{
+	if (t->proto != SL_PROTO_TCP)
+		return EPROTOTYPE;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return conn_add(t, fd, peer, watch) ? 0 : EMFILE;
+}
+
+int
+sl_transport_conn_fd(const struct sl_transport *t, const struct sl_addr *peer)
+{
+	int i;
+
+	for (i = 0; i < MAX_CONNS; i++)
+		if (t->conns[i].fd >= 0 && sl_addr_equal(&t->conns[i].peer, peer))
+			return t->conns[i].fd;
+	return -1;
+}
+
+void
+sl_transport_drop_inherited(struct sl_transport *t, int keep)
+{
+	int i;
+
+	for (i = 0; i < MAX_CONNS; i++)
+		if (t->conns[i].fd >= 0 && t->conns[i].fd != keep)
+			close(t->conns[i].fd);
+	for (i = 0; i < t->nextra; i++)
+		if (t->extra[i] != keep)
+			close(t->extra[i]);
+	if (t->fd >= 0 && t->fd != keep)
+		close(t->fd);
 }
 
 int

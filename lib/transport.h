@@ -48,6 +48,18 @@ int sl_transport_fd(const struct sl_transport *t);
  * watch: read from it too.  Returns its number (1 or more) for
  * sl_transport_send_on, or -1 when the table is full. */
 int sl_transport_add_udp(struct sl_transport *t, int fd, int watch);
+/* Adds a connected TCP socket as the connection to peer (a serve-mode child
+ * answers its INVITE on the connection it came in on, which the parent goes
+ * on reading).  watch: read from it too.  Returns 0, EPROTOTYPE (not a TCP
+ * transport) or EMFILE (too many connections; fd stays open). */
+int sl_transport_add_tcp(struct sl_transport *t, int fd, const struct sl_addr *peer,
+			 int watch);
+/* The TCP connection to or from peer, -1 when there is none. */
+int sl_transport_conn_fd(const struct sl_transport *t, const struct sl_addr *peer);
+/* In a forked child: closes every socket it inherited with its parent's
+ * transport t but keep (-1: none), without touching the parent's loop or
+ * freeing t. */
+void sl_transport_drop_inherited(struct sl_transport *t, int keep);
 /* Sends from UDP socket sock (0: the main one).  Returns 0 or an errno
  * value. */
 int sl_transport_send_on(struct sl_transport *t, int sock,

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # sip-answer --serve, tcpserver for calls: concurrent calls from SIPp, the
 # --max-calls bound, retransmitted INVITEs, CANCEL passed to the call's
-# process, stopping with calls running, chain-loaded behind Kamailio; no
-# call process is ever left behind.
+# process, stopping with calls running, chain-loaded behind Kamailio, all
+# of it over TCP too; no call process is ever left behind.
 
 bats_require_minimum_version 1.5.0
 
@@ -300,13 +300,121 @@ in_dialog_file() {
 	kamailio_has_no_binding bob
 }
 
-@test "serve: over TCP it is refused, exit 100" {
-	local port
+# serve_tcp [SIP-ANSWER-ARGS...]: sip-answer --serve over TCP as job "srv"
+# on 127.0.0.1:$PORT, ready when this returns.
+serve_tcp() {
+	PORT=$(free_port)
+	start_bg srv sip-answer -S -t tcp -l "127.0.0.1:$PORT" "$@"
+	wait_for 5 tcp_listening "$PORT"
+}
+
+tcp_listening() {
+	[ -n "$(ss -Hltn "sport = :$1")" ]
+}
+
+# tcp_conns PORT: the TCP connections of local port PORT that are not
+# closed yet, one a line.
+tcp_conns() {
+	ss -Htn state established state close-wait "sport = :$1"
+}
+
+@test "serve over TCP: 10 concurrent SIPp calls on one connection (as a proxy sends them), then on a connection each; none failed, no child or connection left" {
+	local srv mode n
+	serve_tcp -m 30 -- handoff-probe -s -1 -o /dev/null
+	srv=$(bg_pid srv)
+	for mode in t1 tn; do
+		# (-max_socket: SIPp refuses tn with its default of 50000 above
+		# the file limit.)
+		sipp_run "load-$mode" call-uac -t "$mode" -max_socket 100 -s bob -key from alice \
+			-key domain "127.0.0.1:$PORT" -d 1000 -r 10 -l 10 -m 10 -timeout 20s \
+			"127.0.0.1:$PORT"
+		grep -E 'Successful call +\| +[0-9]+ +\| +10 ' "$D/load-$mode.sipp-out"
+		grep -E 'Failed call +\| +[0-9]+ +\| +0 ' "$D/load-$mode.sipp-out"
+		n=$(sed -n 's/.*Peak was \([0-9]*\) calls.*/\1/p' "$D/load-$mode.sipp-out" | tail -n 1)
+		echo "$mode peak: $n concurrent calls"
+		[ "$n" -ge 5 ]
+		# Every answer went back over TCP.
+		sipp_trace "load-$mode" | grep -q '^SIP/2.0 200 OK$'
+		run sipp_trace "load-$mode"
+		refute_line --regexp '^Via: SIP/2.0/UDP'
+	done
+	wait_for 5 has_lines 20 '^sip-answer: ended status=0 ' "$D/srv.err"
+	assert_equal "$(count "^sip-answer: incoming from=sip:alice@127\.0\.0\.1:$PORT to=sip:bob@127\.0\.0\.1:$PORT call-id=$SIPP_CID$" "$D/srv.err")" 20
+	assert_equal "$(count "^sip-answer: hangup by=remote call-id=$SIPP_CID$" "$D/srv.err")" 20
+	wait_for 5 no_children "$srv"
+	# SIPp is gone: a connection still open here would be one a call
+	# process kept after the parent closed it.
+	wait_for 5 test -z "$(tcp_conns "$PORT")"
+	signal_bg srv TERM
+	wait_bg srv 2
+	assert_success
+	refute_line --partial warning
+}
+
+@test "serve over TCP: direct callers: the hand-off, a hang-up from each side, a CANCEL to the call's process" {
+	serve_tcp --ring 0.3 -- handoff-probe -s 1 -o "$D/media.txt"
+	run direct sip-call -t tcp -T 5 "sip:bob@127.0.0.1:$PORT;transport=tcp" -- handoff-probe -s -1 -o "$D/caller.txt"
+	assert_success
+	assert_line 'sip-call: ringing status="180 Ringing"'
+	assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	wait_for 5 grep -q '^sip-answer: ended status=0 ' "$D/srv.err"
+	# RTP is UDP whatever carries SIP.
+	grep -qE '^fd 6 udp 127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:[0-9]+$' "$D/media.txt"
+	# The caller hangs up.
+	run direct sip-call -t tcp -T 5 "sip:bob@127.0.0.1:$PORT;transport=tcp" -- true
+	assert_success
+	wait_for 5 has_lines 1 '^sip-answer: hangup by=remote ' "$D/srv.err"
+	wait_for 5 has_lines 2 '^sip-answer: ended status=0 ' "$D/srv.err"
+	stop_bg srv
+	# Two callers, each on its own connection: the first hangs up and
+	# goes while the second talks on.  Its connection closes at once
+	# (the second call's process, forked after it was accepted, does not
+	# hold it open).
+	serve_tcp -- handoff-probe -s -1 -o /dev/null
+	start_bg c1 env -u SIP_SERVER SIP_USER=alice sip-call -t tcp -T 5 "sip:bob@127.0.0.1:$PORT;transport=tcp" -- sleep 1
+	wait_for 5 has_lines 1 '^sip-answer: answered ' "$D/srv.err"
+	start_bg c2 env -u SIP_SERVER SIP_USER=alice sip-call -t tcp -T 5 "sip:bob@127.0.0.1:$PORT;transport=tcp" -- sleep 6
+	wait_for 5 has_lines 2 '^sip-answer: answered ' "$D/srv.err"
+	wait_bg c1 5
+	assert_success
+	wait_for 3 test "$(tcp_conns "$PORT" | wc -l)" = 1
+	assert_equal "$(count '^sip-answer: ended ' "$D/srv.err")" 1
+	wait_bg c2 10
+	assert_success
+	stop_bg srv
+	# CANCEL while it rings.
+	serve_tcp --ring 30 -- handoff-probe -o "$D/never.txt"
+	run -4 direct sip-call -t tcp -T 1 "sip:bob@127.0.0.1:$PORT;transport=tcp" -- true
+	assert_line --regexp "^sip-call: no-answer after=1 call-id=$CID$"
+	wait_for 5 grep -q '^sip-answer: ended status=4 ' "$D/srv.err"
+	run cat "$D/srv.err"
+	assert_line --regexp "^sip-answer: cancelled by=remote from=sip:alice@sipline\.test call-id=$CID$"
+	[ ! -e "$D/never.txt" ]
+	wait_for 5 no_children "$(bg_pid srv)"
+}
+
+@test "serve over TCP: chain-loaded behind Kamailio: three callers at once, each answered, unregistered at the end" {
+	local i port srv
 	port=$(free_port)
-	run sip-answer -S -t tcp -l "127.0.0.1:$port"
-	assert_failure 100
-	assert_output 'sip-answer: fatal: --serve works over UDP only'
-	run env SIP_TRANSPORT=tcp sip-answer --serve -l "127.0.0.1:$port"
-	assert_failure 100
-	assert_output 'sip-answer: fatal: --serve works over UDP only'
+	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw \
+		sip-register -t tcp -e 60 -c "127.0.0.1:$port" -- sip-answer -S -- handoff-probe -s 1 -o /dev/null
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$port;transport=tcp"
+	for i in 1 2 3; do
+		start_bg "alice$i" env SIP_USER=alice SIP_PASSWORD=alicepw sip-call -T 5 bob -- handoff-probe -s -1 -o /dev/null
+	done
+	for i in 1 2 3; do
+		wait_bg "alice$i" 10
+		assert_success
+		assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	done
+	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/bob.err")" 3
+	# The proxy reached bob's calls over TCP.
+	grep -q "BYE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:[0-9]*/tcp" "$KAM_LOG"
+	srv=$(ps --ppid "$(bg_pid bob)" -o pid= | tr -d ' ')
+	wait_for 5 no_children "$srv"
+	signal_bg bob TERM
+	wait_bg bob 5
+	assert_success
+	assert_line 'sip-register: unregistered aor=sip:bob@sipline.test'
+	kamailio_has_no_binding bob
 }
