@@ -344,10 +344,7 @@ squeeze() {
 	grep -q "BYE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:[0-9]*/tcp" "$KAM_LOG"
 	# The TCP connections stay sip-answer's.
 	assert_equal "$(report_fds callee.txt)" "0 1 2 6 7"
-	# Serve mode is UDP only, whoever chose the transport.
-	run env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -t tcp -e 60 -c "127.0.0.1:$bob_port" -- sip-answer -S
-	assert_failure 100
-	assert_line 'sip-answer: fatal: --serve works over UDP only'
+	# (Serve mode over TCP, chain-loaded too: serve.bats.)
 }
 
 @test "answer: --duration hangs up after that long; --ring rings first" {
