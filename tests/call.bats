@@ -156,7 +156,8 @@ check_tone() {
 	assert_failure 2
 	assert_line --regexp "^sip-answer: rejected status=\"486 Busy Here\" call-id=$CID$"
 	# No media ran on either side.
-	[ ! -e "$D/caller.txt" ] && [ ! -e "$D/callee.txt" ]
+	assert [ ! -e "$D/caller.txt" ]
+	assert [ ! -e "$D/callee.txt" ]
 }
 
 @test "call: declined: --reject decline, 603, exit 3 both sides" {
@@ -182,7 +183,8 @@ check_tone() {
 	assert_failure 4
 	assert_line --regexp "^sip-answer: cancelled by=remote from=sip:alice@sipline\.test call-id=$CID$"
 	assert_line --regexp "^sip-answer: ended status=4 duration=0\.0 call-id=$CID$"
-	[ ! -e "$D/caller.txt" ] && [ ! -e "$D/callee.txt" ]
+	assert [ ! -e "$D/caller.txt" ]
+	assert [ ! -e "$D/callee.txt" ]
 }
 
 @test "call: callee not registered: 404, exit 5" {
@@ -246,7 +248,8 @@ check_tone() {
 	wait_bg bob 5
 	assert_failure 4
 	assert_line --regexp "^sip-answer: cancelled by=remote from=sip:alice@sipline\.test call-id=$CID$"
-	[ ! -e "$D/caller.txt" ] && [ ! -e "$D/callee.txt" ]
+	assert [ ! -e "$D/caller.txt" ]
+	assert [ ! -e "$D/callee.txt" ]
 }
 
 @test "call: SIGINT while talking: BYE, exit 0; the media command is stopped" {
@@ -282,7 +285,8 @@ check_tone() {
 	# Each side's "answered rtp=" is the peer's address from its SDP.
 	caller_rtp=$(event_value alice rtp)
 	callee_rtp=$(event_value bob rtp)
-	[[ $caller_rtp =~ ^$RTP$ ]] && [[ $callee_rtp =~ ^$RTP$ ]]
+	assert_regex "$caller_rtp" "^$RTP\$"
+	assert_regex "$callee_rtp" "^$RTP\$"
 
 	for f in caller.txt callee.txt; do
 		cat "$D/$f"

@@ -42,7 +42,8 @@ kamailio_pid_of_demo() {
 	assert_line --regexp '^demo: arrived: .* packets=[0-9]+ lost=0 '
 	sent=$(printf '%s\n' "$output" | sed -n 's/^demo: message: \([0-9.]*\) s .* as \([0-9]*\) RTP packets.*/\1 \2/p')
 	got=$(printf '%s\n' "$output" | sed -n 's/^demo: arrived: \([0-9.]*\) s .* packets=\([0-9]*\) .*/\1 \2/p')
-	[ -n "$sent" ] && [ -n "$got" ]
+	assert [ -n "$sent" ]
+	assert [ -n "$got" ]
 	assert_equal "${got#* }" "${sent#* }"
 	awk -v s="${sent% *}" -v g="${got% *}" 'BEGIN { exit !(s > 2 && g >= s && g < s + 0.3) }'
 	# The pictures, where the demo said.
@@ -54,7 +55,7 @@ kamailio_pid_of_demo() {
 	# Kamailio stopped, and the temporary files are gone.
 	kam=$(kamailio_pid_of_demo)
 	[ -n "$kam" ]
-	! sl_alive "$kam"
+	refute sl_alive "$kam"
 	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/tmp")" ""
 }
 
@@ -71,6 +72,6 @@ kamailio_pid_of_demo() {
 	assert_line "demo: FAILED while speaking alice's message with espeak-ng (status 1)"
 	kam=$(kamailio_pid_of_demo)
 	[ -n "$kam" ]
-	! sl_alive "$kam"
+	refute sl_alive "$kam"
 	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/tmp")" ""
 }

@@ -175,7 +175,9 @@ the_message() {
 	msg=$(the_message)
 	echo "$msg"
 	[[ $msg =~ ^[0-9]{8}-[0-9]{6}-[A-Za-z0-9@.+_-]+\.wav$ ]]
-	[ ! -e "$D/pwned" ] && [ ! -e pwned ] && [ ! -e "$D/vm/pwned" ]
+	assert [ ! -e "$D/pwned" ]
+	assert [ ! -e pwned ]
+	assert [ ! -e "$D/vm/pwned" ]
 }
 
 @test "voicemail: usage errors exit 100, an unusable directory 111" {
@@ -447,7 +449,7 @@ bob_answers() {
 	grep -qx 'Restart=on-failure' "$unit"
 	grep -qx 'EnvironmentFile=/etc/sipline/voicemail.env' "$unit"
 	grep -qx 'Environment=SIP_PASSWORD_FILE=%d/sip-password' "$unit"
-	! grep -q 'SIP_PASSWORD=' "$unit"
+	refute grep -q 'SIP_PASSWORD=' "$unit"
 	if command -v systemd-analyze >/dev/null; then
 		# verify wants the program to exist: point it at the example.
 		mkdir -p "$D/unit"
@@ -504,5 +506,5 @@ bob_answers() {
 	signal_bg kam TERM
 	wait_bg kam 15
 	assert_success
-	! sl_alive "$kam"
+	refute sl_alive "$kam"
 }

@@ -264,7 +264,8 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	wait_bg relay 5
 	dropped=$(sed -n 's/.* dropped=\([0-9]*\).*/\1/p' "$D/relay.err")
 	echo "relay dropped $dropped of 100"
-	[ "$dropped" -ge 5 ] && [ "$dropped" -le 15 ]
+	assert [ "$dropped" -ge 5 ]
+	assert [ "$dropped" -le 15 ]
 	assert_equal "$(recv_stat lost "$D/recv.err")" "$dropped"
 	assert_equal "$(recv_stat packets "$D/recv.err")" "$((100 - dropped))"
 	# Lost packets are silence in place: the tone still spans 2 s.

@@ -134,7 +134,8 @@ silent_peer() {
 	silent_peer 127.0.0.1
 	timed sip-options -w 1 "sip:127.0.0.1:$PORT"
 	assert_equal "$RC" 7
-	[ "$MS" -ge 900 ] && [ "$MS" -lt 4000 ]
+	assert [ "$MS" -ge 900 ]
+	assert [ "$MS" -lt 4000 ]
 	run -7 sip-options -w 0.5 "sip:127.0.0.1:$PORT"
 	assert_output "sip-options: warning: sip:127.0.0.1:$PORT: no response (timeout) from 127.0.0.1:$PORT"
 	# It did get there.
