@@ -22,6 +22,10 @@
 #include "digest.h"
 #include "log.h"
 
+/* How many stale=true challenges one request answers before its
+ * credentials count as refused (sip-register.1, sip-call.1). */
+#define SL_STALE_RETRIES 2
+
 struct sl_client {
 	struct sl_sip *s;
 	osip_transaction_t *tr;     /* NULL once its transaction is gone */
@@ -31,6 +35,7 @@ struct sl_client {
 	void *arg;
 	int final;
 	int auth_tries;             /* answers to non-stale challenges */
+	int stale_tries;            /* answers to stale=true challenges */
 	unsigned nc;                /* nonce count */
 	char last_nonce[256];
 	struct sl_digest_challenge used;  /* what the last attempt answered */
@@ -1067,11 +1072,24 @@ retry_with_auth(struct sl_client *c, osip_message_t *resp)
 		return err;
 	}
 	/* A second challenge for a fresh request means the credentials were
-	 * refused, unless the server only says our nonce was stale. */
-	if (c->auth_tries >= 1 && !ch.stale)
-		return EACCES;
-	if (!ch.stale)
+	 * refused, unless the server only says our nonce was stale.  A stale
+	 * nonce is answered at most SL_STALE_RETRIES times per request: a
+	 * server that calls every fresh nonce stale would otherwise get a new
+	 * request for ever.  (A stale=true challenge to a request without
+	 * credentials is an ordinary first challenge.) */
+	if (ch.stale && c->authorized) {
+		if (c->stale_tries >= SL_STALE_RETRIES) {
+			sl_warn("unable to authenticate: %d %s: the nonce is still stale after %d fresh ones; giving up",
+				resp->status_code, sl_reason(resp->status_code),
+				SL_STALE_RETRIES);
+			return EACCES;
+		}
+		c->stale_tries++;
+	} else {
+		if (c->auth_tries >= 1)
+			return EACCES;
 		c->auth_tries++;
+	}
 	if (strcmp(ch.nonce, c->last_nonce) != 0) {
 		c->nc = 0;
 		snprintf(c->last_nonce, sizeof c->last_nonce, "%s", ch.nonce);

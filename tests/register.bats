@@ -273,6 +273,27 @@ closed_port() {
 	bg_running reg
 }
 
+@test "register: a registrar that calls every nonce stale: --once gives up after two stale retries, exit 6" {
+	port=$(free_port)
+	start_bg registrar sipp_run registrar reg-always-stale -p "$port"
+	wait_for 5 udp_bound "$port"
+	start=$(sl_now_us)
+	run -6 timeout 10 sip-register --once -s "127.0.0.1:$port"
+	elapsed=$(($(sl_now_us) - start))
+	# Four round trips on loopback, not a transaction timeout.
+	[ "$elapsed" -lt 5000000 ]
+	assert_line --index 0 'sip-register: warning: unable to authenticate: 401 Unauthorized: the nonce is still stale after 2 fresh ones; giving up'
+	assert_line --index 1 'sip-register: refused aor=sip:alice@127.0.0.1 reason="401 Unauthorized (credentials refused)"'
+	assert_equal "${#lines[@]}" 2
+	# The REGISTER without credentials, its answer, then two answers to a
+	# stale nonce: four requests, each challenged (four CSeq numbers).
+	stop_bg registrar
+	run -0 sh -c "tr -d '\r' <'$D/registrar.sipp-msg' | sed -n 's/^CSeq: \([0-9]*\) REGISTER\$/\1/p' | sort -un | wc -l"
+	assert_output 4
+	run -0 sh -c "tr -d '\r' <'$D/registrar.sipp-msg' | grep -c '^Authorization: Digest username=\"alice\", realm=\"sipline.test\", nonce=\"stale'"
+	[ "$output" -ge 3 ]
+}
+
 @test "register: a registrar that never answers: a SIGTERM still ends it within 5 s" {
 	port=$(free_port)
 	start_bg registrar sipp_run registrar reg-silent -p "$port" -timeout 15s
@@ -372,6 +393,38 @@ closed_port() {
 	n=$(count reg refreshed)
 	wait_for 5 has_events reg refreshed $((n + 1))
 	bg_running reg
+}
+
+@test "heartbeat: the nonce expires between refreshes (stale=true): every refresh still succeeds" {
+	# Nonces live 1 s; with -e 3 a refresh goes every 1.5 s, so each one
+	# answers an expired nonce first and gets stale=true.
+	kamailio_start NONCE_EXPIRE=1
+	start_bg reg sip-register -v -e 3
+	wait_for 5 has_events reg registered
+	contact=$(contact_of "$(events reg registered)")
+	end=$(($(sl_now_us) + 6500000))
+	while [ "$(sl_now_us)" -lt "$end" ]; do
+		kamailio_has_binding alice "^$contact\$"
+		sleep 0.4
+	done
+	bg_running reg
+	run -0 count reg refreshed
+	[ "$output" -ge 3 ]
+	run grep -E '^sip-register: (failed|refused|retrying|warning)' "$D/reg.err"
+	assert_output ''
+	# The stale path was taken, and ended in 200 each time.
+	run -0 grep -c '^WWW-Authenticate: Digest .*stale=true' "$D/reg.err"
+	[ "$output" -ge 2 ]
+	run -0 flow <"$D/reg.err"
+	refute_line '< 403'
+	n401=$(grep -c '^< 401' <<<"$output")
+	n200=$(grep -c '^< 200' <<<"$output")
+	[ "$n200" -ge 4 ]
+	[ "$n401" -le "$n200" ]
+	signal_bg reg TERM
+	wait_bg reg 5
+	assert_success
+	kamailio_has_no_binding alice
 }
 
 # --- digest variants, transports, families
