@@ -36,6 +36,10 @@ run_unit() {
 	run_unit sdp
 }
 
+@test "unit: dtmf (digit names and the RFC 4733 event schedule)" {
+	run_unit dtmf
+}
+
 @test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
 	local src name missing=
 
