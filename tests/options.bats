@@ -53,6 +53,31 @@ silent_peer() {
 	assert_line --regexp '^SIP/2.0 200 OK'
 }
 
+# options_phone: SIPp as a phone that answers one OPTIONS with Allow,
+# Accept, "Supported: replaces, timer" and a User-Agent (tests/sipp/
+# options-uas.xml); sets PORT.
+options_phone() {
+	PORT=$(free_port)
+	start_bg phone sipp_run phone options-uas -i 127.0.0.1 -p "$PORT"
+	wait_for 5 udp_bound "$PORT"
+}
+
+@test "options: a phone's Supported and User-Agent are shown" {
+	options_phone
+	run --separate-stderr -0 sip-options "sip:127.0.0.1:$PORT"
+	assert_equal "$stderr" ""
+	assert_line --index 0 --regexp "^sip:127.0.0.1:$PORT: 200 OK \\([0-9]+\\.[0-9]{2} ms\\)\$"
+	assert_line 'User-Agent: ExamplePhone/4.2 (sipp)'
+	assert_line --regexp '^Supported: (.+, )?replaces(, .+)?$'
+	assert_line --regexp '^Supported: (.+, )?timer(, .+)?$'
+	assert_line 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE'
+	assert_line 'Accept: application/sdp'
+	# Only what the phone said: it sent no Server header.
+	refute_line --regexp '^Server:'
+	wait_bg phone 10
+	assert_success
+}
+
 @test "options: without a URI it probes SIP_SERVER" {
 	kamailio_start
 	run -0 sip-options
