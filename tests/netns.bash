@@ -118,3 +118,38 @@ netns_counts() {
 	dropped=$(in_netns nft list counter inet sipline_loss dropped | sed -n 's/.*packets \([0-9]*\).*/\1/p')
 	echo "seen=$seen dropped=$dropped"
 }
+
+# netns_loss_plausible PERCENT MIN: prints "seen=N dropped=M (F %,
+# plausible LO-HI %)" and fails unless the rule of netns_drop PERCENT saw at
+# least MIN datagrams and dropped a plausible share of them, so that a test
+# of loss cannot pass without the loss.  Each datagram is one independent
+# draw (numgen random), so of N seen the number dropped is binomial
+# (N, p = PERCENT/100): the share dropped must lie within 5 standard
+# deviations, sqrt(p (1-p) / N), of p.  For N >= 500 a working rule falls
+# outside at most twice in a million runs (exact binomial tails: 2e-6 for
+# p = 10 %, 6e-7 for 30 %), while the band stays narrow enough to catch a
+# rule that drops nothing, everything, or another percentage: at N = 500 it
+# is 3.3-16.7 % for 10 % and 19.7-40.3 % for 30 %, and narrower as N grows.
+netns_loss_plausible() {
+	local pct=$1 min=$2 counts seen dropped
+	counts=$(netns_counts)
+	seen=$(sed -n 's/^seen=\([0-9]*\) .*/\1/p' <<<"$counts")
+	dropped=$(sed -n 's/.* dropped=\([0-9]*\)$/\1/p' <<<"$counts")
+	awk -v n="$seen" -v d="$dropped" -v pct="$pct" -v min="$min" -v c="$counts" 'BEGIN {
+		if (n == "" || d == "") {
+			print "no nftables counters: " c
+			exit 1
+		}
+		if (n < min || n == 0) {
+			printf "%s: too few SIP datagrams to judge the loss, expected at least %d\n", c, min
+			exit 1
+		}
+		p = pct / 100
+		sd = sqrt(p * (1 - p) / n)
+		lo = p - 5 * sd
+		hi = p + 5 * sd
+		printf "seen=%d dropped=%d (%.1f %%, plausible %.1f-%.1f %%)\n",
+			n, d, 100 * d / n, 100 * lo, 100 * hi
+		exit !(d / n >= lo && d / n <= hi)
+	}'
+}
