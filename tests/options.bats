@@ -78,6 +78,16 @@ options_phone() {
 	assert_success
 }
 
+@test "options: a header of several values is one line, as the phone sent it (like Allow)" {
+	options_phone
+	run --separate-stderr -0 sip-options "sip:127.0.0.1:$PORT"
+	# The man page: each header the response has, one line each.
+	assert_line 'Supported: replaces, timer'
+	assert_equal "$(grep -c '^Supported:' <<<"$output")" 1
+	wait_bg phone 10
+	assert_success
+}
+
 @test "options: without a URI it probes SIP_SERVER" {
 	kamailio_start
 	run -0 sip-options
