@@ -41,7 +41,7 @@ struct sl_call {
 	int status;                 /* exit status; -1 until decided */
 	int provisional;            /* outgoing: a 1xx came */
 
-	char cid[256];              /* the Call-ID as it is */
+	char *cid;                  /* the Call-ID as it is, however long */
 	char call_id[256];          /* the Call-ID cleaned, for events */
 	char remote[512];           /* remote URI, for events */
 	char remote_name[130];      /* display name, cleaned */
@@ -97,6 +97,44 @@ set_status(struct sl_call *c, int status)
 {
 	if (c->status < 0)
 		c->status = status;
+}
+
+/* The whole Call-ID of msg as a new string ("" when it has none), or NULL
+ * when out of memory.  The messages of a call are matched by all of it: a
+ * Call-ID has no length limit, only its cleaned copy for events and the
+ * environment is cut. */
+static char *
+dup_call_id(const osip_message_t *msg)
+{
+	const char *num, *host;
+	char *s;
+	size_t n;
+
+	if (msg->call_id == NULL || msg->call_id->number == NULL)
+		return strdup("");
+	num = msg->call_id->number;
+	host = msg->call_id->host;
+	n = strlen(num) + (host ? strlen(host) + 1 : 0) + 1;
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, host ? "%s@%s" : "%s", num, host);
+	return s;
+}
+
+/* 1 when msg's Call-ID is cid (which is not empty). */
+static int
+same_call_id(const osip_message_t *msg, const char *cid)
+{
+	const char *num, *host;
+	size_t n;
+
+	if (cid == NULL || *cid == '\0' || msg->call_id == NULL || msg->call_id->number == NULL)
+		return 0;
+	num = msg->call_id->number;
+	host = msg->call_id->host;
+	n = strlen(num);
+	if (strncmp(cid, num, n) != 0)
+		return 0;
+	return host ? cid[n] == '@' && strcmp(cid + n + 1, host) == 0 : cid[n] == '\0';
 }
 
 /* Copies text from the network for an event line or the environment:
@@ -205,6 +243,7 @@ sl_call_free(struct sl_call *c)
 	if (c->invite_req)
 		osip_message_free(c->invite_req);
 	sl_media_free(c->media);
+	free(c->cid);
 	free(c);
 }
 
@@ -760,7 +799,11 @@ sl_call_dial(struct sl_call *c, const char *uri, double timeout)
 		return err;
 	}
 	osip_message_set_allow(inv, SL_ALLOW);
-	sl_msg_call_id(inv, c->cid, sizeof c->cid);
+	free(c->cid);
+	if ((c->cid = dup_call_id(inv)) == NULL) {
+		osip_message_free(inv);
+		return ENOMEM;
+	}
 	clean(c->call_id, sizeof c->call_id, c->cid);
 	uri_text(inv->to->url, c->remote, sizeof c->remote);
 	uri_text(inv->from->url, c->local, sizeof c->local);
@@ -794,7 +837,9 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 	c->state = ST_INCOMING;
 	if (osip_message_clone(invite, &c->invite_req) != 0)
 		return 500;
-	sl_msg_call_id(invite, c->cid, sizeof c->cid);
+	free(c->cid);
+	if ((c->cid = dup_call_id(invite)) == NULL)
+		return 500;
 	clean(c->call_id, sizeof c->call_id, c->cid);
 	uri_text(invite->from->url, c->remote, sizeof c->remote);
 	uri_text(invite->to->url, c->local, sizeof c->local);
@@ -1029,9 +1074,8 @@ int
 sl_call_owns(const struct sl_call *c, const osip_message_t *msg)
 {
 	const char *to_tag, *from_tag;
-	char cid[256];
 
-	if (c->cid[0] == '\0' || strcmp(sl_msg_call_id(msg, cid, sizeof cid), c->cid) != 0)
+	if (!same_call_id(msg, c->cid))
 		return 0;
 	if (c->dialog == NULL)
 		return 1;
@@ -1050,10 +1094,9 @@ int
 sl_call_retransmission(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 {
 	osip_message_t *again = NULL;
-	char cid[256];
 
 	if (!MSG_IS_INVITE(req) || c->outgoing || c->ok == NULL || tag_of(req->to)[0] ||
-	    strcmp(sl_msg_call_id(req, cid, sizeof cid), c->cid) != 0 ||
+	    !same_call_id(req, c->cid) ||
 	    strcmp(tag_of(req->from), c->from_tag) != 0 ||
 	    strtoul(req->cseq->number, NULL, 10) != c->invite_cseq)
 		return 0;

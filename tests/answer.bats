@@ -182,6 +182,108 @@ squeeze() {
 	assert_equal "$(grep -c '^ready$' "$D/screen.txt")" 1
 }
 
+@test "answer: --reject 480: exit 4 on both sides; --reject 403: exit 1 on both sides" {
+	answer_on r480 --reject 480
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_failure 4
+	assert_line --regexp "^sip-call: rejected status=\"480 Temporarily Unavailable\" call-id=$CID$"
+	wait_bg r480 5
+	assert_failure 4
+	assert_line --regexp "^sip-answer: rejected status=\"480 Temporarily Unavailable\" call-id=$CID$"
+	assert_line --regexp "^sip-answer: ended status=4 duration=0\.0 call-id=$CID$"
+
+	answer_on r403 --reject 403
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_failure 1
+	assert_line --regexp "^sip-call: rejected status=\"403 Forbidden\" call-id=$CID$"
+	wait_bg r403 5
+	assert_failure 1
+	assert_line --regexp "^sip-answer: rejected status=\"403 Forbidden\" call-id=$CID$"
+	assert_line --regexp "^sip-answer: ended status=1 duration=0\.0 call-id=$CID$"
+}
+
+@test "answer: 600-character name, URIs and a 300-character Call-ID reach the screen and the media cut to 129, 511 and 255" {
+	local u s n c
+	u=$(printf 'u%.0s' {1..600})
+	s=$(printf 's%.0s' {1..600})
+	n=$(printf 'N%.0s' {1..600})
+	c=$(printf 'c%.0s' {1..300})
+	screen_script "$D/verdict"
+	echo 3 >"$D/verdict"
+	answer_on ans -x "$D/screen"
+	sipp_run uac call-uac-refused -s "$s" -key from "$u" -key domain "127.0.0.1:$PORT" \
+		-key name "\"$n\"" -key pts 0 -cid_str "$c-%u@x" "127.0.0.1:$PORT"
+	assert_equal "$(sipp_status uac)" 603
+	wait_bg ans 5
+	assert_failure 3
+	# The first 511 characters of each URI, 129 of the name, 255 of the
+	# Call-ID; in the event line as in the screening program's variables.
+	local want_from="sip:${u:0:507}" want_to="sip:${s:0:507}"
+	assert_line "sip-answer: incoming from=$want_from name=\"${n:0:129}\" to=$want_to call-id=${c:0:255}"
+	assert_line "sip-answer: ended status=3 duration=0.0 call-id=${c:0:255}"
+	assert_equal "$(report_env screen.txt SIP_REMOTE_URI)" "$want_from"
+	assert_equal "$(report_env screen.txt SIP_LOCAL_URI)" "$want_to"
+	assert_equal "$(report_env screen.txt SIP_REMOTE_NAME)" "${n:0:129}"
+	assert_equal "$(report_env screen.txt SIP_CALL_ID)" "${c:0:255}"
+
+	# The call is still the whole Call-ID: one this long is answered, its
+	# ACK and BYE are the call's (the media gets the cut one), exit 0.
+	answer_on ans2 -- $(probe callee.txt -s -1)
+	sipp_run uac2 call-uac -s bob -key from alice -key domain "127.0.0.1:$PORT" -d 200 \
+		-cid_str "$c-%u@x" "127.0.0.1:$PORT"
+	wait_bg ans2 5
+	assert_success
+	assert_line "sip-answer: hangup by=remote call-id=${c:0:255}"
+	assert_equal "$(report_env callee.txt SIP_CALL_ID)" "${c:0:255}"
+	assert_equal "$(tail -n 1 "$D/callee.txt")" "signal TERM"
+}
+
+@test "answer: control characters in a display name arrive as '?': quoted-pairs (\\TAB, \\x01), raw, and a folded line" {
+	local name want i=0
+	screen_script "$D/verdict"
+	echo 3 >"$D/verdict"
+	# name => what the screening program and the event line get: each
+	# backslash and control character is a "?"; a line fold (LF and a
+	# blank) is white space, as RFC 3261 reads it.
+	for case in \
+		$'"Eve\\\tx\\\x01y"=>Eve??x??y' \
+		$'"Eve\tx\x01y"=>Eve?x?y' \
+		$'"Eve\\\n X"=>Eve?  X' \
+		$'"Eve\n X"=>Eve  X'; do
+		i=$((i + 1))
+		name=${case%%=>*} want=${case#*=>}
+		rm -f "$D/screen.txt"
+		answer_on "ans$i" -x "$D/screen"
+		sipp_run "uac$i" call-uac-refused -s bob -key from eve -key domain "127.0.0.1:$PORT" \
+			-key name "$name" -key pts 0 "127.0.0.1:$PORT"
+		assert_equal "$(sipp_status "uac$i")" 603
+		wait_bg "ans$i" 5
+		assert_failure 3
+		assert_line --regexp "^sip-answer: incoming from=sip:eve@127\.0\.0\.1:$PORT name=\"[^\"]*\" to="
+		assert_line --partial "name=\"$want\" to="
+		assert_equal "$(report_env screen.txt SIP_REMOTE_NAME)" "$want"
+		# Nothing else got into the environment: one line per variable.
+		run grep -c -v -E '^(env [A-Za-z_][A-Za-z0-9_]*=.*|fd [0-9].*|ready)$' "$D/screen.txt"
+		assert_output 0
+	done
+
+	# An LF that is not a fold ends the header line, and what follows
+	# would be a header of its own (X-Evil): the message is refused, no
+	# call starts, and sip-answer goes on waiting.
+	rm -f "$D/screen.txt"
+	answer_on lf -x "$D/screen"
+	run sipp_run lf call-uac-refused -s bob -key from eve -key domain "127.0.0.1:$PORT" \
+		-key name $'"Eve\nX-Evil: yes"' -key pts 0 -timeout 2s "127.0.0.1:$PORT"
+	assert_failure
+	grep -q $'^From: "Eve$' "$D/lf.sipp-msg"
+	run grep -c "^sip-answer: warning: dropping unparsable message from 127\.0\.0\.1:[0-9]* ([0-9]* bytes)$" "$D/lf.err"
+	[ "$output" -ge 1 ]
+	run grep -v '^sip-answer: warning: dropping unparsable message' "$D/lf.err"
+	assert_output ''
+	bg_running lf
+	[ ! -e "$D/screen.txt" ]
+}
+
 @test "answer: --accept-from: 403 to another source, calls through the proxy answered" {
 	bob_answers --accept-from 127.0.0.1 -- $(probe callee.txt)
 	# SIPp from 127.0.0.2 (loopback too, but another source) straight to
