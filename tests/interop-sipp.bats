@@ -178,6 +178,36 @@ report_env() {
 	grep -q "INVITE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:$SIPP_PORT" "$KAM_LOG"
 }
 
+@test "interop: a SIPp phone sends OPTIONS, INFO and an unknown method within the call: 200, 405, 501; the call goes on until its BYE" {
+	sipp_uas ind call-uas-indialog -s bob
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- handoff-probe -o "$D/media.txt" -s -1
+	assert_success
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=127\.0\.0\.1:$SIPP_MEDIA call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=0 duration=[0-9.]+ call-id=$CID$"
+	refute_line --partial warning
+	wait_bg ind 5
+	assert_success
+	# One media command for the whole call, stopped by the BYE alone.
+	assert_equal "$(grep -c '^ready$' "$D/media.txt")" 1
+	assert_equal "$(tail -n 1 "$D/media.txt")" "signal TERM"
+	# (The scenario checked each answer: 200 to OPTIONS, 405 with Allow
+	# to INFO, 501 to FROBNICATE.)
+	run sipp_trace ind
+	assert_line 'SIP/2.0 405 Method Not Allowed'
+	assert_line 'SIP/2.0 501 Not Implemented'
+
+	# Through Kamailio, the requests follow the recorded route.
+	sipp_uas ind2 call-uas-indialog -s bob
+	register_sipp
+	run alice sip-call -T 5 bob -- handoff-probe -s -1
+	assert_success
+	assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	wait_bg ind2 5
+	assert_success
+	grep -q "FROBNICATE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:$SIPP_PORT" "$KAM_LOG"
+}
+
 @test "interop: SIPp's UAC calls sip-answer directly" {
 	local port
 	port=$(free_port)
