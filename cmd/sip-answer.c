@@ -20,7 +20,7 @@
 #include "sip.h"
 
 static const char usage[] =
-	"usage: sip-answer [-v] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-answer [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
 	"                  [-l [HOST]:PORT] [-r SECONDS] [-R busy|decline|CODE]\n"
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c pcmu|pcma] [--rtp-timeout SECONDS] [-- COMMAND [ARG...]]\n"

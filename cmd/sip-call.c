@@ -16,7 +16,7 @@
 #include "sip.h"
 
 static const char usage[] =
-	"usage: sip-call [-v] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c pcmu|pcma]\n"
 	"                [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
