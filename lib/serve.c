@@ -12,7 +12,10 @@
  * peer used another one.
  *
  * Call-IDs of calls that ended are remembered for 64*T1: a late
- * retransmission of their INVITE must not start a second call. */
+ * retransmission of their INVITE must not start a second call.  Both the
+ * running calls and the ended ones are found by a hash of the Call-ID:
+ * every message passes here, and at hundreds of calls a second a scan of
+ * either list would be most of the parent's work. */
 #include "serve.h"
 
 #include <errno.h>
@@ -27,22 +30,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "callid.h"
 #include "child.h"
 #include "log.h"
 
 #define RECENT_MS 32000
-#define RECENT_MAX 4096
+/* Enough for 2048 calls a second over RECENT_MS; past it, the oldest are
+ * forgotten first. */
+#define RECENT_MAX 65536
 #define STOP_WAIT_MS 10000
 
 struct kid {
 	pid_t pid;
 	int pair;               /* our end of the socketpair; -1 when free */
+	uint64_t hash;          /* of call_id */
+	int next;               /* next kid in the same bucket, -1: none */
 	char call_id[256];
-};
-
-struct recent {
-	char call_id[256];
-	int64_t until;
 };
 
 struct server {
@@ -53,8 +56,9 @@ struct server {
 	int max_calls;
 	struct kid *kids;
 	int nkids;              /* slots in use */
-	struct recent *recent;
-	int nrecent;
+	int *bucket;            /* kids by hash of Call-ID, chained by next */
+	size_t nbucket;         /* a power of two */
+	struct sl_recent *recent;
 	int stopping;
 	struct sl_timer stop_timer;
 	/* In a child: the call's messages from the parent, and the socket
@@ -72,45 +76,37 @@ struct passed {
 static struct kid *
 find_kid(struct server *sv, const char *call_id)
 {
+	uint64_t h = sl_callid_hash(call_id);
 	int i;
 
-	for (i = 0; i < sv->max_calls; i++)
-		if (sv->kids[i].pid > 0 && strcmp(sv->kids[i].call_id, call_id) == 0)
+	for (i = sv->bucket[h & (sv->nbucket - 1)]; i >= 0; i = sv->kids[i].next)
+		if (sv->kids[i].hash == h && strcmp(sv->kids[i].call_id, call_id) == 0)
 			return &sv->kids[i];
 	return NULL;
 }
 
-static int
-is_recent(struct server *sv, const char *call_id)
+static void
+index_kid(struct server *sv, struct kid *k)
 {
-	int64_t now = sl_now_ms();
-	int i;
+	int *b;
 
-	for (i = 0; i < sv->nrecent; i++)
-		if (sv->recent[i].until > now && strcmp(sv->recent[i].call_id, call_id) == 0)
-			return 1;
-	return 0;
+	k->hash = sl_callid_hash(k->call_id);
+	b = &sv->bucket[k->hash & (sv->nbucket - 1)];
+	k->next = *b;
+	*b = (int)(k - sv->kids);
 }
 
 static void
-remember(struct server *sv, const char *call_id)
+unindex_kid(struct server *sv, struct kid *k)
 {
-	int64_t now = sl_now_ms();
-	int i, slot = -1;
+	int *link = &sv->bucket[k->hash & (sv->nbucket - 1)];
+	int i = (int)(k - sv->kids);
 
-	for (i = 0; i < sv->nrecent; i++)
-		if (sv->recent[i].until <= now) {
-			slot = i;
-			break;
-		}
-	if (slot < 0) {
-		if (sv->nrecent < RECENT_MAX)
-			slot = sv->nrecent++;
-		else
-			slot = 0;   /* full of live entries: forget the oldest-ish */
-	}
-	snprintf(sv->recent[slot].call_id, sizeof sv->recent[slot].call_id, "%s", call_id);
-	sv->recent[slot].until = now + RECENT_MS;
+	while (*link >= 0 && *link != i)
+		link = &sv->kids[*link].next;
+	if (*link == i)
+		*link = k->next;
+	k->next = -1;
 }
 
 /* Passes one message to a child, with conn (the TCP connection it came
@@ -278,7 +274,8 @@ on_kid_exit(pid_t pid, int status, void *arg)
 
 		if (k->pid != pid)
 			continue;
-		remember(sv, k->call_id);
+		sl_recent_add(sv->recent, k->call_id, sl_now_ms());
+		unindex_kid(sv, k);
 		close(k->pair);
 		k->pair = -1;
 		k->pid = 0;
@@ -335,6 +332,7 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	k->pid = pid;
 	k->pair = pair[0];
 	snprintf(k->call_id, sizeof k->call_id, "%s", call_id);
+	index_kid(sv, k);
 	sv->nkids++;
 	sl_child_watch(sv->loop, pid, on_kid_exit, sv);
 	return 0;
@@ -362,7 +360,7 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 				 (int)k->pid, sl_strerror(err));
 		return 1;
 	}
-	if (is_recent(sv, cid))
+	if (sl_recent_has(sv->recent, cid, sl_now_ms()))
 		return 1;       /* a late retransmission of a finished call (an
 				 * INVITE, a BYE whose 200 got lost): its
 				 * process has the answer, and is gone */
@@ -452,12 +450,19 @@ sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 	sv.set = set;
 	sv.ac = ac;
 	sv.max_calls = max_calls;
+	for (sv.nbucket = 16; sv.nbucket < (size_t)max_calls * 2; sv.nbucket *= 2)
+		;
 	sv.kids = calloc(max_calls, sizeof *sv.kids);
-	sv.recent = calloc(RECENT_MAX, sizeof *sv.recent);
-	if (sv.kids == NULL || sv.recent == NULL)
+	sv.bucket = malloc(sv.nbucket * sizeof *sv.bucket);
+	if (sv.kids == NULL || sv.bucket == NULL ||
+	    (err = sl_recent_new(RECENT_MAX, RECENT_MS, &sv.recent)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to serve");
-	for (i = 0; i < max_calls; i++)
+	for (i = 0; i < max_calls; i++) {
 		sv.kids[i].pair = -1;
+		sv.kids[i].next = -1;
+	}
+	for (i = 0; i < (int)sv.nbucket; i++)
+		sv.bucket[i] = -1;
 	sl_sip_on_raw(sip, on_raw, &sv);
 	sl_sip_on_request(sip, on_request, &sv);
 	sl_loop_signal(loop, SIGINT, on_signal, &sv);
@@ -467,6 +472,7 @@ sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
 	sl_timer_stop(loop, &sv.stop_timer);
 	free(sv.kids);
-	free(sv.recent);
+	free(sv.bucket);
+	sl_recent_free(sv.recent);
 	return SL_EXIT_OK;
 }

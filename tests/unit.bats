@@ -40,6 +40,10 @@ run_unit() {
 	run_unit dtmf
 }
 
+@test "unit: callid (the Call-ID hash, the set of recently ended calls)" {
+	run_unit callid
+}
+
 @test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
 	local src name missing=
 
