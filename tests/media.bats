@@ -191,7 +191,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	check_tone -f 1000 -s 30 -n 8000 -N 240 "$D/recv.out"
 }
 
-@test "media: already encoded input (--format ulaw, alaw) is sent as it is or re-encoded" {
+@test "media: already encoded input of the other law (--format alaw, -c pcmu) is re-encoded" {
 	local port
 	sox -t raw -r 8000 -e signed -b 16 -c 1 "$T/1k1s.raw" -t raw -e a-law "$D/in.al"
 	port=$(media_port)
@@ -201,6 +201,54 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	wait_bg recv 5
 	assert_success
 	check_tone -f 1000 -s 30 -n 8000 -N 160 "$D/recv.out"
+}
+
+# start_capture PORT: tests/tools/rtp-capture on PORT (RTCP on PORT+1),
+# ending with the sender's RTCP BYE: one line per datagram in
+# $D/capture.out ("rtp from=ADDR:PORT pt=N seq=N ts=N len=N"), the RTP
+# payloads as they came in $D/payload.
+start_capture() {
+	start_bg capture rtp-capture -p "$1" -I 5 "$D/payload"
+	wait_for 5 udp_bound "$1"
+}
+
+@test "media: already encoded input of the codec's law (--format ulaw -c pcmu, alaw -c pcma) goes out byte for byte" {
+	local port law codec pt i
+	# Every code of the law five times: 1280 bytes, 8 packets of 160.
+	# Decoding and encoding again would not give all of them back
+	# (u-law's negative zero, 0x7f, comes back as 0xff).
+	for i in 1 2 3 4 5; do g711-check codes; done >"$D/codes"
+	for law in ulaw alaw; do
+		[ $law = ulaw ] && codec=pcmu pt=0 || codec=pcma pt=8
+		port=$(media_port)
+		start_capture "$port"
+		run rtp-send -r "127.0.0.1:$port" -f $law -c $codec <"$D/codes"
+		assert_success
+		wait_bg capture 10
+		assert_success
+		cat "$D/capture.out"
+		assert_equal "$(grep -c '^rtp ' "$D/capture.out")" 8
+		assert_equal "$(grep -c "^rtp .* pt=$pt .* len=160\$" "$D/capture.out")" 8
+		cmp "$D/payload" "$D/codes"
+	done
+}
+
+@test "media: rtp-send --local [HOST]:PORT: the packets leave from that port" {
+	local port lport spec
+	head -c 3200 "$T/1k1s.raw" >"$D/200ms.raw"
+	for spec in 127.0.0.1:PORT :PORT; do
+		port=$(media_port)
+		lport=$(media_port)
+		start_capture "$port"
+		run rtp-send -r "127.0.0.1:$port" --local "${spec/PORT/$lport}" <"$D/200ms.raw"
+		assert_success
+		wait_bg capture 10
+		assert_success
+		run grep '^rtp ' "$D/capture.out"
+		assert_equal "${#lines[@]}" 10
+		# Every one of them from there, none from anywhere else.
+		assert_equal "$(grep -c "^rtp from=127\.0\.0\.1:$lport " "$D/capture.out")" 10
+	done
 }
 
 @test "media: all 16 DTMF digits of --dtmf arrive exactly once, in order" {
