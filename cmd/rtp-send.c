@@ -166,11 +166,12 @@ frame_bytes(const struct tx *t)
 	return (size_t)t->frame * (size_t)t->bps;
 }
 
-/* 1 when a packet's worth of input (or the padded last one) is there. */
+/* 1 when a packet's worth of input (or the padded last one) is there.  A
+ * stray byte at the end, half a sample, is no audio and makes no packet. */
 static int
 have_frame(const struct tx *t)
 {
-	return t->inlen >= frame_bytes(t) || (t->eof && t->inlen > 0);
+	return t->inlen >= frame_bytes(t) || (t->eof && t->inlen >= (size_t)t->bps);
 }
 
 /* Takes one packet's worth of input off the buffer, encoded into out

@@ -162,6 +162,16 @@ rtcp_after_rtp() {
 	cmp "$D/payload" "$D/want"
 }
 
+@test "rtp-wire: a stray half sample at the end of the input adds no packet" {
+	# 800 samples and one byte: 5 packets, as for 800 samples.
+	{ cat "$T/800.raw"; printf '\1'; } >"$D/odd.raw"
+	send "$D/odd.raw"
+	assert_success
+	assert_equal "$(rtp 0 | wc -l)" 5
+	encoded ulaw 800 "$T/800.raw" >"$D/want"
+	cmp "$D/payload" "$D/want"
+}
+
 @test "rtp-wire: SSRC, first sequence number and first timestamp are random: two runs differ" {
 	local i
 	for i in 1 2; do
