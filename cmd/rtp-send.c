@@ -259,6 +259,11 @@ run(struct tx *t, int sigfd)
 		if (!started && (frame || busy)) {
 			started = 1;
 			anchor = now;
+			/* Digits may start the stream before the first read:
+			 * input that comes right after is owed to those packet
+			 * times, not new audio after a silence. */
+			if (t->last_input == 0)
+				t->last_input = now;
 			sl_debug("stream starts: ts %u, ptime %lld ms", ts0,
 				 (long long)(t->ptime_ns / 1000000));
 		}

@@ -270,6 +270,35 @@ rtcp_after_rtp() {
 	rtp | grep ' m=1 ' | awk 'NR == 2 { t = $1 } NR == 3 { print $1 - t; exit !($1 - t >= 0.6) }'
 }
 
+@test "rtp-wire: DTMF with audio: --dtmf-pt, one sequence, the event takes the place of the audio, which stays on the clock" {
+	local ts0 ev
+	# 4000 samples (25 packets) with a digit at the start.
+	EVENT_PT=96 send "$T/4000.raw" --dtmf 4 --dtmf-pt 96
+	assert_success
+	rtp 96 >"$D/events"
+	rtp 0 >"$D/audio"
+	assert_equal "$(wc -l <"$D/events")" 7
+	assert_equal "$(values event <"$D/events" | sort -u)" 4
+	# One SSRC and one sequence for both payload types.
+	assert_equal "$(rtp | values ssrc | sort -u | wc -l)" 1
+	assert_equal "$(rtp | steps seq 65536 | sort -u)" 1
+	# The event starts the stream, at its first timestamp; its five
+	# packets (100 ms) replace the audio; the audio goes on at the sixth
+	# packet time with the input of that time, and ends with the input.
+	ts0=$(rtp | head -n 1 | values ts)
+	ev=$(values ts <"$D/events" | sort -u)
+	assert_equal "$ev" "$ts0"
+	assert_equal "$(rtp | head -n 1 | values m)" 1
+	assert_equal "$(wc -l <"$D/audio")" 20
+	assert_equal "$(values len <"$D/audio" | sort -u)" 160
+	assert_equal "$(steps ts 4294967296 <"$D/audio" | sort -u)" 160
+	assert_equal "$(head -n 1 "$D/audio" | values ts)" "$(((ts0 + 5 * 160) % 4294967296))"
+	assert_equal "$(tail -n 1 "$D/audio" | values ts)" "$(((ts0 + 24 * 160) % 4294967296))"
+	# The audio of the first 100 ms is dropped, the rest sent.
+	encoded ulaw 4000 "$T/4000.raw" | tail -c +801 >"$D/want"
+	cmp "$D/payload" "$D/want"
+}
+
 @test "rtp-wire: a live source that stalls: marker again, the timestamp jumps by the real gap" {
 	local port
 	port=$(free_rtp_port)
