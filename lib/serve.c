@@ -45,7 +45,7 @@ struct kid {
 	int pair;               /* our end of the socketpair; -1 when free */
 	uint64_t hash;          /* of call_id */
 	int next;               /* next kid in the same bucket, -1: none */
-	char call_id[256];
+	char *call_id;          /* whole: a Call-ID has no length limit */
 };
 
 struct server {
@@ -276,6 +276,8 @@ on_kid_exit(pid_t pid, int status, void *arg)
 			continue;
 		sl_recent_add(sv->recent, k->call_id, sl_now_ms());
 		unindex_kid(sv, k);
+		free(k->call_id);
+		k->call_id = NULL;
 		close(k->pair);
 		k->pair = -1;
 		k->pid = 0;
@@ -306,8 +308,15 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 		   sl_transport_fd(tp);
 	if (reply_fd < 0)
 		return ENOTCONN;    /* the connection closed meanwhile */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-		return errno;
+	if ((k->call_id = strdup(call_id)) == NULL)
+		return ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		int err = errno;
+
+		free(k->call_id);
+		k->call_id = NULL;
+		return err;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -315,6 +324,8 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 
 		close(pair[0]);
 		close(pair[1]);
+		free(k->call_id);
+		k->call_id = NULL;
 		return err;
 	}
 	if (pid == 0) {
@@ -331,7 +342,6 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
 	k->pid = pid;
 	k->pair = pair[0];
-	snprintf(k->call_id, sizeof k->call_id, "%s", call_id);
 	index_kid(sv, k);
 	sv->nkids++;
 	sl_child_watch(sv->loop, pid, on_kid_exit, sv);
@@ -345,7 +355,8 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
        void *arg)
 {
 	struct server *sv = arg;
-	char cid[256];
+	/* Big enough for any Call-ID a message can hold: never cut. */
+	static char cid[SL_SIP_MAX + 1];
 	struct kid *k;
 	int err;
 
@@ -369,7 +380,7 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 	if (sv->stopping || sv->nkids >= sv->max_calls || !sl_answer_allowed(sv->ac, src))
 		return 0;       /* refused in on_request, with a transaction */
 	if (cid[0] == '\0')
-		return 0;       /* too long to key a call by */
+		return 0;       /* no Call-ID to key a call by */
 	if ((err = spawn_call(sv, buf, len, cid, src)) != 0) {
 		sl_warn_err(err, "unable to start a process for call %s", cid);
 		return 0;
@@ -392,10 +403,11 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 		} else if (sv->stopping) {
 			sl_server_reply(srv, 503);
 		} else {
-			char cid[256];
+			static char cid[SL_SIP_MAX + 1];
 
-			sl_event("busy calls=%d call-id=%s", sv->nkids,
-				 sl_msg_call_id(req, cid, sizeof cid));
+			/* Cut as in every other event line. */
+			sl_msg_call_id(req, cid, sizeof cid);
+			sl_event("busy calls=%d call-id=%.255s", sv->nkids, cid);
 			sl_server_reply(srv, sv->nkids >= sv->max_calls ? 486 : 500);
 		}
 		return;

@@ -229,6 +229,21 @@ in_dialog_file() {
 	assert_equal "$(count '^sip-answer: incoming ' "$D/one.err")" 1
 }
 
+@test "serve: a 300-character Call-ID is a call like any other: answered, its ACK and BYE reach its process" {
+	local c
+	c=$(printf 'c%.0s' {1..300})
+	serve_on -- handoff-probe -s -1 -o "$D/media.txt"
+	sipp_run long call-uac -s bob -key from alice -key domain "127.0.0.1:$PORT" -d 200 \
+		-cid_str "$c-%u@x" "127.0.0.1:$PORT"
+	wait_for 5 grep -q '^sip-answer: ended status=0 ' "$D/srv.err"
+	run cat "$D/srv.err"
+	assert_line "sip-answer: hangup by=remote call-id=${c:0:255}"
+	refute_line --partial busy
+	# The media command was stopped by the BYE, not left running.
+	wait_for 5 no_children "$(bg_pid srv)"
+	assert_equal "$(tail -n 1 "$D/media.txt")" "signal TERM"
+}
+
 @test "serve: a CANCEL reaches the call's process: 487, cancelled by=remote, exit 4 for the caller" {
 	serve_on --ring 30 -- handoff-probe -o "$D/media.txt"
 	run -4 direct sip-call -T 1 "sip:bob@127.0.0.1:$PORT" -- true
