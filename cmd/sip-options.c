@@ -57,18 +57,26 @@ now_precise(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Prints a header of resp as "Name: value", when it has one. */
+/* Prints a header of resp as one "Name: value, value" line, when it has
+ * one: libosip2 splits "Supported: replaces, timer" into a header per
+ * value, which are put back together here. */
 static void
 print_header(osip_message_t *resp, const char *name, const char *label)
 {
 	osip_header_t *h = NULL;
-	int pos = 0;
+	int pos = 0, n = 0;
 
 	while ((pos = osip_message_header_get_byname(resp, name, pos, &h)) >= 0) {
-		if (h && h->hvalue && *h->hvalue)
-			printf("%s: %s\n", label, h->hvalue);
+		if (h && h->hvalue && *h->hvalue) {
+			if (n++)
+				printf(", %s", h->hvalue);
+			else
+				printf("%s: %s", label, h->hvalue);
+		}
 		pos++;
 	}
+	if (n)
+		printf("\n");
 }
 
 /* Prints a list header that libosip2 parses into its own list. */
