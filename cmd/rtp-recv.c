@@ -248,6 +248,10 @@ main(int argc, char **argv)
 	jb.adaptive = TRUE;
 	jb.enabled = TRUE;
 	rtp_session_set_jitter_buffer_params(s, &jb);
+	/* The parameters alone are read only when the jitter control is
+	 * set up, which happened with the payload type, at oRTP's default
+	 * of 80 ms: set it up again with ours. */
+	rtp_session_set_jitter_compensation(s, jitter);
 	rtp_session_enable_jitter_buffer(s, TRUE);
 	rtp_session_enable_adaptive_jitter_compensation(s, TRUE);
 	rate = mp.clock_rate;
