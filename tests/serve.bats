@@ -181,7 +181,8 @@ in_dialog_file() {
 	assert_line '200 retrans-call@sipline.test'
 	CONTACT=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^Contact: <\(sip:[^>]*\)>.*/\1/p' | head -n 1)
 	totag=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 's/^To: .*;tag=\([^;]*\).*/\1/p' | head -n 1)
-	[ -n "$CONTACT" ] && [ -n "$totag" ]
+	assert [ -n "$CONTACT" ]
+	assert [ -n "$totag" ]
 	wait_for 5 grep -q '^ready$' "$D/media.txt"
 	# A third copy while the call is up (its transaction ended with the
 	# 200): answered with the same 200, still one call.
