@@ -391,6 +391,7 @@ check_tone() {
 	local port code want
 	port=$(free_port)
 	start_bg ans sip-answer -S -l "127.0.0.1:$port" -- $(probe callee.txt -s -1)
+	wait_for 5 port_listening udp "$port"
 	for code in 0:0 1:0 42:0 8:8 100:100 111:111 126:126 127:127 128:0; do
 		want=${code#*:} code=${code%:*}
 		run "-$want" timeout 30 env -u SIP_SERVER sip-call -T 5 "sip:bob@127.0.0.1:$port" -- sh -c "exit $code"
