@@ -400,3 +400,32 @@ has_retried() {
 	assert_line --regexp "^sip-answer: ended status=8 duration=[0-9.]+ call-id=$CID$"
 	grep -q '^BYE sip:' "$D/bob.err"
 }
+
+@test "serve mode: a caller that vanishes (kill -9 of sip-call alone): its call ends with media-lost (status 8) within --rtp-timeout; the server takes the next call" {
+	PORT=$(free_port)
+	start_bg bob sh -c "exec env SIP_USER=bob sip-answer -S --rtp-timeout 2 -l 127.0.0.1:$PORT </dev/zero >/dev/null"
+	wait_for 5 port_listening udp "$PORT"
+	serve=$(bg_pid bob)
+	start_bg alice sh -c "exec env SIP_USER=alice SIP_DOMAIN=sipline.test \
+		sip-call -T 5 sip:bob@127.0.0.1:$PORT </dev/zero >/dev/null"
+	wait_for 5 has_events bob answered
+	sleep 1
+	media=$(children "$(bg_pid alice)")
+	[ "$(wc -w <<<"$media")" = 2 ]
+	signal_bg alice KILL
+	wait_for 2 gone $media
+	t0=$(sl_now_us)
+	wait_for 6 grep -q '^sip-answer: ended status=8 ' "$D/bob.err"
+	figure "the call's process ended $(seconds_since "$t0") s after the caller was killed (--rtp-timeout 2)"
+	run cat "$D/bob.err"
+	assert_line --regexp "^sip-answer: media-lost call-id=$CID$"
+	assert_line --regexp "^sip-answer: hangup by=local reason=\"media lost\" call-id=$CID$"
+	# Reaped; the server goes on and answers the next caller.
+	wait_for 5 no_children "$serve"
+	bg_running bob
+	run timeout -k 2 20 env SIP_USER=alice SIP_DOMAIN=sipline.test \
+		sip-call -T 5 -D 0.5 "sip:bob@127.0.0.1:$PORT" -- sleep 60
+	assert_success
+	wait_for 5 has_events bob ended 2
+	assert_equal "$(count bob incoming)" 2
+}
