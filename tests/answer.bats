@@ -356,7 +356,9 @@ squeeze() {
 	# scanner's junk does not end a one-shot sip-answer.  The next
 	# proper call is answered, and that one ends it.
 	bg_running ans
-	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	# (The caller talks half a second: a BYE at once could stop the
+	# callee's probe before it wrote its report.)
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- sleep 0.5
 	assert_success
 	wait_bg ans 5
 	assert_success
