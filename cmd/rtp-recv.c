@@ -39,6 +39,9 @@ static const struct option longopts[] = {
 };
 
 #define MAX_FRAME 2048
+/* How long, in a call, rtp-recv plays on after the peer's RTCP BYE for
+ * the call to end (see the main loop). */
+#define BYE_LINGER_MS 1000
 
 static int dtmf_fd = -1;        /* -1: stderr */
 
@@ -122,6 +125,7 @@ main(int argc, char **argv)
 	int sigfd, nfd, frame, rate, status = SL_EXIT_OK, closed = 0, draining = 0;
 	double timeout = -1, duration = 0;
 	int64_t start, now, out0 = 0, deadline, last_rx, drain_end = 0, next, slack;
+	int64_t bye_at = 0;
 	uint64_t packets = 0, n, written = 0, limit = 0;
 	int16_t pcm[MAX_FRAME];
 	struct timespec tmo;
@@ -289,7 +293,19 @@ main(int argc, char **argv)
 			packets = n;
 			last_rx = now;
 		}
-		if (!draining && (sl_rtp_stop_signal() || sl_rtp_rx_bye(rx))) {
+		if (!draining && !own && bye_at == 0 && sl_rtp_rx_bye(rx) &&
+		    !sl_rtp_stop_signal()) {
+			/* In a call the peer's RTCP BYE comes just before its
+			 * SIP BYE, which ends the call and us (SIGTERM): wait
+			 * for it a little, playing on, so that the call ends as
+			 * the peer's hang-up, not as ours. */
+			bye_at = now;
+			sl_debug("RTCP BYE: playing on for the call's end, at most %d ms",
+				 BYE_LINGER_MS);
+		}
+		if (!draining && (sl_rtp_stop_signal() ||
+				  (sl_rtp_rx_bye(rx) &&
+				   (own || now - bye_at >= (int64_t)BYE_LINGER_MS * 1000000)))) {
 			/* Play out what the jitter buffer holds, faster than
 			 * real time, bounded by its size. */
 			draining = 1;
@@ -357,6 +373,11 @@ main(int argc, char **argv)
 							    1000000000 / (uint64_t)rate);
 		if (timeout > 0) {
 			next = last_rx + (int64_t)(timeout * 1e9);
+			if (next < deadline)
+				deadline = next;
+		}
+		if (bye_at && !draining) {
+			next = bye_at + (int64_t)BYE_LINGER_MS * 1000000;
 			if (next < deadline)
 				deadline = next;
 		}

@@ -517,9 +517,13 @@ send_bye(struct sl_call *c, const char *by, const char *why)
 	}
 	c->state = ST_ENDING;
 	sl_timer_stop(c->loop, &c->duration);
+	/* The BYE leaves before the media is stopped: stopping it sends our
+	 * RTCP BYE, at which the peer's media may end, and the peer should
+	 * have our BYE by then, to see the hang-up as ours. */
+	bye_now(c);
+	sl_sip_flush(c->sip);
 	if (c->media)
 		sl_media_stop(c->media);
-	bye_now(c);
 }
 
 /* Sends the BYE and bounds the wait for its answer. */
