@@ -203,12 +203,13 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	check_tone -f 1000 -s 30 -n 8000 -N 160 "$D/recv.out"
 }
 
-# start_capture PORT: tests/tools/rtp-capture on PORT (RTCP on PORT+1),
+# start_capture PORT: tests/tools/rtp-dump on PORT (RTCP on PORT+1),
 # ending with the sender's RTCP BYE: one line per datagram in
-# $D/capture.out ("rtp from=ADDR:PORT pt=N seq=N ts=N len=N"), the RTP
-# payloads as they came in $D/payload.
+# $D/capture.out ("T RTP ... pt=N seq=N ts=N ssrc=X len=N from=ADDR:PORT"),
+# the audio payloads as they came in $D/payload.
 start_capture() {
-	start_bg capture rtp-capture -p "$1" -I 5 "$D/payload"
+	rm -f "$D/payload"  # (rtp-dump -w appends)
+	start_bg capture rtp-dump -p "$1" -b -I 5 -t 30 -w "$D/payload"
 	wait_for 5 udp_bound "$1"
 }
 
@@ -227,8 +228,8 @@ start_capture() {
 		wait_bg capture 10
 		assert_success
 		cat "$D/capture.out"
-		assert_equal "$(grep -c '^rtp ' "$D/capture.out")" 8
-		assert_equal "$(grep -c "^rtp .* pt=$pt .* len=160\$" "$D/capture.out")" 8
+		assert_equal "$(grep -c ' RTP ' "$D/capture.out")" 8
+		assert_equal "$(grep -c " RTP .* pt=$pt .* len=160 from=[^ ]*\$" "$D/capture.out")" 8
 		cmp "$D/payload" "$D/codes"
 	done
 }
@@ -244,10 +245,10 @@ start_capture() {
 		assert_success
 		wait_bg capture 10
 		assert_success
-		run grep '^rtp ' "$D/capture.out"
+		run grep ' RTP ' "$D/capture.out"
 		assert_equal "${#lines[@]}" 10
 		# Every one of them from there, none from anywhere else.
-		assert_equal "$(grep -c "^rtp from=127\.0\.0\.1:$lport " "$D/capture.out")" 10
+		assert_equal "$(grep -c " RTP .* from=127\.0\.0\.1:$lport\$" "$D/capture.out")" 10
 	done
 }
 

@@ -197,7 +197,7 @@ rtcp_after_rtp() {
 	# follows it.
 	assert_equal "$(tail -n 1 "$DUMP" | awk '{ print $2 }')" RTCP
 	run tail -n 1 <<<"$output"
-	assert_output --regexp "^25 4000 [0-9.]+ RTCP types=SR,SDES,BYE ssrc=$ssrc sr_ts=[0-9]+ sr_packets=25 sr_octets=4000 cname=[^ ]+ bye=$ssrc\$"
+	assert_output --regexp "^25 4000 [0-9.]+ RTCP types=SR,SDES,BYE ssrc=$ssrc sr_ts=[0-9]+ sr_packets=25 sr_octets=4000 cname=[^ ]+ bye=$ssrc from=127\.0\.0\.1:[0-9]+\$"
 }
 
 @test "rtp-wire: RTCP: sender reports while the stream runs; SIGTERM ends it with a BYE and exit 0" {
@@ -225,7 +225,7 @@ rtcp_after_rtp() {
 		assert_regex "$line" " RTCP types=SR,SDES(,BYE)? ssrc=$ssrc .* sr_packets=$n sr_octets=$o cname=[^ ]+"
 	done
 	# Only the last has the BYE, and nothing comes after it.
-	assert_regex "${lines[-1]}" "types=SR,SDES,BYE .* bye=$ssrc\$"
+	assert_regex "${lines[-1]}" "types=SR,SDES,BYE .* bye=$ssrc from=[^ ]+\$"
 	assert_equal "$(grep -c BYE "$DUMP")" 1
 	assert_equal "$(tail -n 1 "$DUMP" | awk '{ print $2 }')" RTCP
 	# The SR's RTP timestamp is on the stream's timeline: within the

@@ -9,19 +9,22 @@
  *   -I  stops after that long without a datagram, once one came (default 2)
  *   -b  stops 0.2 s after the first RTCP BYE
  *   -e  the telephone-event payload type (default 101)
- *   -w  appends the payload of every other RTP packet to FILE (the G.711
- *       codes as they came, in arrival order)
+ *   -w  appends the payload of every RTP packet but telephone-events to
+ *       FILE (the G.711 codes as they came, in arrival order)
  * Stops on SIGTERM/SIGINT too, and exits 0 (100 usage, 111 failure).
  *
  * Each line starts with the arrival time in seconds since the first
- * datagram (six decimals) and the socket, then key=value fields:
- *   T RTP v=2 p=0 x=0 cc=0 m=1 pt=0 seq=N ts=N ssrc=0xHEX len=N
- *   T RTP ... pt=101 ... len=4 event=N end=0|1 vol=N dur=N
+ * datagram (six decimals) and the socket, then key=value fields, the last
+ * the sender's address:
+ *   T RTP v=2 p=0 x=0 cc=0 m=1 pt=0 seq=N ts=N ssrc=0xHEX len=N from=ADDR:PORT
+ *   T RTP ... pt=101 ... len=4 event=N end=0|1 vol=N dur=N from=ADDR:PORT
  *   T RTCP types=SR,SDES,BYE ssrc=0xHEX sr_ts=N sr_packets=N sr_octets=N
- *          cname=TEXT bye=0xHEX
- *   T RTP short len=N, T RTCP bad len=N: what does not parse
+ *          cname=TEXT bye=0xHEX from=ADDR:PORT
+ *   T RTP short len=N from=..., T RTCP bad len=N from=...: what does not
+ *   parse
  * (ssrc= is the first packet's; fields of types not present are left out;
  * a CNAME with blanks has them replaced by '_'). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -35,6 +38,8 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop;
+/* The sender of the datagram being printed, as ADDR:PORT. */
+static char from[64];
 
 static void
 on_signal(int sig)
@@ -99,7 +104,7 @@ rtp(const uint8_t *b, size_t n, int event_pt, FILE *w)
 	int v, p, x, cc, m, pt;
 
 	if (n < 12) {
-		printf("RTP short len=%zu\n", n);
+		printf("RTP short len=%zu from=%s\n", n, from);
 		return;
 	}
 	v = b[0] >> 6;
@@ -114,7 +119,7 @@ rtp(const uint8_t *b, size_t n, int event_pt, FILE *w)
 	if (p && n > hdr)
 		pad = b[n - 1];
 	if (n < hdr + pad) {
-		printf("RTP short len=%zu\n", n);
+		printf("RTP short len=%zu from=%s\n", n, from);
 		return;
 	}
 	printf("RTP v=%d p=%d x=%d cc=%d m=%d pt=%d seq=%u ts=%lu ssrc=0x%08lx len=%zu",
@@ -130,7 +135,7 @@ rtp(const uint8_t *b, size_t n, int event_pt, FILE *w)
 		fwrite(b, 1, n, w);
 		fflush(w);
 	}
-	putchar('\n');
+	printf(" from=%s\n", from);
 }
 
 /* One RTCP compound packet; returns 1 when it holds a BYE. */
@@ -201,10 +206,10 @@ rtcp(const uint8_t *b, size_t n)
 		off += len;
 	}
 	if (off != n || types[0] == '\0') {
-		printf("RTCP bad len=%zu\n", n);
+		printf("RTCP bad len=%zu from=%s\n", n, from);
 		return bye;
 	}
-	printf("RTCP types=%s ssrc=0x%08lx%s\n", types, (unsigned long)first, more);
+	printf("RTCP types=%s ssrc=0x%08lx%s from=%s\n", types, (unsigned long)first, more, from);
 	return bye;
 }
 
@@ -273,9 +278,15 @@ main(int argc, char **argv)
 
 			if (!(pfd[i].revents & POLLIN))
 				continue;
-			n = recv(pfd[i].fd, buf, sizeof buf, 0);
+			struct sockaddr_in src;
+			socklen_t slen = sizeof src;
+			char host[INET_ADDRSTRLEN];
+
+			n = recvfrom(pfd[i].fd, buf, sizeof buf, 0, (struct sockaddr *)&src, &slen);
 			if (n < 0)
 				continue;
+			inet_ntop(AF_INET, &src.sin_addr, host, sizeof host);
+			snprintf(from, sizeof from, "%s:%u", host, ntohs(src.sin_port));
 			last = now();
 			if (first < 0)
 				first = last;
