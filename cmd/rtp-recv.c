@@ -39,6 +39,15 @@ static const struct option longopts[] = {
 };
 
 #define MAX_FRAME 2048
+/* How far from its time an output frame may be written.  The output clock
+ * starts with the first packet, so that the packets arrive about when the
+ * frames are due: an arrival within SLACK_NS of a frame's time writes it,
+ * and the timer, SLACK_NS after that time, fires only when the packet is
+ * late or missing.  One wake-up per packet on a steady stream, not one per
+ * packet and one per frame (a third of rtp-recv's CPU), while the output
+ * keeps within SLACK_NS of a steady clock (a pipe into rtp-send, as in an
+ * echo, passes its timing on). */
+#define SLACK_NS 1000000
 /* How long, in a call, rtp-recv plays on after the peer's RTCP BYE for
  * the call to end (see the main loop). */
 #define BYE_LINGER_MS 1000
@@ -124,7 +133,7 @@ main(int argc, char **argv)
 	int c, pt = -1, dtmf_pt = -1, jitter = 60, own, rtp_fd, rtcp_fd, rc;
 	int sigfd, nfd, frame, rate, status = SL_EXIT_OK, closed = 0, draining = 0;
 	double timeout = -1, duration = 0;
-	int64_t start, now, out0 = 0, deadline, last_rx, drain_end = 0, next, slack;
+	int64_t start, now, out0 = 0, deadline, last_rx, drain_end = 0, next;
 	int64_t bye_at = 0;
 	uint64_t packets = 0, n, written = 0, limit = 0;
 	int16_t pcm[MAX_FRAME];
@@ -260,13 +269,6 @@ main(int argc, char **argv)
 	rtp_session_enable_adaptive_jitter_compensation(s, TRUE);
 	rate = mp.clock_rate;
 	frame = rate * mp.ptime / 1000;
-	/* How far from its time an output frame may be written: almost half
-	 * a packet either way.  The packets arrive about once per frame, so
-	 * each arrival falls in the window of one frame and writes it; the
-	 * timer, a little after the window, fires only when a packet is
-	 * missing.  One wake-up per packet, not one per packet and one per
-	 * frame (which cost a third of rtp-recv's CPU). */
-	slack = (int64_t)mp.ptime * 1000000 / 2 - 1000000;
 	rx = sl_rtp_rx_new(s, rate, frame, on_dtmf, NULL);
 	if (rx == NULL)
 		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to allocate");
@@ -286,7 +288,7 @@ main(int argc, char **argv)
 		n = sl_rtp_rx_pull(rx, (uint32_t)((now - start) * rate / 1000000000));
 		if (n != packets) {
 			if (packets == 0) {
-				/* In phase with the arrivals (see slack). */
+				/* In phase with the arrivals (see SLACK_NS). */
 				out0 = now;
 				sl_debug("first packet");
 			}
@@ -340,9 +342,9 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (packets > 0) {
-			/* Every frame whose time comes within the slack goes
+			/* Every frame whose time comes within SLACK_NS goes
 			 * now. */
-			uint64_t due = (uint64_t)((now + slack - out0) * rate / 1000000000);
+			uint64_t due = (uint64_t)((now + SLACK_NS - out0) * rate / 1000000000);
 			while (written + (uint64_t)frame <= due) {
 				size_t k = (size_t)frame;
 				if (limit && written + k > limit)
@@ -369,7 +371,7 @@ main(int argc, char **argv)
 		 * packet. */
 		deadline = INT64_MAX;
 		if (packets > 0)
-			deadline = out0 + slack + (int64_t)((written + (uint64_t)frame) *
+			deadline = out0 + SLACK_NS + (int64_t)((written + (uint64_t)frame) *
 							    1000000000 / (uint64_t)rate);
 		if (timeout > 0) {
 			next = last_rx + (int64_t)(timeout * 1e9);
