@@ -119,7 +119,7 @@ read_hwm(int pid)
 static unsigned long long
 read_runtime(int pid)
 {
-	char path[64], line[128];
+	char path[320], line[128];
 	unsigned long long sum = 0, ns;
 	struct dirent *e;
 	DIR *d;
