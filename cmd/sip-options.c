@@ -200,12 +200,12 @@ send_probe(void *arg)
 	if (err) {
 		/* Resolution or connection failures are per probe, like a
 		 * lost reply, so that a ping keeps going. */
+		free(pr);
 		if (err < 0 || !p->ping_mode)
 			sl_fatal_err(err < 0 ? SL_EXIT_NORESPONSE : sl_exit_for_error(err), err,
 				     "unable to send OPTIONS to %s", p->target);
-		printf("%s: seq=%d\n", sl_describe_error(err), pr->seq);
+		printf("%s: seq=%d\n", sl_describe_error(err), p->sent);
 		p->last_error = sl_exit_for_error(err);
-		free(pr);
 	} else {
 		p->outstanding++;
 		sl_client_set_timeout(c, p->timeout_ms);
