@@ -21,8 +21,10 @@ FCFLAGS     = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"fuzz"' -g -O1 -Ilib \
 LIB_OBJ = $(patsubst lib/%.c,$(FUZZ_BUILD)/lib/%.o,$(wildcard lib/*.c))
 BINS    = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 
-# The SIP target pretends to run media commands (fuzz/sip_message.c).
-LDEXTRA_sip_message = -Wl,--wrap=sl_spawn -Wl,--wrap=sl_child_watch
+# The SIP target pretends to run media commands, and does not wait in real
+# time for the ACK of a refusal (fuzz/sip_message.c).
+LDEXTRA_sip_message = -Wl,--wrap=sl_spawn -Wl,--wrap=sl_child_watch \
+                      -Wl,--wrap=sl_sip_awaiting_ack
 
 build: $(BINS)
 
