@@ -6,10 +6,11 @@
  * refusal) the parent passes on through a socketpair, keyed by Call-ID.
  * The child answers the INVITE's transaction from the shared socket (it
  * inherits it, and only ever sends on it), so responses leave from the
- * address the request went to.  Over TCP the same holds for the connection
- * the INVITE came on: the child sends on it, the parent alone reads it, and
- * each message passed on carries its connection (SCM_RIGHTS) in case the
- * peer used another one.
+ * address the request went to.  Over TCP the parent stays the only one to
+ * read and to write the connections it accepted: a proxy carries many
+ * calls on one, and two processes writing to one stream could interleave
+ * their messages.  So the child hands what it sends to such a peer back
+ * through the socketpair, and the parent writes it.
  *
  * Call-IDs of calls that ended are remembered for 64*T1: a late
  * retransmission of their INVITE must not start a second call.  Both the
@@ -109,22 +110,19 @@ unindex_kid(struct server *sv, struct kid *k)
 	k->next = -1;
 }
 
-/* Passes one message to a child, with conn (the TCP connection it came
- * on) unless that is -1.  Returns 0 or an errno value. */
+/* Sends one message and its address (the source of a message passed to a
+ * child, the destination of one a child hands back) over a socketpair.
+ * Returns 0 or an errno value. */
 static int
-pass(int fd, const char *buf, size_t len, const struct sl_addr *src, int conn)
+pass(int fd, const char *buf, size_t len, const struct sl_addr *addr, int flags)
 {
 	struct passed hdr;
 	struct iovec iov[2];
 	struct msghdr mh;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 
 	memset(&hdr, 0, sizeof hdr);
-	memcpy(&hdr.src, &src->ss, src->len);
-	hdr.len = src->len;
+	memcpy(&hdr.src, &addr->ss, addr->len);
+	hdr.len = addr->len;
 	iov[0].iov_base = &hdr;
 	iov[0].iov_len = sizeof hdr;
 	iov[1].iov_base = (void *)buf;
@@ -132,80 +130,73 @@ pass(int fd, const char *buf, size_t len, const struct sl_addr *src, int conn)
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = iov;
 	mh.msg_iovlen = 2;
-	if (conn >= 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof ctl);
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof ctl.buf;
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &conn, sizeof conn);
-	}
-	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	if (sendmsg(fd, &mh, flags | MSG_NOSIGNAL) < 0)
 		return errno;
 	return 0;
 }
 
+/* Reads one message passed over a socketpair into buf (NUL-terminated),
+ * its address into addr.  Returns its length, 0 when the other end is
+ * gone, -1 when there is nothing (or nothing usable) to read. */
+static ssize_t
+unpass(int fd, char *buf, size_t size, struct sl_addr *addr)
+{
+	struct passed hdr;
+	ssize_t n = recv(fd, buf, size - 1, MSG_DONTWAIT);
+
+	if (n == 0)
+		return 0;
+	if (n < (ssize_t)sizeof hdr)
+		return -1;
+	memcpy(&hdr, buf, sizeof hdr);
+	memset(addr, 0, sizeof *addr);
+	memcpy(&addr->ss, &hdr.src, sizeof addr->ss);
+	addr->len = hdr.len;
+	n -= sizeof hdr;
+	memmove(buf, buf + sizeof hdr, (size_t)n);
+	buf[n] = '\0';
+	return n;
+}
+
 /* ---- the child ---- */
+
+/* What the child sends to a peer that reached it through one of the
+ * parent's TCP connections goes back to the parent to write (see the top
+ * of this file).  Blocks while the parent's end is full: the parent reads
+ * it at once. */
+static int
+relay_to_parent(const struct sl_addr *dst, const char *buf, size_t len, void *arg)
+{
+	struct server *sv = arg;
+
+	return pass(sv->child_pair, buf, len, dst, 0);
+}
 
 static void
 on_from_parent(int fd, short revents, void *arg)
 {
 	struct server *sv = arg;
 	static char buf[sizeof(struct passed) + SL_SIP_MAX + 1];
-	struct passed hdr;
 	struct sl_addr src;
-	struct iovec iov = { buf, sizeof buf - 1 };
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	int conn = -1;
-	ssize_t n;
+	ssize_t n = unpass(fd, buf, sizeof buf, &src);
 
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof ctl.buf;
-	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(&conn, CMSG_DATA(cm), sizeof conn);
 	if (n == 0) {
 		/* The parent is gone: nobody will pass us CANCELs any more,
 		 * but the call itself goes on through our own socket. */
 		sl_loop_unwatch(sv->loop, fd);
 		return;
 	}
-	if (n < (ssize_t)sizeof hdr) {
-		if (conn >= 0)
-			close(conn);
+	if (n < 0)
 		return;
-	}
-	memcpy(&hdr, buf, sizeof hdr);
-	memcpy(&src.ss, &hdr.src, sizeof src.ss);
-	src.len = hdr.len;
-	if (conn >= 0) {
-		/* The connection it came on, so that the answer goes back
-		 * on it; one we have already is a duplicate. */
-		struct sl_transport *tp = sl_sip_transport(sv->sip);
-
-		if (sl_transport_conn_fd(tp, &src) >= 0 ||
-		    sl_transport_add_tcp(tp, conn, &src, 0) != 0)
-			close(conn);
-	}
-	sl_sip_inject(sv->sip, buf + sizeof hdr, n - sizeof hdr, &src, sv->reply_sock);
+	if (sv->set->proto == SL_PROTO_TCP &&
+	    sl_transport_relay(sl_sip_transport(sv->sip), &src, relay_to_parent, sv) != 0)
+		sl_debug("too many peers to answer through the parent");
+	sl_sip_inject(sv->sip, buf, (size_t)n, &src, sv->reply_sock);
 }
 
 /* Runs in the new process: a fresh loop and SIP core of its own, the
- * shared socket (UDP) or the INVITE's connection (TCP) for the INVITE's
- * responses, and the call.  Never returns. */
+ * shared socket (UDP) or the parent (TCP) for the INVITE's responses, and
+ * the call.  Never returns. */
 static void __attribute__((noreturn))
 child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t len,
 	   const struct sl_addr *src)
@@ -222,10 +213,12 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 	for (i = 0; i < parent->max_calls; i++)
 		if (parent->kids[i].pair >= 0)
 			close(parent->kids[i].pair);
-	/* Another call's TCP connection held open here would outlive its
-	 * closing by the parent. */
+	/* A TCP connection held open here would outlive its closing by the
+	 * parent. */
 	sl_transport_drop_inherited(sl_sip_transport(parent->sip), reply_fd);
 	memset(&sv, 0, sizeof sv);
+	sv.set = parent->set;
+	sv.child_pair = pair;
 	if ((err = sl_loop_new(&loop)) != 0 ||
 	    (err = sl_sip_new(loop, parent->set, &sip)) != 0) {
 		sl_warn_err(err, "unable to start a call process");
@@ -241,7 +234,7 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 		_exit(SL_EXIT_SYSTEM);
 	}
 	if (parent->set->proto == SL_PROTO_TCP) {
-		err = sl_transport_add_tcp(sl_sip_transport(sip), reply_fd, src, 0);
+		err = sl_transport_relay(sl_sip_transport(sip), src, relay_to_parent, &sv);
 		sv.reply_sock = 0;
 	} else {
 		err = sl_transport_add_udp(sl_sip_transport(sip), reply_fd, 0) == 1 ? 0 : EMFILE;
@@ -263,6 +256,24 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 
 /* ---- the parent ---- */
 
+/* Writes what call processes hand back for the parent's TCP connections
+ * (relay_to_parent). */
+static void
+on_from_kid(int fd, short revents, void *arg)
+{
+	struct server *sv = arg;
+	static char buf[sizeof(struct passed) + SL_SIP_MAX + 1];
+	struct sl_addr dst;
+	char a[SL_ADDR_STRLEN];
+	ssize_t n;
+	int err;
+
+	while ((n = unpass(fd, buf, sizeof buf, &dst)) > 0)
+		if ((err = sl_transport_send(sl_sip_transport(sv->sip), &dst, buf, (size_t)n)) != 0)
+			sl_debug("unable to send a call process's message to %s: %s",
+				 sl_addr_str(&dst, a), sl_strerror(err));
+}
+
 static void
 on_kid_exit(pid_t pid, int status, void *arg)
 {
@@ -278,6 +289,12 @@ on_kid_exit(pid_t pid, int status, void *arg)
 		unindex_kid(sv, k);
 		free(k->call_id);
 		k->call_id = NULL;
+		if (sv->set->proto == SL_PROTO_TCP) {
+			/* Its last words (a 487, the 200 to a BYE) may still
+			 * wait in the socketpair. */
+			on_from_kid(k->pair, POLLIN, sv);
+			sl_loop_unwatch(sv->loop, k->pair);
+		}
 		close(k->pair);
 		k->pair = -1;
 		k->pid = 0;
@@ -304,10 +321,9 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 			k = &sv->kids[i];
 	if (k == NULL)
 		return EAGAIN;
-	reply_fd = sv->set->proto == SL_PROTO_TCP ? sl_transport_conn_fd(tp, src) :
-		   sl_transport_fd(tp);
-	if (reply_fd < 0)
-		return ENOTCONN;    /* the connection closed meanwhile */
+	/* UDP: the shared socket, which the child only sends on; TCP: none,
+	 * the child hands its messages back here. */
+	reply_fd = sv->set->proto == SL_PROTO_TCP ? -1 : sl_transport_fd(tp);
 	if ((k->call_id = strdup(call_id)) == NULL)
 		return ENOMEM;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
@@ -340,6 +356,8 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	}
 	close(pair[1]);
 	fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
+	if (sv->set->proto == SL_PROTO_TCP)
+		sl_loop_watch(sv->loop, pair[0], POLLIN, on_from_kid, sv);
 	k->pid = pid;
 	k->pair = pair[0];
 	index_kid(sv, k);
@@ -364,17 +382,19 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 	k = find_kid(sv, cid);
 
 	if (k) {
-		if ((err = pass(k->pair, buf, len, src,
-				sv->set->proto == SL_PROTO_TCP ?
-				sl_transport_conn_fd(sl_sip_transport(sv->sip), src) : -1)) != 0)
+		if ((err = pass(k->pair, buf, len, src, MSG_DONTWAIT)) != 0)
 			sl_debug("unable to pass a message to call process %d: %s",
 				 (int)k->pid, sl_strerror(err));
 		return 1;
 	}
-	if (sl_recent_has(sv->recent, cid, sl_now_ms()))
+	if ((MSG_IS_ACK(msg) || MSG_IS_BYE(msg) ||
+	     (MSG_IS_INVITE(msg) && !sl_msg_has_to_tag(msg))) &&
+	    sl_recent_has(sv->recent, cid, sl_now_ms()))
 		return 1;       /* a late retransmission of a finished call (an
-				 * INVITE, a BYE whose 200 got lost): its
-				 * process has the answer, and is gone */
+				 * INVITE, a BYE whose 200 got lost, their
+				 * ACKs): its process had the answer, and is
+				 * gone.  Anything else (a CANCEL, OPTIONS)
+				 * gets its answer below, 481 or 200. */
 	if (!MSG_IS_INVITE(msg) || sl_msg_has_to_tag(msg))
 		return 0;
 	if (sv->stopping || sv->nkids >= sv->max_calls || !sl_answer_allowed(sv->ac, src))

@@ -1,4 +1,5 @@
-/* SIP transport over UDP and TCP.  UDP is one socket.  TCP is a listening
+/* SIP transport over UDP and TCP.  UDP is a socket (and, in a serve-mode
+ * call process, the shared one it answers from).  TCP is a listening
  * socket (when bound) plus connections, each with a receive buffer that is
  * cut into messages by the Content-Length of each header block. */
 #include "transport.h"
@@ -18,6 +19,7 @@
 #include "log.h"
 
 #define MAX_CONNS 64
+#define MAX_RELAYS 8
 #define CONNECT_TIMEOUT_MS 3000
 
 struct conn {
@@ -39,6 +41,12 @@ struct sl_transport {
 	struct conn conns[MAX_CONNS];
 	int extra[4];           /* more UDP sockets, numbered 1.. */
 	int nextra;
+	struct {                /* peers reached through another process */
+		struct sl_addr peer;
+		sl_relay_fn fn;
+		void *arg;
+	} relays[MAX_RELAYS];
+	int nrelays;
 	char *rxbuf;            /* UDP datagram buffer */
 };
 
@@ -345,10 +353,9 @@ on_tcp_conn(int fd, short revents, void *arg)
 	}
 }
 
-/* Takes fd as a new connection slot, read from when watch is set; returns
- * it or NULL when full. */
+/* Takes fd as a new connection slot; returns it or NULL when full. */
 static struct conn *
-conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer, int watch)
+conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer)
 {
 	int i, one = 1;
 
@@ -364,7 +371,7 @@ conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer, int watch)
 		c->len = 0;
 		c->buf = NULL;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (watch && sl_loop_watch(t->loop, fd, POLLIN, on_tcp_conn, t)) {
+		if (sl_loop_watch(t->loop, fd, POLLIN, on_tcp_conn, t)) {
 			c->fd = -1;
 			return NULL;
 		}
@@ -385,7 +392,7 @@ on_tcp_listen(int fd, short revents, void *arg)
 		      SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (cfd < 0)
 		return;
-	if (conn_add(t, cfd, &peer, 1) == NULL) {
+	if (conn_add(t, cfd, &peer) == NULL) {
 		sl_warn("refusing TCP connection: too many connections");
 		close(cfd);
 	}
@@ -489,7 +496,7 @@ conn_open(struct sl_transport *t, const struct sl_addr *dst)
 		if (err)
 			goto fail;
 	}
-	c = conn_add(t, fd, dst, 1);
+	c = conn_add(t, fd, dst);
 	if (c == NULL) {
 		err = EMFILE;
 		goto fail;
@@ -546,25 +553,21 @@ sl_transport_add_udp(struct sl_transport *t, int fd, int watch)
 }
 
 int
-sl_transport_add_tcp(struct sl_transport *t, int fd, const struct sl_addr *peer,
-		     int watch)
-{
-	if (t->proto != SL_PROTO_TCP)
-		return EPROTOTYPE;
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return conn_add(t, fd, peer, watch) ? 0 : EMFILE;
-}
-
-int
-sl_transport_conn_fd(const struct sl_transport *t, const struct sl_addr *peer)
+sl_transport_relay(struct sl_transport *t, const struct sl_addr *peer,
+		   sl_relay_fn fn, void *arg)
 {
 	int i;
 
-	for (i = 0; i < MAX_CONNS; i++)
-		if (t->conns[i].fd >= 0 && sl_addr_equal(&t->conns[i].peer, peer))
-			return t->conns[i].fd;
-	return -1;
+	for (i = 0; i < t->nrelays; i++)
+		if (sl_addr_equal(&t->relays[i].peer, peer))
+			return 0;
+	if (t->nrelays == MAX_RELAYS)
+		return ENOSPC;
+	t->relays[t->nrelays].peer = *peer;
+	t->relays[t->nrelays].fn = fn;
+	t->relays[t->nrelays].arg = arg;
+	t->nrelays++;
+	return 0;
 }
 
 void
@@ -596,10 +599,13 @@ sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
 		  const char *buf, size_t len)
 {
 	struct conn *c;
-	int err;
+	int err, i;
 
 	if (len > SL_SIP_MAX)
 		return EMSGSIZE;
+	for (i = 0; i < t->nrelays; i++)
+		if (sl_addr_equal(&t->relays[i].peer, dst))
+			return t->relays[i].fn(dst, buf, len, t->relays[i].arg);
 	if (t->proto == SL_PROTO_UDP) {
 		int fd = t->fd;
 

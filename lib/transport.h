@@ -48,14 +48,15 @@ int sl_transport_fd(const struct sl_transport *t);
  * watch: read from it too.  Returns its number (1 or more) for
  * sl_transport_send_on, or -1 when the table is full. */
 int sl_transport_add_udp(struct sl_transport *t, int fd, int watch);
-/* Adds a connected TCP socket as the connection to peer (a serve-mode child
- * answers its INVITE on the connection it came in on, which the parent goes
- * on reading).  watch: read from it too.  Returns 0, EPROTOTYPE (not a TCP
- * transport) or EMFILE (too many connections; fd stays open). */
-int sl_transport_add_tcp(struct sl_transport *t, int fd, const struct sl_addr *peer,
-			 int watch);
-/* The TCP connection to or from peer, -1 when there is none. */
-int sl_transport_conn_fd(const struct sl_transport *t, const struct sl_addr *peer);
+/* Sends to a peer through another process: fn gets the message instead of
+ * a socket.  Returns 0 or an errno value. */
+typedef int (*sl_relay_fn)(const struct sl_addr *dst, const char *buf, size_t len,
+			   void *arg);
+/* From now on, whatever is sent to peer goes to fn (a serve-mode call
+ * process hands it to its parent, the one writer of the TCP connection the
+ * peer came on).  Returns 0, or ENOSPC past 8 peers. */
+int sl_transport_relay(struct sl_transport *t, const struct sl_addr *peer,
+		       sl_relay_fn fn, void *arg);
 /* In a forked child: closes every socket it inherited with its parent's
  * transport t but keep (-1: none), without touching the parent's loop or
  * freeing t. */

@@ -204,6 +204,20 @@ in_dialog_file() {
 	run udp-send -w 1 "127.0.0.1:$PORT" "$D/invite" "$D/bye"
 	assert_success
 	assert_output ""
+	# But a CANCEL for it still gets its answer, 481 (a caller whose
+	# 200 to CANCEL got lost stops retransmitting it).
+	sip_file cancel <<-EOF
+		CANCEL sip:bob@127.0.0.1:$PORT SIP/2.0
+		Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-retrans-1
+		Max-Forwards: 70
+		From: <sip:alice@sipline.test>;tag=retrans-from
+		To: <sip:bob@127.0.0.1:$PORT>
+		Call-ID: retrans-call@sipline.test
+		CSeq: 1 CANCEL
+	EOF
+	run udp-send -w 1 -u retrans-call@sipline.test "127.0.0.1:$PORT" "$D/cancel"
+	assert_success
+	assert_line '481 retrans-call@sipline.test'
 	sleep 0.3
 	assert_equal "$(count '^sip-answer: incoming ' "$D/srv.err")" 1
 	assert_equal "$(count '^sip-answer: answered ' "$D/srv.err")" 1
@@ -391,6 +405,12 @@ tcp_conns() {
 	wait_for 5 has_lines 1 '^sip-answer: answered ' "$D/srv.err"
 	start_bg c2 env -u SIP_SERVER SIP_USER=alice sip-call -t tcp -T 5 "sip:bob@127.0.0.1:$PORT;transport=tcp" -- sleep 6
 	wait_for 5 has_lines 2 '^sip-answer: answered ' "$D/srv.err"
+	# Only the first process holds, reads and writes the connections it
+	# accepted (two writers could interleave their messages on one):
+	# the call processes hand what they send back to it.
+	run ss -Htnp state established "sport = :$PORT"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(grep -o 'pid=[0-9]*' <<<"$output" | sort -u)" "pid=$(bg_pid srv)"
 	wait_bg c1 5
 	assert_success
 	wait_for 3 test "$(tcp_conns "$PORT" | wc -l)" = 1
