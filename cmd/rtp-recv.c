@@ -361,19 +361,21 @@ main(int argc, char **argv)
 			if (closed || (limit && written >= limit))
 				break;
 		}
-		if (timeout > 0 && now - last_rx >= (int64_t)(timeout * 1e9)) {
+		/* (After an RTCP BYE the RTP has stopped by design: the wait
+		 * for the call's end is not a loss of media.) */
+		if (timeout > 0 && bye_at == 0 && now - last_rx >= (int64_t)(timeout * 1e9)) {
 			sl_warn("no RTP for %g s: media lost", timeout);
 			status = SL_EXIT_MEDIALOST;
 			break;
 		}
 
-		/* Sleep until the next output frame, the time-out, or a
-		 * packet. */
+		/* Sleep until the next output frame, the time-out, the end
+		 * of the wait after an RTCP BYE, or a packet. */
 		deadline = INT64_MAX;
 		if (packets > 0)
 			deadline = out0 + SLACK_NS + (int64_t)((written + (uint64_t)frame) *
 							    1000000000 / (uint64_t)rate);
-		if (timeout > 0) {
+		if (timeout > 0 && bye_at == 0) {
 			next = last_rx + (int64_t)(timeout * 1e9);
 			if (next < deadline)
 				deadline = next;

@@ -55,9 +55,11 @@ sl_recent_new(size_t cap, int64_t ttl_ms, struct sl_recent **out)
 	struct sl_recent *r = calloc(1, sizeof *r);
 	size_t i;
 
-	if (r == NULL || cap == 0 || (cap & (cap - 1)) != 0) {
+	if (r == NULL)
+		return ENOMEM;
+	if (cap == 0 || (cap & (cap - 1)) != 0) {
 		free(r);
-		return r ? EINVAL : ENOMEM;
+		return EINVAL;
 	}
 	r->ring = malloc(cap * sizeof *r->ring);
 	r->bucket = malloc(cap * sizeof *r->bucket);

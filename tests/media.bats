@@ -398,6 +398,30 @@ start_capture() {
 	assert_failure 8
 }
 
+@test "media: in a call, rtp-recv plays on up to 1 s after the peer's RTCP BYE, and that wait is no media loss" {
+	local lport peer size
+	lport=$(media_port)
+	peer=$(media_port)
+	head -c 8000 "$T/1k1s.raw" >"$D/half.raw"
+	# An RTP timeout below the wait: waiting is not a loss.  (The
+	# socket is connected, so not "listening": rtp-recv's first line
+	# says it is ready.)
+	start_bg recv handoff-run -t 0.8 -l "$lport" -r "127.0.0.1:$peer" rtp-recv -v
+	wait_for 5 grep -q 'inherited socket' "$D/recv.err"
+	run rtp-send --local "127.0.0.1:$peer" -r "127.0.0.1:$lport" <"$D/half.raw"
+	assert_success
+	wait_bg recv 5
+	assert_success
+	refute_line --partial 'media lost'
+	assert_line --partial 'RTCP BYE: playing on for the call'"'"'s end, at most 1000 ms'
+	# Half a second of tone, then the second of the wait, played out on
+	# the output's clock: 1.5 s, give or take the jitter buffer.
+	size=$(stat -c %s "$D/recv.out")
+	echo "output: $size bytes"
+	assert [ "$size" -ge 20800 ]
+	assert [ "$size" -le 30400 ]
+}
+
 @test "media: a closed stdout (EPIPE) ends rtp-recv quietly with 0" {
 	local port
 	port=$(media_port)
