@@ -291,6 +291,23 @@ main(int argc, char **argv)
 				/* In phase with the arrivals (see SLACK_NS). */
 				out0 = now;
 				sl_debug("first packet");
+			} else if (packets == 1 && written <= (uint64_t)frame) {
+				/* The first packet is often a little early or
+				 * late (cold caches on either side, a packet
+				 * that waited in the socket): when the second
+				 * is off its frame's time by more than
+				 * SLACK_NS and less than a frame, it gives the
+				 * phase instead, or every packet would cost
+				 * two wake-ups.  Only once: later an arrival
+				 * off its time is the network's jitter, and
+				 * following it would empty the buffer.  (When
+				 * it is late, the timer has written the first
+				 * frame already.) */
+				int64_t ft = (int64_t)frame * 1000000000 / rate;
+				int64_t off = now - (out0 + ft);
+
+				if ((off > SLACK_NS || off < -SLACK_NS) && off > -ft && off < ft)
+					out0 += off;
 			}
 			packets = n;
 			last_rx = now;
