@@ -474,7 +474,10 @@ on_bye_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
 		return;
 	c->bye = NULL;
 	if (resp == NULL)
-		sl_debug("BYE: %s", sl_describe_error(err));
+		/* Said, not just logged: the peer may still think the call
+		 * is up, and run until its own timers end it. */
+		sl_warn("BYE: %s: the peer may not know the call has ended",
+			sl_describe_error(err));
 	sip_over(c);
 }
 

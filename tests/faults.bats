@@ -152,6 +152,12 @@ lossy_calls() {
 check_lossy_calls() {
 	local n=$1 i cid answer incoming t0
 	answer=$(children "$(bg_pid bob)")
+	# Every call process of the serve mode ends, before the callee's
+	# lines are read (a lost ACK keeps one retransmitting its 200 for
+	# up to 32 s, and a lost BYE one running until its timers end it).
+	t0=$(sl_now_us)
+	wait_for 40 no_children "$answer"
+	figure "every call process had ended $(seconds_since "$t0") s after the last call"
 	for ((i = 1; i <= n; i++)); do
 		cid=${CALL_IDS[i - 1]}
 		[ -n "$cid" ] || fail "call $i: no call-id: $(cat "$D/call$i.err")"
@@ -159,9 +165,17 @@ check_lossy_calls() {
 		0)
 			grep -qx "sip-call: ended status=0 duration=[0-9.]* call-id=$cid" "$D/call$i.err" ||
 				fail "call $i: exit 0 without its end: $(cat "$D/call$i.err")"
-			# Answered once, and the callee saw it through.
+			# Answered once, and the callee saw it through: the
+			# BYE reached it, or (every try of it lost in the 5 s
+			# sip-call waits, about 1 call in 100 at 30 %) sip-call
+			# said so and the callee ended the call by its own
+			# timers, once.
 			assert_equal "$(grep -c "^sip-answer: incoming .* call-id=$cid$" "$D/bob.err")" 1
-			assert_equal "$(grep -c "^sip-answer: ended status=0 .* call-id=$cid$" "$D/bob.err")" 1
+			if grep -q '^sip-call: warning: BYE: no response (timeout): the peer may not know the call has ended$' "$D/call$i.err"; then
+				assert_equal "$(grep -c "^sip-answer: ended status=[0-9]* .* call-id=$cid$" "$D/bob.err")" 1
+			else
+				assert_equal "$(grep -c "^sip-answer: ended status=0 .* call-id=$cid$" "$D/bob.err")" 1
+			fi
 			;;
 		4 | 7)
 			# No answer (Kamailio's 408 after its 5 s) or no
@@ -180,11 +194,6 @@ check_lossy_calls() {
 	incoming=$(sed -n 's/^sip-answer: incoming .* call-id=//p' "$D/bob.err" | sort)
 	assert_equal "$(uniq -d <<<"$incoming")" ""
 	assert_equal "$(comm -23 <(echo "$incoming") <(printf '%s\n' "${CALL_IDS[@]}" | sort))" ""
-	# Every call process of the serve mode ends (a lost ACK keeps one
-	# retransmitting its 200 for up to 32 s).
-	t0=$(sl_now_us)
-	wait_for 40 no_children "$answer"
-	figure "every call process had ended $(seconds_since "$t0") s after the last call"
 	bg_running bob
 }
 

@@ -92,6 +92,20 @@ report_env() {
 	assert_failure
 }
 
+@test "interop: a SIPp UAS that never answers the BYE: sip-call gives it up after 5 s, says so, exits 0" {
+	sipp_uas uas call-uas-deaf -s bob
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- sleep 0.5
+	assert_success
+	assert_line --regexp "^sip-call: hangup by=local reason=\"media ended\" call-id=$CID$"
+	# The hang-up is the caller's and stands; what it cannot know is
+	# whether the peer heard it, and it says that.
+	assert_line 'sip-call: warning: BYE: no response (timeout): the peer may not know the call has ended'
+	assert_line --regexp "^sip-call: ended status=0 duration=[0-9]+\.[0-9] call-id=$CID$"
+	# The BYE was retransmitted (timer E) until it was given up.
+	[ "$(sipp_trace uas | grep -c '^BYE ')" -ge 3 ]
+	stop_bg uas
+}
+
 @test "interop: SIPp UASs answer sip-call through Kamailio: ACK and BYE follow the recorded route, if any" {
 	sipp_uas uas call-uas -s bob
 	register_sipp
