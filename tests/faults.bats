@@ -153,10 +153,13 @@ check_lossy_calls() {
 	local n=$1 i cid answer incoming t0
 	answer=$(children "$(bg_pid bob)")
 	# Every call process of the serve mode ends, before the callee's
-	# lines are read (a lost ACK keeps one retransmitting its 200 for
-	# up to 32 s, and a lost BYE one running until its timers end it).
+	# lines are read.  A call whose ACK and BYE were both lost runs on
+	# its own timers: its 200 until the first retransmission past 32 s
+	# (64*T1; 35.5 s on timer G's grid), its own BYE up to 5.5 s, its
+	# media up to 5 s to stop: 46 s after the answer, counted here from
+	# the caller's exit, at least 0.2 s after the answer.
 	t0=$(sl_now_us)
-	wait_for 40 no_children "$answer"
+	wait_for 50 no_children "$answer"
 	figure "every call process had ended $(seconds_since "$t0") s after the last call"
 	for ((i = 1; i <= n; i++)); do
 		cid=${CALL_IDS[i - 1]}

@@ -150,3 +150,21 @@ late_ack_check() {
 	# One media command, for the one call.
 	assert_equal "$(grep -c '^ready$' "$D/media.txt")" 1
 }
+
+@test "retransmit: a BYE before any ACK (every ACK lost) ends the call at once, 200 to it, alone and in serve mode" {
+	answer_on ans -- handoff-probe -o "$D/media.txt" -s -1
+	sipp_run uac call-uac-bye-no-ack -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		"127.0.0.1:$PORT"
+	wait_bg ans 5
+	assert_success
+	assert_line --regexp "^sip-answer: hangup by=remote call-id=$SIPP_CID$"
+	assert_line --regexp "^sip-answer: ended status=0 duration=[0-9.]+ call-id=$SIPP_CID$"
+
+	answer_on srv -S -- handoff-probe -s -1
+	sipp_run uac call-uac-bye-no-ack -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		"127.0.0.1:$PORT"
+	# The call's process ends with the BYE, not 32 s later (timer H).
+	wait_for 5 grep -Eq "^sip-answer: ended status=0 duration=[0-9.]+ call-id=$SIPP_CID$" "$D/srv.err"
+	grep -Eq "^sip-answer: hangup by=remote call-id=$SIPP_CID$" "$D/srv.err"
+	bg_running srv
+}
