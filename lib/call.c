@@ -473,11 +473,17 @@ on_bye_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
 	if (resp && resp->status_code < 200)
 		return;
 	c->bye = NULL;
+	/* Said, not just logged: the peer may still think the call is up,
+	 * and run until its own timers end it.  So it may after a failure
+	 * from a proxy (a 408 when the BYE got no further); not after a
+	 * 481, where the peer has no such call. */
 	if (resp == NULL)
-		/* Said, not just logged: the peer may still think the call
-		 * is up, and run until its own timers end it. */
 		sl_warn("BYE: %s: the peer may not know the call has ended",
 			sl_describe_error(err));
+	else if (resp->status_code >= 300 && resp->status_code != 481)
+		sl_warn("BYE: %d %s: the peer may not know the call has ended",
+			resp->status_code,
+			resp->reason_phrase ? resp->reason_phrase : "");
 	sip_over(c);
 }
 
