@@ -270,8 +270,10 @@ on_from_kid(int fd, short revents, void *arg)
 
 	while ((n = unpass(fd, buf, sizeof buf, &dst)) > 0)
 		if ((err = sl_transport_send(sl_sip_transport(sv->sip), &dst, buf, (size_t)n)) != 0)
-			sl_debug("unable to send a call process's message to %s: %s",
-				 sl_addr_str(&dst, a), sl_strerror(err));
+			/* Said: the call process cannot know its message
+			 * was lost (the connection to the peer is gone). */
+			sl_warn("unable to send a call process's message to %s: %s",
+				sl_addr_str(&dst, a), sl_strerror(err));
 }
 
 static void
