@@ -231,13 +231,15 @@ caller_keys() {
 
 @test "ivr: 1 says the time, 2 echoes the caller's voice until a key, direct call" {
 	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/talk.raw" \
-		synth 8.6 sine 1000 vol 0 : synth 1.5 sine 1000 vol 0.5 : synth 1.4 sine 1000 vol 0
+		synth 10 sine 1000 vol 0 : synth 1.5 sine 1000 vol 0.5 : synth 2 sine 1000 vol 0
 	port=$(free_port)
 	start_bg ivr "$EX/ivr" -l "127.0.0.1:$port" -d "$D/msgs"
 	wait_for 10 port_listening udp "$port"
 	# 1 and 2 at once: the time after the menu (4.4 s), then the echo's
-	# prompt (2.2 s); the tune at 8.6 s, and * at 10.9 s.
-	caller_keys alice "sip:ivr@127.0.0.1:$port" "$D/talk.raw" ",1,2$(printf ',%.0s' {1..19})*" \
+	# prompt (2.2 s); the tune at 10 s, and * at 12.4 s.  The time takes
+	# 1.2 s ("11 11") to 1.9 s ("00 00") to say, and the echo runs 0.3 s
+	# behind: the tune comes well after the prompt at any hour.
+	caller_keys alice "sip:ivr@127.0.0.1:$port" "$D/talk.raw" ",1,2$(printf ',%.0s' {1..22})*" \
 		-s '' -u alice
 	wait_bg alice 40
 	assert_success
