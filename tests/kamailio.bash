@@ -27,7 +27,8 @@
 # DEFINEs (see tests/kamailio.cfg): SHA256 (algorithm=SHA-256 challenges),
 # NOQOP (challenges without qop), NOAUTH (no authentication), AUTH403
 # (403 to wrong credentials instead of a new challenge), NONCE_EXPIRE=N
-# (nonce lifetime; an expired one is re-challenged with stale=true).
+# (nonce lifetime; an expired one is re-challenged with stale=true),
+# FR_TIMER=MS (how long a request to a silent next hop waits for its 408).
 # KAM_DEBUG=N in the environment sets Kamailio's log level (default 1: one
 # line per request; 3: debug).  The log is $KAM_LOG; stop_all_bg prints
 # this test's part of it when the test fails.
