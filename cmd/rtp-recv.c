@@ -48,6 +48,9 @@ static const struct option longopts[] = {
  * keeps within SLACK_NS of a steady clock (a pipe into rtp-send, as in an
  * echo, passes its timing on). */
 #define SLACK_NS 1000000
+/* How long rtp-recv waits for late packets when it finds frames more than
+ * two behind their time (see the main loop). */
+#define GRACE_NS 60000000
 /* How long, in a call, rtp-recv plays on after the peer's RTCP BYE for
  * the call to end (see the main loop). */
 #define BYE_LINGER_MS 1000
@@ -134,8 +137,9 @@ main(int argc, char **argv)
 	int sigfd, nfd, frame, rate, status = SL_EXIT_OK, closed = 0, draining = 0;
 	double timeout = -1, duration = 0;
 	int64_t start, now, out0 = 0, deadline, last_rx, drain_end = 0, next;
-	int64_t bye_at = 0;
-	uint64_t packets = 0, n, written = 0, limit = 0;
+	int64_t bye_at = 0, grace_end = 0;
+	uint64_t packets = 0, n, written = 0, limit = 0, owed;
+	int waiting_late;
 	int16_t pcm[MAX_FRAME];
 	struct timespec tmo;
 
@@ -285,7 +289,16 @@ main(int argc, char **argv)
 	start = last_rx = sl_rtp_now();
 	for (;;) {
 		now = sl_rtp_now();
-		n = sl_rtp_rx_pull(rx, (uint32_t)((now - start) * rate / 1000000000));
+		/* Frames due and not yet written: the audio for them is not
+		 * latency to cut (see the wait for late packets below). */
+		owed = 0;
+		if (packets > 0 && !draining) {
+			uint64_t due = (uint64_t)((now + SLACK_NS - out0) * rate / 1000000000);
+			if (due > written)
+				owed = due - written;
+		}
+		n = sl_rtp_rx_pull(rx, (uint32_t)((now - start) * rate / 1000000000),
+				   (size_t)owed);
 		if (n != packets) {
 			if (packets == 0) {
 				/* In phase with the arrivals (see SLACK_NS). */
@@ -358,11 +371,31 @@ main(int argc, char **argv)
 			start -= (int64_t)frame * 1000000000 / rate;
 			continue;
 		}
+		waiting_late = 0;
 		if (packets > 0) {
 			/* Every frame whose time comes within SLACK_NS goes
 			 * now. */
 			uint64_t due = (uint64_t)((now + SLACK_NS - out0) * rate / 1000000000);
-			while (written + (uint64_t)frame <= due) {
+
+			/* More than two frames overdue, their audio missing:
+			 * this process did not run when they were due (its
+			 * host stopped, or it did).  A sender stopped with it
+			 * sends what it owes in a burst as soon as it runs
+			 * again: wait up to GRACE_NS for that before playing
+			 * silence in its place.  Where each frame goes in the
+			 * output does not change; only when it is written. */
+			if (due >= written + 3 * (uint64_t)frame &&
+			    sl_rtp_rx_buffered(rx) < due - written) {
+				if (grace_end == 0) {
+					grace_end = now + GRACE_NS;
+					sl_debug("%llu samples overdue: waiting for late packets",
+						 (unsigned long long)(due - written));
+				}
+				waiting_late = now < grace_end;
+			} else {
+				grace_end = 0;
+			}
+			while (!waiting_late && written + (uint64_t)frame <= due) {
 				size_t k = (size_t)frame;
 				if (limit && written + k > limit)
 					k = (size_t)(limit - written);
@@ -389,7 +422,9 @@ main(int argc, char **argv)
 		/* Sleep until the next output frame, the time-out, the end
 		 * of the wait after an RTCP BYE, or a packet. */
 		deadline = INT64_MAX;
-		if (packets > 0)
+		if (waiting_late)
+			deadline = grace_end;
+		else if (packets > 0)
 			deadline = out0 + SLACK_NS + (int64_t)((written + (uint64_t)frame) *
 							    1000000000 / (uint64_t)rate);
 		if (timeout > 0 && bye_at == 0) {

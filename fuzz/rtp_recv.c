@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       sizeof ra);
 		i += len;
 		user_ts += (uint32_t)(ctl >> 1) * (uint32_t)frame;
-		sl_rtp_rx_pull(rx, user_ts);
+		sl_rtp_rx_pull(rx, user_ts, 0);
 		sl_rtp_rx_take(rx, pcm, (size_t)frame);
 		sl_rtp_rx_buffered(rx);
 		sl_rtp_rx_queue_empty(rx);
@@ -108,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Play out the rest, as rtp-recv does when it drains. */
 	for (i = 0; i < 50; i++) {
 		user_ts += (uint32_t)frame;
-		sl_rtp_rx_pull(rx, user_ts);
+		sl_rtp_rx_pull(rx, user_ts, 0);
 		sl_rtp_rx_take(rx, pcm, (size_t)frame);
 	}
 	sl_rtp_rx_stats(rx, stats, sizeof stats);

@@ -745,7 +745,7 @@ read_events(struct sl_rtp_rx *rx)
 }
 
 uint64_t
-sl_rtp_rx_pull(struct sl_rtp_rx *rx, uint32_t user_ts)
+sl_rtp_rx_pull(struct sl_rtp_rx *rx, uint32_t user_ts, size_t owed)
 {
 	mblk_t *mp;
 	int i;
@@ -763,10 +763,11 @@ sl_rtp_rx_pull(struct sl_rtp_rx *rx, uint32_t user_ts)
 		}
 	}
 	read_events(rx);
-	if (rx->pend_len > (size_t)rx->frame * 4 + (size_t)sl_rtp_rx_delay(rx)) {
+	if (rx->pend_len > owed + (size_t)rx->frame * 4 + (size_t)sl_rtp_rx_delay(rx)) {
 		/* The jitter buffer shrank, or late packets piled up: keep
-		 * the latency down by dropping the oldest. */
-		size_t drop = rx->pend_len - (size_t)rx->frame * 2;
+		 * the latency down by dropping the oldest.  (Audio the
+		 * output owes is not latency: it goes out now.) */
+		size_t drop = rx->pend_len - owed - (size_t)rx->frame * 2;
 		sl_debug("playout buffer at %zu samples: %zu dropped",
 			 rx->pend_len, drop);
 		memmove(rx->pend, rx->pend + drop,

@@ -85,9 +85,11 @@ struct sl_rtp_rx *sl_rtp_rx_new(RtpSession *s, int clock_rate, int frame,
 void sl_rtp_rx_free(struct sl_rtp_rx *rx);
 
 /* Reads the sockets and moves every packet due at user_ts (the receive
- * clock: samples since start) into the playout buffer.  Returns the number
- * of RTP packets received so far. */
-uint64_t sl_rtp_rx_pull(struct sl_rtp_rx *rx, uint32_t user_ts);
+ * clock: samples since start) into the playout buffer.  owed: samples
+ * the output is behind (due and not yet taken), which the bound on the
+ * buffer's latency leaves alone.  Returns the number of RTP packets
+ * received so far. */
+uint64_t sl_rtp_rx_pull(struct sl_rtp_rx *rx, uint32_t user_ts, size_t owed);
 /* Writes n samples of output into out: buffered audio, then silence for
  * what is missing.  Returns how many were audio. */
 size_t sl_rtp_rx_take(struct sl_rtp_rx *rx, int16_t *out, size_t n);

@@ -519,6 +519,28 @@ start_capture() {
 	assert_equal "$(wc -c <"$D/recv.out")" 8000
 }
 
+@test "media: sender and receiver stopped together for 0.3 s (a host that froze): the audio that comes late is played, none lost" {
+	local port recv send
+	port=$(media_port)
+	start_recv "$port"
+	start_bg send sh -c "exec rtp-send -r 127.0.0.1:$port <'$T/1k2s.raw'"
+	sleep 0.8
+	recv=$(bg_pid recv)
+	send=$(bg_pid send)
+	# The receiver goes on first: it wakes with its frames overdue and
+	# nothing in the socket yet, as when a host gives a VM its time back.
+	kill -STOP "$send" "$recv"
+	sleep 0.3
+	kill -CONT "$recv"
+	kill -CONT "$send"
+	wait_bg send 10
+	assert_success
+	wait_bg recv 5
+	assert_success
+	assert_equal "$(recv_stat lost "$D/recv.err")" 0
+	check_tone -f 1000 -F 0.01 -s 30 -n 16000 -N 160 "$D/recv.out"
+}
+
 @test "media: a live source that stalls: the schedule moves, the timeline holds" {
 	local port
 	port=$(media_port)
