@@ -55,6 +55,14 @@ static const struct option longopts[] = {
  * the call to end (see the main loop). */
 #define BYE_LINGER_MS 1000
 
+/* Samples of output due at now on the output clock that started at out0:
+ * every frame whose time comes within SLACK_NS. */
+static uint64_t
+samples_due(int64_t now, int64_t out0, int rate)
+{
+	return (uint64_t)((now + SLACK_NS - out0) * rate / 1000000000);
+}
+
 static int dtmf_fd = -1;        /* -1: stderr */
 
 static void
@@ -293,7 +301,7 @@ main(int argc, char **argv)
 		 * latency to cut (see the wait for late packets below). */
 		owed = 0;
 		if (packets > 0 && !draining) {
-			uint64_t due = (uint64_t)((now + SLACK_NS - out0) * rate / 1000000000);
+			uint64_t due = samples_due(now, out0, rate);
 			if (due > written)
 				owed = due - written;
 		}
@@ -373,9 +381,7 @@ main(int argc, char **argv)
 		}
 		waiting_late = 0;
 		if (packets > 0) {
-			/* Every frame whose time comes within SLACK_NS goes
-			 * now. */
-			uint64_t due = (uint64_t)((now + SLACK_NS - out0) * rate / 1000000000);
+			uint64_t due = samples_due(now, out0, rate);
 
 			/* More than two frames overdue, their audio missing:
 			 * this process did not run when they were due (its
