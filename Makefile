@@ -19,8 +19,30 @@ BUILD    ?= build/plain
 SANFLAGS  =
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The compiler and linker flags of the Debian libraries come from
+# pkg-config, which can only answer once those libraries are installed.  So
+# they are not asked for while this file is read (on a fresh machine that
+# is before mk/need has installed anything): $(PKG_MK) is made first, by
+# installing what `build` needs and then asking pkg-config, and make starts
+# over with it read (GNU make remakes an included makefile before
+# anything else).  Goals that build nothing do without it.
+PKG_MK    = $(BUILD)/pkg.mk
+NOPKG_GOALS = clean lint-man uninstall
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out $(NOPKG_GOALS),$(MAKECMDGOALS)),)
+NOPKG = 1
+endif
+endif
+ifndef NOPKG
+include $(PKG_MK)
+endif
+
+$(PKG_MK): Makefile mk/packages
+	@mk/need build
+	@mkdir -p $(@D)
+	@cflags=$$(pkg-config --cflags $(PKGS)) && libs=$$(pkg-config --libs $(PKGS)) && \
+	    printf 'PKG_CFLAGS = %s\nPKG_LIBS = %s\n' "$$cflags" "$$libs" >$@.tmp && \
+	    mv $@.tmp $@
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \
               -Wall -Wextra -Wshadow -Wno-unused-parameter -Ilib \
@@ -80,7 +102,7 @@ bench: deps-build deps-bench $(BINS) $(TEST_TOOLS)
 # libFuzzer targets (fuzz/README): built with clang into build/fuzz and run
 # for FUZZ_SECONDS each (default 60); FUZZ_TARGETS narrows them.
 fuzz: deps-build deps-fuzz
-	$(MAKE) -f fuzz/fuzz.mk run
+	$(MAKE) -f fuzz/fuzz.mk run PKG_CFLAGS="$(PKG_CFLAGS)" PKG_LIBS="$(PKG_LIBS)"
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANS)

@@ -9,10 +9,8 @@ FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
 FUZZ_CC      ?= clang
-PKGS          = libosip2 ortp bctoolbox nettle
-
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# PKG_CFLAGS and PKG_LIBS come from the top Makefile (its pkg.mk), which
+# knows the library list.
 SAN         = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
               -fno-omit-frame-pointer
 FCFLAGS     = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"fuzz"' -g -O1 -Ilib \
