@@ -26,6 +26,9 @@ endif
 # installing what `build` needs and then asking pkg-config, and make starts
 # over with it read (GNU make remakes an included makefile before
 # anything else).  Goals that build nothing do without it.
+# A bare `make` builds the tools (the pkg.mk rule below comes first).
+.DEFAULT_GOAL := all
+
 PKG_MK    = $(BUILD)/pkg.mk
 NOPKG_GOALS = clean lint-man uninstall
 ifneq ($(MAKECMDGOALS),)
