@@ -160,7 +160,7 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 		if (rtt > p->rtt_max)
 			p->rtt_max = rtt;
 		p->rtt_sum += rtt;
-		p->last_status = sl_exit_for_status(resp->status_code);
+		p->last_status = sl_client_exit_status(c, resp->status_code);
 		if (resp->status_code < 300)
 			p->any_2xx = 1;
 		sl_status_line(resp, line, sizeof line);

@@ -778,14 +778,15 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 		return;
 	}
 	if (c->state == ST_CALLING) {
-		if (code == 401 || code == 407)
+		const char *auth = sl_client_auth_failure(cl, code);
+
+		if (auth)
 			sl_event("rejected status=\"%s\" reason=\"%s\" call-id=%s", st,
-				 sl_client_authorized(cl) ? "credentials refused" :
-				 "no credentials sent", c->call_id);
+				 auth, c->call_id);
 		else
 			sl_event("rejected status=\"%s\" call-id=%s", st, c->call_id);
 	}
-	set_status(c, sl_exit_for_status(code));
+	set_status(c, sl_client_exit_status(cl, code));
 	c->state = ST_ENDING;
 	sip_over(c);
 }

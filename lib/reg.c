@@ -296,12 +296,14 @@ handle_response(struct sl_reg *r, struct sl_client *c, osip_message_t *resp,
 			return;
 		}
 	}
-	if (code == 401 || code == 407 || code == 403) {
-		/* Refused credentials, or none we could give (no password, an
-		 * algorithm we lack: a warning said which). */
+	if (sl_client_auth_failure(c, code)) {
+		/* Refused credentials (a 401/407 to them, or the 403 some
+		 * registrars send instead), or none we could give (no
+		 * password, an algorithm we lack: a warning said which).  A
+		 * 403 to a REGISTER without credentials is a plain refusal,
+		 * below. */
 		sl_event("refused aor=%s reason=\"%s (%s)\"", r->aor, line,
-			 sl_client_authorized(c) || code == 403 ? "credentials refused" :
-			 "no credentials sent");
+			 sl_client_auth_failure(c, code));
 		r->registered = 0;
 		r->cb(r, SL_REG_REFUSED, SL_EXIT_AUTH, r->arg);
 		return;

@@ -644,6 +644,24 @@ sl_exit_for_status(int code)
 }
 
 int
+sl_client_exit_status(const struct sl_client *c, int code)
+{
+	if (code == 403 && c->authorized)
+		return SL_EXIT_AUTH;
+	return sl_exit_for_status(code);
+}
+
+const char *
+sl_client_auth_failure(const struct sl_client *c, int code)
+{
+	if (code == 401 || code == 407)
+		return c->authorized ? "credentials refused" : "no credentials sent";
+	if (code == 403 && c->authorized)
+		return "credentials refused";
+	return NULL;
+}
+
+int
 sl_exit_for_error(int err)
 {
 	return err == ENOMEM ? SL_EXIT_SYSTEM : SL_EXIT_NORESPONSE;

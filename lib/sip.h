@@ -155,6 +155,16 @@ void sl_sip_set_direct(struct sl_sip *s, int direct);
 
 /* The exit status (sipline(7)) for a final response code. */
 int sl_exit_for_status(int code);
+/* The exit status for a final response to c's request: as
+ * sl_exit_for_status, except that a 403 to a request that carried our
+ * credentials says they were refused (6): many registrars and PBXs answer
+ * a wrong password with 403 rather than a second challenge.  A 403 to a
+ * request without credentials stays a rejection (1). */
+int sl_client_exit_status(const struct sl_client *c, int code);
+/* Why an authentication failure happened, for an event line: "credentials
+ * refused" or "no credentials sent" for a 401 or 407, and for a 403 to
+ * credentials; NULL for any other answer. */
+const char *sl_client_auth_failure(const struct sl_client *c, int code);
 /* The exit status for a request that got no response (err as given to
  * sl_response_cb). */
 int sl_exit_for_error(int err);
