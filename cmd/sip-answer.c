@@ -22,6 +22,7 @@
 static const char usage[] =
 	"usage: sip-answer [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
 	"                  [-l [HOST]:PORT] [-r SECONDS] [-R busy|decline|CODE]\n"
+	"                  [--redirect URI]\n"
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c pcmu|pcma] [--rtp-timeout SECONDS] [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
@@ -31,6 +32,8 @@ static const char usage[] =
 	"                           the socket in SIP_SOCKET_FD)\n"
 	"  -r, --ring SECONDS       ring this long before answering (default 0)\n"
 	"  -R, --reject busy|decline|CODE  refuse every call with 486, 603 or CODE\n"
+	"      --redirect URI       refuse every call with 302 (or -R 3xx) naming URI\n"
+	"                           as where to call instead\n"
 	"  -x, --screen PROGRAM     run PROGRAM for each call; its exit status says:\n"
 	"                           0 answer, 2 busy, 3 decline, 4 unavailable,\n"
 	"                           5 not found, other decline\n"
@@ -43,7 +46,7 @@ static const char usage[] =
 	"      --rtp-timeout SECONDS  no RTP for this long means the media is lost\n"
 	"                           (default 30; 0: never)\n";
 
-enum { OPT_RTP_TIMEOUT = 256 };
+enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -121,13 +124,15 @@ main(int argc, char **argv)
 		{ "duration", required_argument, 0, 'D' },
 		{ "codec", required_argument, 0, 'c' },
 		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
+		{ "redirect", required_argument, 0, OPT_REDIRECT },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
 	struct sl_answer_config ac;
 	struct sl_loop *loop;
 	struct sl_sip *sip;
-	const char *listen_spec = NULL;
+	const char *listen_spec = NULL, *redirect = NULL;
+	char redirect_uri[512];
 	int opt, err, serve = 0, max_calls = 100, max_given = 0, status;
 
 	sl_log_init(argv[0]);
@@ -177,6 +182,9 @@ main(int argc, char **argv)
 		case OPT_RTP_TIMEOUT:
 			ac.call.rtp_timeout = sl_opt_num("--rtp-timeout", optarg, 0, 86400);
 			break;
+		case OPT_REDIRECT:
+			redirect = optarg;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -191,8 +199,23 @@ main(int argc, char **argv)
 	}
 	if (max_given && !serve)
 		sl_usage_error("--max-calls goes with --serve");
+	if (redirect) {
+		if (sl_settings_target(&set, redirect, 0, redirect_uri, sizeof redirect_uri) != 0 ||
+		    !sl_uri_ok(redirect_uri))
+			sl_usage_error("--redirect: not a SIP URI: %s", redirect);
+		if (ac.reject == 0)
+			ac.reject = 302;
+		else if (ac.reject >= 400)
+			sl_usage_error("--redirect goes with a 3xx --reject (default 302), not %d",
+				       ac.reject);
+		ac.redirect = redirect_uri;
+	} else if (ac.reject >= 300 && ac.reject < 400) {
+		sl_usage_error("--reject %d: a redirection names where to: add --redirect URI",
+			       ac.reject);
+	}
 	if (ac.reject && ac.screen)
-		sl_usage_error("--reject and --screen exclude each other");
+		sl_usage_error("--reject%s and --screen exclude each other",
+			       redirect ? " (--redirect)" : "");
 	sl_settings_load_password(&set);
 	inherited_transport(&set, listen_spec);
 	signal(SIGPIPE, SIG_IGN);

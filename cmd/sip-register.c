@@ -173,24 +173,6 @@ once_done(struct sl_reg *r, enum sl_reg_event ev, int status, void *arg)
 		done(st, status);
 }
 
-/* 1 when uri can go between the brackets of our Contact: it parses, has a
- * host, and holds nothing that would end the brackets or the header. */
-static int
-contact_ok(const char *uri)
-{
-	const unsigned char *p;
-	osip_uri_t *u = NULL;
-	int ok;
-
-	for (p = (const unsigned char *)uri; *p; p++)
-		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == '"')
-			return 0;
-	ok = osip_uri_init(&u) == 0 && osip_uri_parse(u, uri) == 0 &&
-	     u->host != NULL && u->host[0] != '\0';
-	osip_uri_free(u);
-	return ok;
-}
-
 /* Binds the answering socket for the chain-loaded program and returns its
  * Contact URI in contact. */
 static int
@@ -348,7 +330,7 @@ main(int argc, char **argv)
 				 port ? port : 5060,
 				 set.proto == SL_PROTO_TCP ? ";transport=tcp" : "");
 		}
-		if (!contact_ok(contact))
+		if (!sl_uri_ok(contact))
 			sl_usage_error("--contact: not [HOST]:PORT or a SIP URI: %s", contact_spec);
 	}
 	if ((err = sl_reg_new(st.sip, st.loop, contact[0] ? contact : NULL, expires,

@@ -207,7 +207,7 @@ new_call(struct answerer *an, struct sl_server *srv, osip_message_t *req)
 		return;
 	}
 	if (an->ac->reject) {
-		sl_call_reject(an->call, an->ac->reject);
+		sl_call_reject_to(an->call, an->ac->reject, an->ac->redirect);
 		return;
 	}
 	if (an->ac->screen)

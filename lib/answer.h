@@ -15,6 +15,7 @@ struct sl_answer_config {
 	struct sl_call_config call;
 	double ring;                /* seconds of 180 before the 200 */
 	int reject;                 /* refuse every call with this; 0: answer */
+	const char *redirect;       /* Contact of a 3xx reject, or NULL */
 	const char *screen;         /* program deciding per call, or NULL */
 	struct sl_addr accept[SL_ACCEPT_MAX];  /* hosts calls may come from */
 	int naccept;                /* 0: from anywhere */

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "opt.h"
+#include "redirect.h"
 
 enum state {
 	ST_IDLE,
@@ -55,6 +56,7 @@ struct sl_call {
 	struct sl_addr ack_dst;
 	struct sl_timer noanswer;
 	double timeout;
+	struct sl_redirect redir;   /* 3xx targets; hops taken */
 
 	/* incoming */
 	struct sl_server *srv;      /* INVITE server transaction until final */
@@ -156,6 +158,30 @@ clean(char *dst, size_t size, const char *src)
 	dst[j] = '\0';
 }
 
+/* A display name from the network for an event line or the environment:
+ * the quotes of a quoted-string removed and its quoted-pairs (\" and \\)
+ * undone, so that the name reads as its sender wrote it, then cleaned. */
+static void
+clean_display_name(char *dst, size_t size, const char *src)
+{
+	char plain[260];
+	size_t i, j = 0, n;
+
+	if (src == NULL)
+		src = "";
+	n = strlen(src);
+	if (n >= 2 && src[0] == '"' && src[n - 1] == '"') {
+		for (i = 1; i < n - 1 && j < sizeof plain - 1; i++) {
+			if (src[i] == '\\' && i + 1 < n - 1)
+				i++;
+			plain[j++] = src[i];
+		}
+		plain[j] = '\0';
+		src = plain;
+	}
+	clean(dst, size, src);
+}
+
 /* Writes a URI (no parameters of the name-addr) as text into buf. */
 static void
 uri_text(const osip_uri_t *u, char *buf, size_t size)
@@ -243,6 +269,7 @@ sl_call_free(struct sl_call *c)
 	if (c->invite_req)
 		osip_message_free(c->invite_req);
 	sl_media_free(c->media);
+	sl_redirect_free(&c->redir);
 	free(c->cid);
 	free(c);
 }
@@ -740,6 +767,94 @@ early_media(struct sl_call *c, osip_message_t *resp)
 			 sl_addr_str(&c->theirs.addr, a), c->call_id);
 }
 
+static void on_invite_response(struct sl_client *cl, osip_message_t *resp,
+			       int err, void *arg);
+
+/* Gives the timer B of the INVITE just sent what is left of --timeout,
+ * when that is less than RFC 3261's 32 s. */
+static void
+bound_invite(struct sl_call *c)
+{
+	int64_t left;
+
+	if (c->timeout <= 0 || !sl_timer_armed(&c->noanswer))
+		return;
+	left = c->noanswer.due - sl_now_ms();
+	if (left < 32000)
+		sl_client_set_timeout(c->invite, left > 1 ? (int)left : 1);
+}
+
+/* Sends the INVITE of cl again to target, as a new transaction: same
+ * Call-ID, From and To, the next CSeq, no credentials (the new target's
+ * realm may be another), a new Via and Contact.  Returns 0 or an errno
+ * value. */
+static int
+redial(struct sl_call *c, struct sl_client *cl, const char *target)
+{
+	osip_message_t *inv = NULL;
+	osip_uri_t *u = NULL;
+	char buf[32];
+	int err;
+
+	if (osip_uri_init(&u) != 0)
+		return ENOMEM;
+	if (osip_uri_parse(u, target) != 0 || u->host == NULL) {
+		osip_uri_free(u);
+		return EINVAL;
+	}
+	if (osip_message_clone(sl_client_request(cl), &inv) != 0) {
+		osip_uri_free(u);
+		return ENOMEM;
+	}
+	osip_uri_free(inv->req_uri);
+	inv->req_uri = u;
+	snprintf(buf, sizeof buf, "%lu", strtoul(inv->cseq->number, NULL, 10) + 1);
+	osip_free(inv->cseq->number);
+	inv->cseq->number = osip_strdup(buf);
+	osip_list_special_free(&inv->authorizations,
+			       (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&inv->proxy_authorizations,
+			       (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&inv->contacts, (void (*)(void *))osip_contact_free);
+	osip_message_force_update(inv);
+	if ((err = sl_sip_send(c->sip, inv, on_invite_response, c, &c->invite)) != 0)
+		return err;
+	c->provisional = 0;
+	bound_invite(c);
+	return 0;
+}
+
+/* A 3xx names where to call instead (RFC 3261 §8.1.3.4); a failure of a
+ * call that was redirected (resp, or no response: NULL) tries the next
+ * target a 3xx named.  st says what happened, for the event line.
+ * Returns 1 when a new INVITE went out, 0 when this is the outcome. */
+static int
+follow_redirect(struct sl_call *c, struct sl_client *cl, osip_message_t *resp,
+		const char *st)
+{
+	const char *target;
+	char to[512];
+	int limit, err;
+
+	if (resp && resp->status_code < 400)
+		sl_redirect_add(&c->redir, resp);
+	else if (c->redir.hops == 0)
+		return 0;
+	while ((target = sl_redirect_next(&c->redir, &limit)) != NULL) {
+		clean(to, sizeof to, target);
+		if ((err = redial(c, cl, target)) == 0) {
+			sl_event("redirected status=\"%s\" to=%s hop=%d call-id=%s", st, to,
+				 c->redir.hops, c->call_id);
+			return 1;
+		}
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to call %s", to);
+	}
+	if (limit)
+		sl_warn("not following %s: %d redirections already", st,
+			SL_REDIRECT_MAX_HOPS);
+	return 0;
+}
+
 static void
 on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
 {
@@ -748,6 +863,9 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 	int code;
 
 	if (resp == NULL) {
+		if (c->state == ST_CALLING &&
+		    follow_redirect(c, cl, NULL, sl_describe_error(err)))
+			return;
 		c->invite = NULL;
 		if (c->state == ST_CALLING)
 			sl_event("failed reason=\"%s\" call-id=%s", sl_describe_error(err), c->call_id);
@@ -771,6 +889,9 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 			early_media(c, resp);
 		return;
 	}
+	/* Before the no-answer timer stops: a redirected call keeps it. */
+	if (code >= 300 && c->state == ST_CALLING && follow_redirect(c, cl, resp, st))
+		return;
 	c->invite = NULL;
 	sl_timer_stop(c->loop, &c->noanswer);
 	if (code < 300) {
@@ -821,6 +942,10 @@ sl_call_dial(struct sl_call *c, const char *uri, double timeout)
 	clean(c->call_id, sizeof c->call_id, c->cid);
 	uri_text(inv->to->url, c->remote, sizeof c->remote);
 	uri_text(inv->from->url, c->local, sizeof c->local);
+	if ((err = sl_redirect_init(&c->redir, uri)) != 0) {
+		osip_message_free(inv);
+		return err;
+	}
 	if ((err = sl_sip_send(c->sip, inv, on_invite_response, c, &c->invite)) != 0)
 		return err;
 	c->state = ST_CALLING;
@@ -857,7 +982,7 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 	clean(c->call_id, sizeof c->call_id, c->cid);
 	uri_text(invite->from->url, c->remote, sizeof c->remote);
 	uri_text(invite->to->url, c->local, sizeof c->local);
-	clean(c->remote_name, sizeof c->remote_name, invite->from->displayname);
+	clean_display_name(c->remote_name, sizeof c->remote_name, invite->from->displayname);
 	snprintf(c->from_tag, sizeof c->from_tag, "%s", tag_of(invite->from));
 	c->invite_cseq = strtoul(invite->cseq->number, NULL, 10);
 	if (via && osip_via_param_get_byname(via, "branch", &branch) == 0 && branch && branch->gvalue)
@@ -945,8 +1070,14 @@ sl_call_ring(struct sl_call *c)
 void
 sl_call_reject(struct sl_call *c, int code)
 {
+	sl_call_reject_to(c, code, NULL);
+}
+
+void
+sl_call_reject_to(struct sl_call *c, int code, const char *contact)
+{
 	osip_message_t *r;
-	char st[64];
+	char st[64], to[520];
 
 	if (c->state != ST_INCOMING || c->srv == NULL)
 		return;
@@ -955,11 +1086,18 @@ sl_call_reject(struct sl_call *c, int code)
 			osip_message_set_accept(r, SL_ACCEPT);
 		if (code == 420 && c->unsupported[0])
 			osip_message_set_header(r, "Unsupported", c->unsupported);
+		if (contact) {
+			snprintf(to, sizeof to, "<%s>", contact);
+			osip_message_set_contact(r, to);
+		}
 		sl_server_send(c->srv, r);
 	}
 	c->srv = NULL;
 	snprintf(st, sizeof st, "%d %s", code, sl_reason(code));
-	sl_event("rejected status=\"%s\" call-id=%s", st, c->call_id);
+	if (contact)
+		sl_event("rejected status=\"%s\" to=%s call-id=%s", st, contact, c->call_id);
+	else
+		sl_event("rejected status=\"%s\" call-id=%s", st, c->call_id);
 	set_status(c, sl_exit_for_status(code));
 	c->state = ST_ENDING;
 	sip_over(c);

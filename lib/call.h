@@ -53,6 +53,9 @@ void sl_call_ring(struct sl_call *c);
 void sl_call_answer(struct sl_call *c);
 /* A final response (486, 603, 480, 488...) to the pending INVITE. */
 void sl_call_reject(struct sl_call *c, int code);
+/* The same, naming contact (a SIP URI, or NULL: none) as where to call
+ * instead: for a 3xx (RFC 3261 §21.3). */
+void sl_call_reject_to(struct sl_call *c, int code, const char *contact);
 
 /* Ends the call from our side: CANCEL before an answer, BYE after, a 480
  * for an incoming call not answered yet. */

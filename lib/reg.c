@@ -48,7 +48,6 @@ sl_reg_new(struct sl_sip *sip, struct sl_loop *loop, const char *contact,
 {
 	const struct sl_settings *set = sl_sip_settings(sip);
 	struct sl_reg *r;
-	const char *d;
 
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -58,13 +57,11 @@ sl_reg_new(struct sl_sip *sip, struct sl_loop *loop, const char *contact,
 	r->cb = cb;
 	r->arg = arg;
 	r->expires = expires;
-	if (sl_settings_aor(set, r->aor, sizeof r->aor) != 0) {
+	if (sl_settings_aor(set, r->aor, sizeof r->aor) != 0 ||
+	    sl_settings_domain_uri(set, r->registrar, sizeof r->registrar) != 0) {
 		free(r);
 		return EINVAL;
 	}
-	d = sl_settings_domain(set);
-	snprintf(r->registrar, sizeof r->registrar,
-		 strchr(d, ':') && d[0] != '[' ? "sip:[%s]" : "sip:%s", d);
 	if (contact) {
 		snprintf(r->contact, sizeof r->contact, "%s", contact);
 		r->contact_given = 1;
@@ -185,19 +182,45 @@ print_bindings(osip_message_t *resp)
 	fflush(stdout);
 }
 
-/* A failure that passes: retried in the heartbeat mode, the end of the
- * others (status: 7 for no answer, 1 for an answer such as 503). */
-static void
-fail(struct sl_reg *r, const char *reason, int status)
+/* The seconds of a response's Retry-After ("120", "120 (lunch)",
+ * "120;duration=60"), at most SL_REG_RETRY_AFTER_MAX; 0 when it has none
+ * or none that reads as a number. */
+static int
+retry_after(osip_message_t *resp)
 {
+	osip_header_t *h = NULL;
+	char *end;
+	long v;
+
+	if (resp == NULL || osip_message_header_get_byname(resp, "retry-after", 0, &h) < 0 ||
+	    h == NULL || h->hvalue == NULL)
+		return 0;
+	v = strtol(h->hvalue, &end, 10);
+	if (end == h->hvalue || v <= 0 || (*end && *end != ' ' && *end != '\t' &&
+					   *end != ';' && *end != '('))
+		return 0;
+	return v > SL_REG_RETRY_AFTER_MAX ? SL_REG_RETRY_AFTER_MAX : (int)v;
+}
+
+/* A failure that passes: retried in the heartbeat mode, the end of the
+ * others (status: 7 for no answer, 1 for an answer such as 503).  after:
+ * the seconds a Retry-After asked for (0: none), which replace the
+ * backoff: a registrar that says when it can serve again is not asked
+ * before (RFC 3261 §20.33, §21.5.4). */
+static void
+fail(struct sl_reg *r, const char *reason, int status, int after)
+{
+	int64_t delay;
+
 	r->failures++;
 	sl_event("failed aor=%s reason=\"%s\"", r->aor, reason);
 	if (r->mode != MODE_KEEP || r->unregister_wanted) {
 		r->cb(r, SL_REG_FAILED, status, r->arg);
 		return;
 	}
-	sl_event("retrying delay=%d", (int)(retry_delay(r->failures) / 1000));
-	sl_timer_start(r->loop, &r->timer, retry_delay(r->failures), on_timer, r);
+	delay = after > 0 ? (int64_t)after * 1000 : retry_delay(r->failures);
+	sl_event("retrying delay=%d", (int)(delay / 1000));
+	sl_timer_start(r->loop, &r->timer, delay, on_timer, r);
 	r->cb(r, SL_REG_FAILED, status, r->arg);
 }
 
@@ -245,7 +268,7 @@ handle_response(struct sl_reg *r, struct sl_client *c, osip_message_t *resp,
 			r->cb(r, SL_REG_UNREGISTER_FAILED, sl_exit_for_error(err), r->arg);
 			return;
 		}
-		fail(r, sl_describe_error(err), sl_exit_for_error(err));
+		fail(r, sl_describe_error(err), sl_exit_for_error(err), 0);
 		return;
 	}
 	code = resp->status_code;
@@ -315,7 +338,7 @@ handle_response(struct sl_reg *r, struct sl_client *c, osip_message_t *resp,
 	}
 	if (code >= 500 || code == 408 || code == 480) {
 		/* The registrar is there but cannot serve now: that passes. */
-		fail(r, line, SL_EXIT_REJECTED);
+		fail(r, line, SL_EXIT_REJECTED, retry_after(resp));
 		return;
 	}
 	sl_event("refused aor=%s reason=\"%s\"", r->aor, line);
@@ -334,7 +357,7 @@ on_deferred(void *arg)
 		r->cb(r, SL_REG_UNREGISTER_FAILED, SL_EXIT_NORESPONSE, r->arg);
 		return;
 	}
-	fail(r, r->deferred, SL_EXIT_NORESPONSE);
+	fail(r, r->deferred, SL_EXIT_NORESPONSE, 0);
 }
 
 /* A request that could not be sent at all (no route, connection refused)

@@ -8,6 +8,10 @@
 /* Backoff after a failed (re-)registration: 1, 2, 4, 8, 16, then every
  * SL_REG_RETRY_MAX seconds until the registrar answers again. */
 #define SL_REG_RETRY_MAX 30
+/* A Retry-After in a failure answer sets the next try instead, up to
+ * this many seconds (a registrar's "come back tomorrow" is not waited
+ * for in full: the registration would be gone that long). */
+#define SL_REG_RETRY_AFTER_MAX 3600
 /* How long an unregistration waits for its answer (ms). */
 #define SL_REG_UNREGISTER_WAIT 5000
 

@@ -30,6 +30,41 @@ set_text(char *dst, size_t size, const char *what, const char *v)
 	memcpy(dst, v, strlen(v) + 1);
 }
 
+/* Copies a display name (SIP_DISPLAY_NAME): any printable text, UTF-8
+ * included, but no control character, which a header cannot hold, and
+ * no invalid UTF-8.  Quotes and backslashes are escaped when it is
+ * written (sl_settings_name_addr). */
+static void
+set_display_name(char *dst, size_t size, const char *what, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	int follow = 0;
+
+	if (strlen(v) >= size)
+		sl_usage_error("%s is too long (at most %zu bytes)", what, size - 1);
+	for (; *p; p++) {
+		if (follow) {
+			if ((*p & 0xc0) != 0x80)
+				break;
+			follow--;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			break;
+		} else if (*p >= 0x80) {
+			if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+				follow = 1;
+			else if ((*p & 0xf0) == 0xe0)
+				follow = 2;
+			else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+				follow = 3;
+			else
+				break;
+		}
+	}
+	if (*p || follow)
+		sl_usage_error("%s holds a control character or is not UTF-8", what);
+	memcpy(dst, v, strlen(v) + 1);
+}
+
 void
 sl_settings_init(struct sl_settings *s)
 {
@@ -39,6 +74,11 @@ sl_settings_init(struct sl_settings *s)
 	s->proto = SL_PROTO_UDP;
 	if ((v = getenv("SIP_USER")) && *v)
 		set_text(s->user, sizeof s->user, "SIP_USER", v);
+	if ((v = getenv("SIP_AUTH_USER")) && *v)
+		set_text(s->auth_user, sizeof s->auth_user, "SIP_AUTH_USER", v);
+	if ((v = getenv("SIP_DISPLAY_NAME")) && *v)
+		set_display_name(s->display_name, sizeof s->display_name,
+				 "SIP_DISPLAY_NAME", v);
 	if ((v = getenv("SIP_DOMAIN")) && *v)
 		set_text(s->domain, sizeof s->domain, "SIP_DOMAIN", v);
 	if ((v = getenv("SIP_SERVER")) && *v)
@@ -149,20 +189,79 @@ sl_settings_domain(const struct sl_settings *s)
 	return "";
 }
 
-int
-sl_settings_aor(const struct sl_settings *s, char *buf, size_t size)
+const char *
+sl_settings_auth_user(const struct sl_settings *s)
 {
+	return s->auth_user[0] ? s->auth_user : s->user;
+}
+
+/* The host part of a URI for a domain: an IPv6 literal (two colons or
+ * more) goes in brackets; "host" and "host:port" stay as they are. */
+static const char *
+uri_host(const char *d, char *buf, size_t size)
+{
+	const char *first = strchr(d, ':');
+
+	if (d[0] != '[' && first && strchr(first + 1, ':')) {
+		snprintf(buf, size, "[%s]", d);
+		return buf;
+	}
+	return d;
+}
+
+/* "sip:user@domain", or "sip:domain" for an empty user. */
+static int
+domain_uri(const struct sl_settings *s, const char *user, char *buf, size_t size)
+{
+	char host[300];
 	const char *d = sl_settings_domain(s);
 	int n;
 
 	if (*d == '\0')
 		return EINVAL;
-	if (strchr(d, ':') && d[0] != '[')
-		n = s->user[0] ? snprintf(buf, size, "sip:%s@[%s]", s->user, d)
-			       : snprintf(buf, size, "sip:[%s]", d);
-	else
-		n = s->user[0] ? snprintf(buf, size, "sip:%s@%s", s->user, d)
-			       : snprintf(buf, size, "sip:%s", d);
+	d = uri_host(d, host, sizeof host);
+	n = user[0] ? snprintf(buf, size, "sip:%s@%s", user, d)
+		    : snprintf(buf, size, "sip:%s", d);
+	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
+}
+
+int
+sl_settings_aor(const struct sl_settings *s, char *buf, size_t size)
+{
+	return domain_uri(s, s->user, buf, size);
+}
+
+int
+sl_settings_domain_uri(const struct sl_settings *s, char *buf, size_t size)
+{
+	return domain_uri(s, "", buf, size);
+}
+
+int
+sl_settings_name_addr(const struct sl_settings *s, const char *uri, char *buf,
+		      size_t size)
+{
+	char aor[512], name[2 * sizeof s->display_name];
+	size_t i, j = 0;
+	int n, err;
+
+	if (uri == NULL) {
+		if ((err = sl_settings_aor(s, aor, sizeof aor)) != 0)
+			return err;
+		uri = aor;
+	}
+	if (s->display_name[0] == '\0') {
+		n = snprintf(buf, size, "<%s>", uri);
+		return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
+	}
+	/* A quoted-string (RFC 3261 §25.1): " and \ as quoted-pairs. */
+	for (i = 0; s->display_name[i]; i++) {
+		if (s->display_name[i] == '"' || s->display_name[i] == '\\')
+			name[j++] = '\\';
+		name[j++] = s->display_name[i];
+	}
+	name[j] = '\0';
+	n = snprintf(buf, size, "\"%s\" <%s>", name, uri);
 	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
 }
 
@@ -183,12 +282,12 @@ sl_settings_target(const struct sl_settings *s, const char *arg,
 	else if (strchr(arg, '@') || !bare_is_user)
 		n = snprintf(buf, size, "sip:%s", arg);
 	else {
+		char host[300];
 		const char *d = sl_settings_domain(s);
 
 		if (*d == '\0')
 			return EINVAL;
-		n = snprintf(buf, size, strchr(d, ':') && d[0] != '[' ?
-			     "sip:%s@[%s]" : "sip:%s@%s", arg, d);
+		n = snprintf(buf, size, "sip:%s@%s", arg, uri_host(d, host, sizeof host));
 	}
 	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
 }

@@ -1,5 +1,6 @@
 /* Settings every SIP tool shares: SIP_USER, SIP_DOMAIN, SIP_SERVER,
- * SIP_TRANSPORT, SIP_PASSWORD / SIP_PASSWORD_FILE, overridden by options. */
+ * SIP_TRANSPORT, SIP_PASSWORD / SIP_PASSWORD_FILE, SIP_AUTH_USER,
+ * SIP_DISPLAY_NAME, overridden by options. */
 #ifndef SIPLINE_SETTINGS_H
 #define SIPLINE_SETTINGS_H
 
@@ -9,7 +10,9 @@
 
 struct sl_settings {
 	char user[128];
-	char domain[256];       /* "" = the server's host */
+	char auth_user[128];    /* digest user name; "" = user */
+	char display_name[129]; /* for From; "" = none */
+	char domain[256];       /* "" = the server's host; may hold :port */
 	char server[256];       /* host[:port] of registrar / outbound proxy */
 	enum sl_proto proto;
 	char *password;         /* NULL when none; wiped when freed */
@@ -51,12 +54,28 @@ int sl_settings_option(struct sl_settings *s, int opt, const char *arg,
  * them.  Exits 111 when the file cannot be read. */
 void sl_settings_load_password(struct sl_settings *s);
 
-/* The domain of the address of record: domain, else the server's host. */
+/* The domain of the address of record: domain, else the server's host.
+ * It may carry a port ("pbx.example:5080"). */
 const char *sl_settings_domain(const struct sl_settings *s);
 
-/* Writes "sip:user@domain" (or "sip:domain" without a user) into buf.
- * Returns 0 or ENAMETOOLONG / EINVAL (no domain and no server). */
+/* The user name for digest authentication: SIP_AUTH_USER, else the user. */
+const char *sl_settings_auth_user(const struct sl_settings *s);
+
+/* Writes "sip:user@domain" (or "sip:domain" without a user) into buf; an
+ * IPv6 domain goes in brackets, a domain with a port keeps it.  Returns 0
+ * or ENAMETOOLONG / EINVAL (no domain and no server). */
 int sl_settings_aor(const struct sl_settings *s, char *buf, size_t size);
+
+/* Writes "sip:domain" (the registrar's Request-URI) into buf.  Returns 0
+ * or ENAMETOOLONG / EINVAL (no domain and no server). */
+int sl_settings_domain_uri(const struct sl_settings *s, char *buf, size_t size);
+
+/* Writes the From/To name-addr of the address of record into buf:
+ * "\"Display Name\" <sip:user@domain>", or "<sip:user@domain>" without a
+ * display name; uri replaces the address of record when not NULL.
+ * Returns 0 or ENAMETOOLONG. */
+int sl_settings_name_addr(const struct sl_settings *s, const char *uri,
+			  char *buf, size_t size);
 
 /* Completes what a user typed as a target into a SIP URI: "sip:..." and
  * "sips:..." as they are; "user@host" gains "sip:"; anything else is a

@@ -124,6 +124,11 @@ sl_reason(int code)
 	case 183: return "Session Progress";
 	case 200: return "OK";
 	case 202: return "Accepted";
+	case 300: return "Multiple Choices";
+	case 301: return "Moved Permanently";
+	case 302: return "Moved Temporarily";
+	case 305: return "Use Proxy";
+	case 380: return "Alternative Service";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -682,6 +687,22 @@ sl_describe_error(int err)
 /* ---- building requests ---- */
 
 int
+sl_uri_ok(const char *uri)
+{
+	const unsigned char *p;
+	osip_uri_t *u = NULL;
+	int ok;
+
+	for (p = (const unsigned char *)uri; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == '"')
+			return 0;
+	ok = osip_uri_init(&u) == 0 && osip_uri_parse(u, uri) == 0 &&
+	     u->host != NULL && u->host[0] != '\0';
+	osip_uri_free(u);
+	return ok;
+}
+
+int
 sl_uri_resolve(const osip_uri_t *uri, struct sl_addr *out)
 {
 	char host[256];
@@ -718,7 +739,7 @@ sl_sip_new_request(struct sl_sip *s, const char *method, const char *ruri,
 {
 	osip_message_t *m = NULL;
 	osip_uri_t *uri = NULL;
-	char buf[1024], tag[17], cid[33];
+	char buf[1024], from[800], tag[17], cid[33];
 	int rc;
 
 	if (osip_message_init(&m) != 0)
@@ -733,7 +754,11 @@ sl_sip_new_request(struct sl_sip *s, const char *method, const char *ruri,
 	}
 	osip_message_set_uri(m, uri);
 	sl_random_token(tag, 16);
-	snprintf(buf, sizeof buf, "<%s>;tag=%s", s->aor, tag);
+	if (sl_settings_name_addr(s->set, s->aor, from, sizeof from) != 0) {
+		osip_message_free(m);
+		return ENAMETOOLONG;
+	}
+	snprintf(buf, sizeof buf, "%s;tag=%s", from, tag);
 	rc = osip_message_set_from(m, buf);
 	snprintf(buf, sizeof buf, "<%s>", to ? to : ruri);
 	rc |= osip_message_set_to(m, buf);
@@ -929,8 +954,8 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	}
 	if (MSG_IS_REGISTER(req) && s->have_reg_ch && s->set->password &&
 	    sl_addr_equal(&s->reg_dst, &c->dst) &&
-	    sl_digest_authorize(req, &s->reg_ch, s->set->user, s->set->password,
-				++s->reg_nc) == 0) {
+	    sl_digest_authorize(req, &s->reg_ch, sl_settings_auth_user(s->set),
+				s->set->password, ++s->reg_nc) == 0) {
 		c->used = s->reg_ch;
 		c->authorized = 1;
 		c->nc = s->reg_nc;
@@ -1074,7 +1099,7 @@ retry_with_auth(struct sl_client *c, osip_message_t *resp)
 	unsigned long cseq;
 	int err;
 
-	if (c->s->set->password == NULL || c->s->set->user[0] == '\0') {
+	if (c->s->set->password == NULL || sl_settings_auth_user(c->s->set)[0] == '\0') {
 		sl_warn("%d %s: no credentials (set SIP_USER and SIP_PASSWORD or SIP_PASSWORD_FILE)",
 			resp->status_code, sl_reason(resp->status_code));
 		return EACCES;
@@ -1119,7 +1144,7 @@ retry_with_auth(struct sl_client *c, osip_message_t *resp)
 	osip_free(req->cseq->number);
 	req->cseq->number = osip_strdup(buf);
 	if ((err = sl_sip_add_via(c->s, req, &c->dst)) != 0 ||
-	    (err = sl_digest_authorize(req, &ch, c->s->set->user,
+	    (err = sl_digest_authorize(req, &ch, sl_settings_auth_user(c->s->set),
 				       c->s->set->password, ++c->nc)) != 0) {
 		osip_message_free(req);
 		return err;

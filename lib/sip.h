@@ -179,6 +179,10 @@ const char *sl_msg_call_id(const osip_message_t *msg, char *buf, size_t size);
 /* 1 when msg's To carries a tag (a request within a dialog). */
 int sl_msg_has_to_tag(const osip_message_t *msg);
 
+/* 1 when uri can go between the brackets of a Contact: it parses, has a
+ * host, and holds nothing that would end the brackets or the header. */
+int sl_uri_ok(const char *uri);
+
 /* Resolves a URI's host and port (5060 default).  Returns 0 or an EAI
  * code. */
 int sl_uri_resolve(const osip_uri_t *uri, struct sl_addr *out);

@@ -158,8 +158,9 @@ squeeze() {
 	assert_equal "$(sipp_status uac)" 603
 	wait_bg ans 5
 	assert_failure 3
-	# Quotes and backslashes become "?"; the rest is text, kept as it is.
-	clean="Eve ??\$(touch $D/pwned)?? \`touch $D/pwned\`; x=1 ??"
+	# The quoted-pairs (\" and \\) stand for the quote and the backslash
+	# they quote, and those become "?"; the rest is text, kept as it is.
+	clean="Eve ?\$(touch $D/pwned)? \`touch $D/pwned\`; x=1 ?"
 	assert_line --regexp "^sip-answer: incoming from=sip:eve@127\.0\.0\.1:$PORT name=\"[^\"]*\" to=sip:bob@127\.0\.0\.1:$PORT call-id=$SIPP_CID$"
 	assert_line --partial "name=\"$clean\" to="
 	cat "$D/screen.txt"
@@ -242,13 +243,14 @@ squeeze() {
 	local name want i=0
 	screen_script "$D/verdict"
 	echo 3 >"$D/verdict"
-	# name => what the screening program and the event line get: each
-	# backslash and control character is a "?"; a line fold (LF and a
-	# blank) is white space, as RFC 3261 reads it.
+	# name => what the screening program and the event line get: a
+	# quoted-pair stands for the character it quotes, and each control
+	# character is a "?"; a line fold (LF and a blank) is white space, as
+	# RFC 3261 reads it.
 	for case in \
-		$'"Eve\\\tx\\\x01y"=>Eve??x??y' \
+		$'"Eve\\\tx\\\x01y"=>Eve?x?y' \
 		$'"Eve\tx\x01y"=>Eve?x?y' \
-		$'"Eve\\\n X"=>Eve?  X' \
+		$'"Eve\\\n X"=>Eve  X' \
 		$'"Eve\n X"=>Eve  X'; do
 		i=$((i + 1))
 		name=${case%%=>*} want=${case#*=>}

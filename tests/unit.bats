@@ -44,6 +44,10 @@ run_unit() {
 	run_unit callid
 }
 
+@test "unit: redirect (which Contacts of a 3xx are tried, in q order, each once, at most 5 hops)" {
+	run_unit redirect
+}
+
 @test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
 	local src name missing=
 
