@@ -36,8 +36,8 @@ void sl_answer_reply_other(struct sl_server *srv, osip_message_t *req);
 
 /* Answers one call on sip and returns the exit status: the call's, or 0
  * when told to stop (SIGINT, SIGTERM) before any call came.  INVITEs for
- * other calls meanwhile get 486; one that cannot be taken (488, 415,
- * 420) is refused and the wait goes on. */
+ * other calls meanwhile get 486; one that cannot be taken (488; 415, 420
+ * and 406 come from the SIP core) is refused and the wait goes on. */
 int sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 		  const struct sl_answer_config *ac);
 

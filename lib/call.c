@@ -71,7 +71,6 @@ struct sl_call {
 	int64_t ok_interval;
 	struct sl_timer ok_timer;
 	int bye_after_ack;
-	char unsupported[128];      /* a Require we refuse with 420 */
 	int delayed_offer;          /* their answer comes in the ACK */
 
 	/* media */
@@ -992,29 +991,12 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 		 c->remote_name[0] ? "\"" : "", c->local, c->call_id);
 	sl_server_reply(srv, 100);
 
-	{
-		/* We implement no extension (100rel, timer...): a caller that
-		 * requires one gets 420 with the list (RFC 3261 §8.2.2.3). */
-		osip_header_t *req = NULL;
-
-		if (osip_message_header_get_byname(invite, "require", 0, &req) >= 0 &&
-		    req && req->hvalue && *req->hvalue) {
-			clean(c->unsupported, sizeof c->unsupported, req->hvalue);
-			return 420;
-		}
-	}
+	/* A Require (420), a body that is not SDP (415) or an Accept without
+	 * it (406) was refused by the SIP core already (lib/sip.c). */
 	osip_message_get_body(invite, 0, &body);
 	if (body && body->body && body->length > 0) {
-		osip_content_type_t *ct = osip_message_get_content_type(invite);
 		struct sl_sdp_stream tmp;
 
-		/* A body we cannot read: 415 with Accept (RFC 3261 §8.2.3). */
-		if (ct && (ct->type == NULL || ct->subtype == NULL ||
-			   strcasecmp(ct->type, "application") != 0 ||
-			   strcasecmp(ct->subtype, "sdp") != 0)) {
-			sl_warn("refusing call %s: its body is not application/sdp", c->call_id);
-			return 415;
-		}
 		memset(&tmp, 0, sizeof tmp);
 		tmp.npts = c->cfg.ncodecs;
 		memcpy(tmp.pts, c->cfg.codecs, sizeof tmp.pts);
@@ -1082,10 +1064,8 @@ sl_call_reject_to(struct sl_call *c, int code, const char *contact)
 	if (c->state != ST_INCOMING || c->srv == NULL)
 		return;
 	if (sl_server_response(c->srv, code, &r) == 0) {
-		if (code == 488 || code == 415)
+		if (code == 488)
 			osip_message_set_accept(r, SL_ACCEPT);
-		if (code == 420 && c->unsupported[0])
-			osip_message_set_header(r, "Unsupported", c->unsupported);
 		if (contact) {
 			snprintf(to, sizeof to, "<%s>", contact);
 			osip_message_set_contact(r, to);

@@ -1301,20 +1301,28 @@ sl_server_reply(struct sl_server *srv, int code)
 	return sl_server_send(srv, r);
 }
 
-int
-sl_server_reply_unsupported(struct sl_server *srv)
+/* 1 for a method we know: ours, or one of SIP's extensions that we do
+ * not take (405 for those, not 501: RFC 3261 §8.2.1). */
+static int
+method_known(const char *m)
 {
 	static const char *const known[] = {
+		"INVITE", "ACK", "CANCEL", "BYE", "OPTIONS",
 		"REGISTER", "INFO", "UPDATE", "PRACK", "MESSAGE", "REFER",
 		"NOTIFY", "SUBSCRIBE", "PUBLISH",
 	};
-	const char *m = srv->tr->orig_request->sip_method;
 	size_t i;
 
 	for (i = 0; i < sizeof known / sizeof *known; i++)
 		if (strcmp(m, known[i]) == 0)
-			return sl_server_reply(srv, 405);
-	return sl_server_reply(srv, 501);
+			return 1;
+	return 0;
+}
+
+int
+sl_server_reply_unsupported(struct sl_server *srv)
+{
+	return sl_server_reply(srv, method_known(srv->tr->orig_request->sip_method) ? 405 : 501);
 }
 
 int
@@ -1376,10 +1384,14 @@ reply_stateless(struct sl_sip *s, osip_message_t *req, const struct sl_addr *src
 		osip_call_id_clone(req->call_id, &r->call_id);
 	if (req->cseq)
 		osip_cseq_clone(req->cseq, &r->cseq);
+	if (code == 405 || code == 501)
+		osip_message_set_allow(r, SL_ALLOW);
 	osip_message_set_header(r, "Server", SL_USER_AGENT);
 	sl_sip_send_raw(s, r, src);
 	osip_message_free(r);
 }
+
+static const char cseq_mismatch[] = "CSeq method differs from the request's";
 
 /* Checks what every later step relies on.  Returns NULL when msg is fit,
  * else a short reason. */
@@ -1412,7 +1424,7 @@ insane(const osip_message_t *msg)
 			return "no Request-URI";
 		if (strcmp(msg->sip_method, msg->cseq->method) != 0 &&
 		    !(MSG_IS_ACK(msg) && strcmp(msg->cseq->method, "INVITE") == 0))
-			return "CSeq method differs from the request's";
+			return cseq_mismatch;
 	}
 	return NULL;
 }
@@ -1433,21 +1445,287 @@ body_truncated(const osip_message_t *msg, const char *buf, size_t len)
 	return clen > (long)(len - (end + 4 - buf));
 }
 
-/* A request that osip_parse refused (a body shorter than its
- * Content-Length, a broken header): parsed again, the headers read before
- * the fault stay in the message; with a Via among them the request gets
- * its 400 (RFC 3261 §18.3, §21.4.1), else it is dropped. */
-static void
-reply_malformed(struct sl_sip *s, const char *buf, size_t len, const struct sl_addr *src)
+/* RFC 3261 §25.1 token. */
+static int
+is_token_char(unsigned char c)
 {
-	osip_message_t *msg = NULL;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-.!%*_+`'~", c));
+}
 
-	if (osip_message_init(&msg) != 0)
+/* What RFC 3261 §8.2 has a UAS refuse before it processes a request (so
+ * before a tool decides it is busy), for what we lack: returns 420 for a
+ * Require of any extension (§8.2.2.3: we implement none; the option tags
+ * go in tags, for Unsupported), 415 for an INVITE whose body is not SDP
+ * (§8.2.3), 406 for an INVITE whose Accept leaves out SDP, which every
+ * answer of ours carries (§21.4.7, RFC 4475 §3.3.15); else 0.  An ACK or
+ * CANCEL is never refused (§8.2.2.3, §9.2). */
+static int
+refusal(const osip_message_t *req, char *tags, size_t size)
+{
+	osip_header_t *h = NULL;
+	int pos, n = 0;
+
+	if (MSG_IS_ACK(req) || MSG_IS_CANCEL(req))
+		return 0;
+	if (size)
+		tags[0] = '\0';
+	for (pos = 0; (pos = osip_message_header_get_byname(req, "require", pos, &h)) >= 0; pos++) {
+		const char *p = h && h->hvalue ? h->hvalue : "";
+
+		/* Tokens only, whatever else the header holds. */
+		while (*p) {
+			size_t len = 0, used = size ? strlen(tags) : 0;
+
+			while (*p && !is_token_char((unsigned char)*p))
+				p++;
+			while (is_token_char((unsigned char)p[len]))
+				len++;
+			if (len && size && used + len + 3 < size)
+				snprintf(tags + used, size - used, "%s%.*s", used ? ", " : "", (int)len, p);
+			n += len > 0;
+			p += len;
+		}
+	}
+	if (n)
+		return 420;
+	if (MSG_IS_INVITE(req)) {
+		osip_content_type_t *ct = req->content_type;
+		osip_body_t *body = osip_list_get(&req->bodies, 0);
+		int i, ok;
+
+		if (body && body->body && body->length > 0 && ct &&
+		    (ct->type == NULL || ct->subtype == NULL || strcasecmp(ct->type, "application") != 0 ||
+		     strcasecmp(ct->subtype, "sdp") != 0))
+			return 415;
+		ok = osip_list_size(&req->accepts) == 0;
+		for (i = 0; !ok && i < osip_list_size(&req->accepts); i++) {
+			const osip_accept_t *a = osip_list_get(&req->accepts, i);
+
+			ok = a && a->type && a->subtype &&
+			     (strcmp(a->type, "*") == 0 || strcasecmp(a->type, "application") == 0) &&
+			     (strcmp(a->subtype, "*") == 0 || strcasecmp(a->subtype, "sdp") == 0);
+		}
+		if (!ok)
+			return 406;
+	}
+	return 0;
+}
+
+/* Answers srv's request with its refusal() when it has one.  Returns 1
+ * then. */
+static int
+refuse(struct sl_server *srv)
+{
+	osip_message_t *req = srv->tr->orig_request, *r;
+	char tags[512], a[SL_ADDR_STRLEN];
+	int code = refusal(req, tags, sizeof tags);
+
+	if (code == 0)
+		return 0;
+	if (code == 420)
+		sl_warn("refusing %s from %s: it requires %s, which we lack", req->sip_method,
+			sl_addr_str(&srv->src, a), tags);
+	else
+		sl_warn("refusing %s from %s: %s", req->sip_method, sl_addr_str(&srv->src, a),
+			code == 415 ? "its body is not application/sdp" :
+				      "its Accept leaves out application/sdp");
+	if (sl_server_response(srv, code, &r) != 0)
+		return 1;
+	if (code == 420)
+		osip_message_set_header(r, "Unsupported", tags);
+	else
+		osip_message_set_accept(r, SL_ACCEPT);
+	sl_server_send(srv, r);
+	return 1;
+}
+
+/* ---- requests libosip2 cannot read ---- */
+
+/* RFC 3261 §25.1 lets a quoted-pair escape any octet but CR and LF, NUL
+ * included (RFC 4475 §3.1.1.2 has one in a display name), and libosip2
+ * reads C strings: such a NUL is read as a space.  Any other NUL in the
+ * header block stays, and has the message dropped. */
+static void
+blank_quoted_nuls(char *buf, size_t len)
+{
+	const char *end = memmem(buf, len, "\r\n\r\n", 4);
+	size_t i, n = end ? (size_t)(end - buf) : len;
+	int quoted = 0;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			/* A quoted string goes on only on a folded line. */
+			if (i + 1 >= n || (buf[i + 1] != ' ' && buf[i + 1] != '\t'))
+				quoted = 0;
+		} else if (quoted && buf[i] == '\\' && i + 1 < n &&
+			   buf[i + 1] != '\r' && buf[i + 1] != '\n') {
+			if (buf[i + 1] == '\0')
+				buf[i + 1] = ' ';
+			i++;
+		} else if (buf[i] == '"') {
+			quoted = !quoted;
+		}
+	}
+}
+
+/* The answer RFC 3261 has for the request line [line, line + n) of a
+ * request libosip2 could not read: 505 for another SIP version (§21.5.6,
+ * RFC 4475 §3.1.2.16), 416 for a Request-URI scheme other than sip and
+ * sips (§8.2.2.1, RFC 4475 §3.3.3: "soap.beep://..." is one libosip2
+ * cannot read), else 400 (§21.4.1: <> around the URI, LWS in it, extra
+ * SP: RFC 4475 §3.1.2.7-10); 0 for no request line at all (a response,
+ * garbage) and for an ACK, which is never answered (§17.1.1.1). */
+static int
+request_line_status(const char *line, size_t n)
+{
+	size_t m = 0, u, v;
+
+	while (m < n && is_token_char((unsigned char)line[m]))
+		m++;
+	if (m == 0 || m == n || line[m] != ' ' || (m == 3 && memcmp(line, "ACK", 3) == 0))
+		return 0;
+	while (n > m && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	for (v = n; v > m && line[v - 1] != ' '; v--)
+		;
+	if (n - v > 4 && strncasecmp(line + v, "SIP/", 4) == 0 &&
+	    !(n - v == 7 && memcmp(line + v, "SIP/2.0", 7) == 0))
+		return 505;
+	for (u = m; u < n && line[u] == ' '; u++)
+		;
+	m = u;
+	if (u < n && ((line[u] | 0x20) >= 'a' && (line[u] | 0x20) <= 'z')) {
+		while (u < n && (((line[u] | 0x20) >= 'a' && (line[u] | 0x20) <= 'z') ||
+				 (line[u] >= '0' && line[u] <= '9') || strchr("+-.", line[u])))
+			u++;
+		if (u < n && line[u] == ':' &&
+		    !(u - m == 3 && strncasecmp(line + m, "sip", 3) == 0) &&
+		    !(u - m == 4 && strncasecmp(line + m, "sips", 4) == 0))
+			return 416;
+	}
+	return 400;
+}
+
+/* Appends [p, p + n) to the response being built in r (room for it is
+ * reserved by the caller); with clean, control characters made '?'. */
+static void
+append(char *r, size_t *len, const char *p, size_t n, int clean)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		r[(*len)++] = (clean && (unsigned char)p[i] < 0x20 && p[i] != '\t') ? '?' : p[i];
+}
+
+/* Answers a request that libosip2 could not parse (a start line or a
+ * header it cannot read, a body shorter than its Content-Length) from the
+ * raw text, statelessly: the status of request_line_status(), with the
+ * Via, From, To, Call-ID and CSeq lines copied as they came (§8.2.6.2),
+ * folding undone, a To tag added when the To can be read.  Without a Via
+ * it is dropped: RFC 3261 §18.2.2 has nowhere to send it. */
+static void
+reply_unparsed(struct sl_sip *s, const char *buf, size_t len, const struct sl_addr *src)
+{
+	static const struct { const char *name, *compact; } copied[] = {
+		{ "Via", "v" }, { "From", "f" }, { "To", "t" }, { "Call-ID", "i" }, { "CSeq", NULL },
+	};
+	const char *eol = memchr(buf, '\n', len), *end, *p;
+	char *r = NULL, *head;
+	size_t rlen = 0, hlen = 0, k;
+	int code, vias = 0;
+
+	if (eol == NULL)
 		return;
-	if (osip_message_parse(msg, buf, len) != 0 && MSG_IS_REQUEST(msg) &&
-	    msg->sip_method && osip_list_get(&msg->vias, 0))
-		reply_stateless(s, msg, src, 400, "Malformed Request");
-	osip_message_free(msg);
+	code = request_line_status(buf, (size_t)(eol - buf) - (eol > buf && eol[-1] == '\r'));
+	if (code == 0)
+		return;
+	/* The header block, unfolded: one field a line, LF-ended. */
+	end = memmem(buf, len, "\r\n\r\n", 4);
+	if (end == NULL)
+		end = buf + len;
+	if ((head = malloc((size_t)(end - eol) + 1)) == NULL)
+		return;
+	for (p = eol + 1; p < end; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '\n' && p + 1 < end && (p[1] == ' ' || p[1] == '\t'))
+			head[hlen++] = ' ';
+		else
+			head[hlen++] = *p;
+	}
+	head[hlen] = '\0';
+	/* A copied line grows at most from "v:\n" to "Via: \r\n"; one To tag. */
+	if ((r = malloc(hlen * 3 + 512)) == NULL) {
+		free(head);
+		return;
+	}
+	rlen = (size_t)snprintf(r, 64, "SIP/2.0 %d %s\r\n", code,
+				code == 400 ? "Malformed Request" : sl_reason(code));
+	for (k = 0; k < sizeof copied / sizeof *copied; k++) {
+		const char *line, *next;
+
+		for (line = head; *line; line = next) {
+			const char *colon, *nend = strchr(line, '\n');
+			size_t nl, vl;
+			const char *v;
+
+			next = nend ? nend + 1 : line + strlen(line);
+			if (nend == NULL)
+				nend = next;
+			colon = memchr(line, ':', (size_t)(nend - line));
+			if (colon == NULL)
+				continue;
+			for (nl = (size_t)(colon - line); nl && (line[nl - 1] == ' ' || line[nl - 1] == '\t'); nl--)
+				;
+			if (!((nl == strlen(copied[k].name) && strncasecmp(line, copied[k].name, nl) == 0) ||
+			      (copied[k].compact && nl == 1 && (line[0] | 0x20) == copied[k].compact[0])))
+				continue;
+			for (v = colon + 1; v < nend && (*v == ' ' || *v == '\t'); v++)
+				;
+			for (vl = (size_t)(nend - v); vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'); vl--)
+				;
+			append(r, &rlen, copied[k].name, strlen(copied[k].name), 0);
+			append(r, &rlen, ": ", 2, 0);
+			append(r, &rlen, v, vl, 1);
+			if (k == 2) {
+				/* §8.2.6.2: our tag, when the To can be read and has none. */
+				osip_to_t *to = NULL;
+				osip_generic_param_t *tag = NULL;
+				char *val = strndup(v, vl), t[17];
+
+				if (val && osip_to_init(&to) == 0 && osip_to_parse(to, val) == 0 &&
+				    (osip_to_get_tag(to, &tag) != 0 || tag == NULL)) {
+					sl_random_token(t, 16);
+					append(r, &rlen, ";tag=", 5, 0);
+					append(r, &rlen, t, 16, 0);
+				}
+				osip_to_free(to);
+				free(val);
+			}
+			append(r, &rlen, "\r\n", 2, 0);
+			if (k == 0)
+				vias++;
+			else
+				break;      /* one of each of the others */
+		}
+		if (k == 0 && vias == 0)
+			break;
+	}
+	if (vias) {
+		rlen += (size_t)snprintf(r + rlen, 128, "Server: %s\r\nContent-Length: 0\r\n\r\n",
+					 SL_USER_AGENT);
+		sl_transport_send(s->tp, src, r, rlen);
+		if (sl_verbose) {
+			char hdr[128], a[SL_ADDR_STRLEN];
+
+			snprintf(hdr, sizeof hdr, "sent to %s (%s):", sl_addr_str(src, a),
+				 sl_proto_via(sl_transport_proto(s->tp)));
+			sl_dump(hdr, r, rlen);
+		}
+	}
+	free(head);
+	free(r);
 }
 
 void
@@ -1480,6 +1758,7 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 			 sl_proto_via(sl_transport_proto(t)));
 		sl_dump(hdr, buf, len);
 	}
+	blank_quoted_nuls(buf, len);
 	if (memchr(buf, '\0', len) && memchr(buf, '\0', len) <
 	    (const void *)(memmem(buf, len, "\r\n\r\n", 4) ? (char *)memmem(buf, len, "\r\n\r\n", 4) : buf + len)) {
 		sl_warn("dropping message from %s: NUL byte in its headers", sl_addr_str(src, a));
@@ -1490,7 +1769,7 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 		sl_warn("dropping unparsable message from %s (%zu bytes)", sl_addr_str(src, a), len);
 		if (ev)
 			osip_event_free(ev);
-		reply_malformed(s, buf, len, src);
+		reply_unparsed(s, buf, len, src);
 		return;
 	}
 	msg = ev->sip;
@@ -1498,9 +1777,14 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 		sl_warn("dropping %s from %s: %s", MSG_IS_REQUEST(msg) ?
 			"request" : "response", sl_addr_str(src, a), why);
 		/* Whatever else is missing, a Via says where the 400 goes
-		 * (RFC 3261 §8.1.1, §21.4.1). */
-		if (MSG_IS_REQUEST(msg) && msg->sip_method && osip_list_get(&msg->vias, 0))
-			reply_stateless(s, msg, src, 400, why);
+		 * (RFC 3261 §8.1.1, §21.4.1).  A method we do not know whose
+		 * CSeq names another gets 501, not 400: RFC 4475 §3.1.2.18
+		 * prefers it. */
+		if (MSG_IS_REQUEST(msg) && msg->sip_method && osip_list_get(&msg->vias, 0)) {
+			int unknown = why == cseq_mismatch && !method_known(msg->sip_method);
+
+			reply_stateless(s, msg, src, unknown ? 501 : 400, unknown ? NULL : why);
+		}
 		osip_event_free(ev);
 		return;
 	}
@@ -1529,7 +1813,10 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 			return;
 		}
 	}
-	if (s->on_raw && s->on_raw(buf, len, msg, src, s->on_raw_arg)) {
+	/* A request we refuse for what we lack is this core's to answer,
+	 * never a tool's (serve mode would start a call process for it). */
+	if (s->on_raw && !(MSG_IS_REQUEST(msg) && refusal(msg, NULL, 0)) &&
+	    s->on_raw(buf, len, msg, src, s->on_raw_arg)) {
 		osip_event_free(ev);
 		return;
 	}
@@ -1586,7 +1873,9 @@ dispatch(struct sl_sip *s)
 				deliver_error(e->client, e->err);
 			break;
 		case EV_REQUEST:
-			if (e->server && s->on_request)
+			if (e->server && refuse(e->server))
+				;
+			else if (e->server && s->on_request)
 				s->on_request(e->server, e->server->tr->orig_request,
 					      s->on_request_arg);
 			else if (e->server)
