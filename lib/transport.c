@@ -251,13 +251,13 @@ on_udp(int fd, short revents, void *arg)
 
 /* Length of the first complete message in buf, 0 when more bytes are
  * needed, -1 when the stream cannot be framed (no usable Content-Length,
- * or a message over the limit). */
+ * two that differ, or a message over the limit). */
 static ssize_t
 frame_length(const char *buf, size_t len)
 {
 	const char *end, *p;
 	size_t head;
-	long clen = 0;
+	long clen = 0, seen = -1;
 
 	end = memmem(buf, len, "\r\n\r\n", 4);
 	if (end == NULL)
@@ -280,8 +280,11 @@ frame_length(const char *buf, size_t len)
 			if (*v < '0' || *v > '9')
 				return -1;
 			clen = strtol(v, NULL, 10);
-			if (clen < 0 || clen > SL_SIP_MAX)
+			/* Two that differ leave the body's end unknown: as
+			 * unframed as a negative one (RFC 4475 §3.3.9). */
+			if (clen < 0 || clen > SL_SIP_MAX || (seen >= 0 && clen != seen))
 				return -1;
+			seen = clen;
 		}
 		p += n + 2;
 	}
