@@ -32,6 +32,12 @@
 #   sipp_run NAME SCENARIO ARGS...    SIPp with bounded time and traces
 #   sipp_trace NAME                   the messages of that SIPp run
 #   sip_tcp_exchange HOST PORT        one raw SIP request over TCP, prints reply
+#   probe_to FILE                     an OPTIONS probe with a fresh Call-ID
+#   answers_to PORT FILE WANT         FILE and a probe sent; prints its answers
+#   corpus_at PORT COLUMN             a corpus (tests/hostile, tests/torture)
+#                                     against its index's column
+#   no_sanitizer_report NAME...       no ASan/UBSan report in the jobs' stderr
+#   proper_call PORT                  alice calls PORT: answered, hung up
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
 # kamailio_add_user, kamailio_bindings, kamailio_has_binding,
 # kamailio_has_no_binding, kamailio_ctl.
@@ -556,3 +562,131 @@ source "$SIPLINE_TESTS/kamailio.bash"
 if [ -n "${KAM_LOG:-}" ] && [ -e "$KAM_LOG" ]; then
 	SL_KAM_LOG_START=$(stat -c %s "$KAM_LOG")
 fi
+
+# --- corpora of SIP messages sent byte for byte (tests/hostile,
+# tests/torture): each file of CORPUS is sent to a tool with udp-send, an
+# OPTIONS probe right after it, and the final responses it gets are
+# compared with a column of CORPUS_INDEX (default $CORPUS/EXPECTED): lines
+# "NAME IDLE IN-CALL REGISTER [MORE...] # why", a status code or "-" for
+# none; over TCP also "closed" (the tool closed the connection, answering
+# nothing).  A test file may set CORPUS_CASE to a function of its own to
+# send a rewritten copy instead of $CORPUS/NAME (it is given NAME and
+# prints the path of what to send).
+
+# probe_to FILE: writes an OPTIONS with a fresh Call-ID and branch to FILE
+# (the same ones twice would be a retransmission) and sets PROBE_CID to
+# that Call-ID.
+probe_to() {
+	local id=$BASHPID-$RANDOM$RANDOM
+	PROBE_CID=probe-$id@corpus.test
+	printf '%s\r\n' "OPTIONS sip:bob@127.0.0.1 SIP/2.0" \
+		"Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bK-probe-$id;rport" \
+		"Max-Forwards: 70" "From: <sip:probe@corpus.test>;tag=probe" \
+		"To: <sip:bob@127.0.0.1>" "Call-ID: $PROBE_CID" "CSeq: 1 OPTIONS" \
+		"Content-Length: 0" "" >"$1"
+}
+
+# answers_to PORT FILE WANT: sends FILE to 127.0.0.1:PORT (over one TCP
+# connection with CORPUS_TCP=1), then an OPTIONS probe in the same
+# exchange, and prints the final responses that came back for the file
+# ("-" for none).  It waits for the probe's 200 and, when WANT is a code,
+# for one more final response (in serve mode the case may be answered by a
+# call process after the probe by the parent); the tool reads one message
+# after the other, so a dropped case is known to be dropped once the probe
+# is answered.  When WANT is "closed" or "-" over TCP, the file goes alone
+# on its connection (one the tool closes, or leaves waiting for more
+# bytes, answers no probe), "closed" is printed when the tool closed it,
+# and the probe follows on a new connection.  Fails when the probe gets no
+# 200.
+answers_to() {
+	local port=$1 file=$2 want=$3 out code cid got='' probed=0 n=2 tcp=() alone=0
+	local dir
+	dir=$(sl_tmpdir)
+	probe_to "$dir/probe.sip"
+	[ "$want" = - ] && n=1
+	if [ "${CORPUS_TCP:-0}" = 1 ]; then
+		tcp=(-t)
+		case $want in - | closed) alone=1 ;; esac
+	fi
+	if [ "$alone" = 1 ]; then
+		out=$(udp-send -t -w 1 "127.0.0.1:$port" "$file") || true
+		out="$out"$'\n'$(udp-send -t -w 5 -n 1 "127.0.0.1:$port" "$dir/probe.sip") || true
+	else
+		out=$(udp-send "${tcp[@]}" -w 5 -n "$n" "127.0.0.1:$port" "$file" "$dir/probe.sip") || true
+	fi
+	while read -r code cid; do
+		if [ "$cid" = "$PROBE_CID" ]; then
+			[ "$code" = 200 ] && probed=1
+		elif [ "$code" = '!' ]; then
+			[ "$cid" = closed ] && [ -z "$got" ] && got=closed
+		elif [[ $code != 1* ]] && [ -n "$code" ]; then
+			[ "$got" = closed ] && got=''
+			got="$got $code"
+		fi
+	done <<<"$out"
+	if [ "$probed" != 1 ]; then
+		echo "no 200 to the OPTIONS sent after ${file##*/}:" $out
+		return 1
+	fi
+	got=${got# }
+	echo "${got:--}"
+}
+
+# corpus_case NAME: the file to send for case NAME, unless CORPUS_CASE
+# names another function.
+corpus_case() {
+	printf '%s\n' "$CORPUS/$1"
+}
+
+# corpus_at PORT COLUMN: every case of CORPUS at the tool on PORT, compared
+# with column COLUMN of CORPUS_INDEX (2 idle, 3 in a call, 4 sip-register,
+# 5 and on as the index says); a case whose column says "n/a" is not sent.
+# With NO_CALLS=1, without the cases that are calls (those a tool in a
+# call answers 486).  Prints a line per wrong answer and fails when there
+# is one, or when fewer than CORPUS_MIN (default 41) cases were sent.
+corpus_at() {
+	local port=$1 col=$2 line want got bad=0 n=0 f
+	while read -r line; do
+		line=${line%%#*}
+		read -r -a f <<<"$line"
+		[ "${#f[@]}" -ge 4 ] || continue
+		[ "${NO_CALLS:-0}" = 1 ] && [ "${f[2]}" = 486 ] && continue
+		want=${f[col - 1]}
+		[ "$want" = n/a ] && continue
+		got=$(answers_to "$port" "$("${CORPUS_CASE:-corpus_case}" "${f[0]}")" "$want") || {
+			echo "${f[0]}: $got"
+			return 1
+		}
+		n=$((n + 1))
+		if [ "$got" != "$want" ]; then
+			echo "${f[0]}: expected $want, got $got"
+			bad=$((bad + 1))
+		fi
+	done <"${CORPUS_INDEX:-$CORPUS/EXPECTED}"
+	echo "# $n cases sent, $bad answered wrongly"
+	[ "$n" -ge "${CORPUS_MIN:-41}" ] && [ "$bad" = 0 ]
+}
+
+# no_sanitizer_report NAME...: the jobs' stderr holds no ASan/UBSan report
+# (serve mode's call processes write there too, and their exit status is
+# not ours to see).
+no_sanitizer_report() {
+	local name dir
+	dir=$(sl_tmpdir)
+	for name; do
+		if grep -aE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$dir/$name.err"; then
+			echo "sanitizer report in $name's stderr"
+			return 1
+		fi
+	done
+}
+
+# proper_call PORT: one proper call from alice to PORT: answered, then hung
+# up by the caller after 0.5 s of media.
+proper_call() {
+	start_bg alice env SIP_USER=alice sip-call -T 5 "sip:bob@127.0.0.1:$1" -- sleep 0.5
+	wait_bg alice 15
+	assert_success
+	assert_line --regexp '^sip-call: answered status="200 OK" codec=PCMU '
+	assert_line --regexp '^sip-call: ended status=0 '
+}

@@ -24,101 +24,11 @@ setup() {
 	load helper
 	D=$BATS_TEST_TMPDIR
 	SCREEN=$BATS_FILE_TMPDIR/screen
-	CORPUS=$SIPLINE_TESTS/hostile
+	CORPUS=$SIPLINE_TESTS/hostile      # answered per CORPUS/EXPECTED (helper.bash)
 }
 
 teardown() {
 	stop_all_bg
-}
-
-# --- helpers for this file
-
-# probe_to FILE: writes an OPTIONS with a fresh Call-ID and branch to FILE
-# (the same ones twice would be a retransmission) and sets PROBE_CID to
-# that Call-ID.
-probe_to() {
-	local id=$BASHPID-$RANDOM$RANDOM
-	PROBE_CID=probe-$id@hostile.test
-	printf '%s\r\n' "OPTIONS sip:bob@127.0.0.1 SIP/2.0" \
-		"Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bK-probe-$id;rport" \
-		"Max-Forwards: 70" "From: <sip:probe@hostile.test>;tag=probe" \
-		"To: <sip:bob@127.0.0.1>" "Call-ID: $PROBE_CID" "CSeq: 1 OPTIONS" \
-		"Content-Length: 0" "" >"$1"
-}
-
-# answers_to PORT CASE WANT: sends CASE to 127.0.0.1:PORT, then an OPTIONS
-# probe in the same exchange, and prints the final responses that came
-# back for the case ("-" for none).  It waits for the probe's 200 and, when
-# WANT is a code, for one more final response (in serve mode the case may
-# be answered by a call process after the probe by the parent); the tool
-# reads one datagram after the other, so a dropped case is known to be
-# dropped once the probe is answered.  Fails when the probe gets no 200.
-answers_to() {
-	local port=$1 want=$3 out code cid got='' probed=0 n=2
-	probe_to "$D/probe.sip"
-	[ "$want" = - ] && n=1
-	out=$(udp-send -w 5 -n "$n" "127.0.0.1:$port" "$CORPUS/$2" "$D/probe.sip") || true
-	while read -r code cid; do
-		if [ "$cid" = "$PROBE_CID" ]; then
-			[ "$code" = 200 ] && probed=1
-		elif [[ $code != 1* ]]; then
-			got="$got $code"
-		fi
-	done <<<"$out"
-	if [ "$probed" != 1 ]; then
-		echo "no 200 to the OPTIONS sent after $2:" $out
-		return 1
-	fi
-	got=${got# }
-	echo "${got:--}"
-}
-
-# corpus_at PORT COLUMN: every case of the corpus at the tool on PORT,
-# compared with column COLUMN of EXPECTED (2 idle, 3 in a call, 4
-# sip-register); with NO_CALLS=1, without the cases that are calls (those a
-# tool in a call answers 486).  Prints a line per wrong answer and fails
-# when there is one.
-corpus_at() {
-	local port=$1 col=$2 name idle incall reg want got bad=0 n=0
-	while read -r name idle incall reg _; do
-		case $name in '' | '#'*) continue ;; esac
-		[ "${NO_CALLS:-0}" = 1 ] && [ "$incall" = 486 ] && continue
-		case $col in 2) want=$idle ;; 3) want=$incall ;; 4) want=$reg ;; esac
-		got=$(answers_to "$port" "$name" "$want") || {
-			echo "$name: $got"
-			return 1
-		}
-		n=$((n + 1))
-		if [ "$got" != "$want" ]; then
-			echo "$name: expected $want, got $got"
-			bad=$((bad + 1))
-		fi
-	done <"$CORPUS/EXPECTED"
-	echo "# $n cases sent, $bad answered wrongly"
-	[ "$n" -gt 40 ] && [ "$bad" = 0 ]
-}
-
-# no_sanitizer_report NAME...: the jobs' stderr holds no ASan/UBSan report
-# (serve mode's call processes write there too, and their exit status is
-# not ours to see).
-no_sanitizer_report() {
-	local name
-	for name; do
-		if grep -aE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$D/$name.err"; then
-			echo "sanitizer report in $name's stderr"
-			return 1
-		fi
-	done
-}
-
-# One proper call from alice to PORT: answered, then hung up by the
-# caller after 0.5 s of media.
-proper_call() {
-	start_bg alice env SIP_USER=alice sip-call -T 5 "sip:bob@127.0.0.1:$1" -- sleep 0.5
-	wait_bg alice 15
-	assert_success
-	assert_line --regexp '^sip-call: answered status="200 OK" codec=PCMU '
-	assert_line --regexp '^sip-call: ended status=0 '
 }
 
 # --- tests
