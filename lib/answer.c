@@ -98,9 +98,10 @@ on_call_end(struct sl_call *call, int status, void *arg)
 {
 	struct answerer *an = arg;
 
-	if (an->unusable && !an->stopping) {
-		/* An INVITE we could not take (bad SDP, an extension we lack)
-		 * is not the call we wait for: keep waiting. */
+	if (an->unusable && !an->stopping && !an->ac->one_invite) {
+		/* An INVITE we could not take (bad SDP) is not the call we
+		 * wait for: keep waiting.  A serve-mode call process has no
+		 * other to wait for: it ends, and frees its call slot. */
 		an->unusable = 0;
 		an->retired = an->call;
 		an->call = NULL;

@@ -19,6 +19,8 @@ struct sl_answer_config {
 	const char *screen;         /* program deciding per call, or NULL */
 	struct sl_addr accept[SL_ACCEPT_MAX];  /* hosts calls may come from */
 	int naccept;                /* 0: from anywhere */
+	int one_invite;             /* a serve-mode call process: its INVITE
+				     * refused, it ends (no other comes) */
 };
 
 /* Adds every address of host to the accepted sources.  Returns 0, an EAI
@@ -37,7 +39,8 @@ void sl_answer_reply_other(struct sl_server *srv, osip_message_t *req);
 /* Answers one call on sip and returns the exit status: the call's, or 0
  * when told to stop (SIGINT, SIGTERM) before any call came.  INVITEs for
  * other calls meanwhile get 486; one that cannot be taken (488; 415, 420
- * and 406 come from the SIP core) is refused and the wait goes on. */
+ * and 406 come from the SIP core) is refused and the wait goes on, unless
+ * ac->one_invite. */
 int sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 		  const struct sl_answer_config *ac);
 

@@ -247,7 +247,14 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 	sl_loop_watch(loop, pair, POLLIN, on_from_parent, &sv);
 	sl_sip_inject(sip, invite, len, src, sv.reply_sock);
 	free(invite);       /* parsed: the SIP core keeps its own copy */
-	status = sl_answer_run(loop, sip, parent->ac);
+	{
+		/* Refused for its offer (488), this call's INVITE ends the
+		 * process: waiting on would hold a call slot for good. */
+		struct sl_answer_config ac = *parent->ac;
+
+		ac.one_invite = 1;
+		status = sl_answer_run(loop, sip, &ac);
+	}
 	sl_sip_free(sip);
 	sl_loop_free(loop);
 	close(pair);
