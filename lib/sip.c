@@ -1325,6 +1325,23 @@ sl_server_reply_unsupported(struct sl_server *srv)
 	return sl_server_reply(srv, method_known(srv->tr->orig_request->sip_method) ? 405 : 501);
 }
 
+/* Sends a message outside any transaction (shown with -v).  Returns 0 or
+ * an errno value. */
+static int
+send_text(struct sl_sip *s, const struct sl_addr *dst, const char *text, size_t len)
+{
+	int err = sl_transport_send(s->tp, dst, text, len);
+
+	if (sl_verbose) {
+		char hdr[128], a[SL_ADDR_STRLEN];
+
+		snprintf(hdr, sizeof hdr, "sent to %s (%s):", sl_addr_str(dst, a),
+			 sl_proto_via(sl_transport_proto(s->tp)));
+		sl_dump(hdr, text, len);
+	}
+	return err;
+}
+
 int
 sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg, const struct sl_addr *dst)
 {
@@ -1334,14 +1351,7 @@ sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg, const struct sl_addr *dst
 
 	if (osip_message_to_str(msg, &text, &len) != 0)
 		return ENOMEM;
-	err = sl_transport_send(s->tp, dst, text, len);
-	if (sl_verbose) {
-		char hdr[128], a[SL_ADDR_STRLEN];
-
-		snprintf(hdr, sizeof hdr, "sent to %s (%s):", sl_addr_str(dst, a),
-			 sl_proto_via(sl_transport_proto(s->tp)));
-		sl_dump(hdr, text, len);
-	}
+	err = send_text(s, dst, text, len);
 	osip_free(text);
 	return err;
 }
@@ -1715,14 +1725,7 @@ reply_unparsed(struct sl_sip *s, const char *buf, size_t len, const struct sl_ad
 	if (vias) {
 		rlen += (size_t)snprintf(r + rlen, 128, "Server: %s\r\nContent-Length: 0\r\n\r\n",
 					 SL_USER_AGENT);
-		sl_transport_send(s->tp, src, r, rlen);
-		if (sl_verbose) {
-			char hdr[128], a[SL_ADDR_STRLEN];
-
-			snprintf(hdr, sizeof hdr, "sent to %s (%s):", sl_addr_str(src, a),
-				 sl_proto_via(sl_transport_proto(s->tp)));
-			sl_dump(hdr, r, rlen);
-		}
+		send_text(s, src, r, rlen);
 	}
 	free(head);
 	free(r);

@@ -38,6 +38,8 @@
 #                                     against its index's column
 #   no_sanitizer_report NAME...       no ASan/UBSan report in the jobs' stderr
 #   proper_call PORT                  alice calls PORT: answered, hung up
+#   corpus_in_a_call                  the corpus at sip-answer and sip-call in a call
+#   corpus_at_register                the corpus at sip-register's socket
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
 # kamailio_add_user, kamailio_bindings, kamailio_has_binding,
 # kamailio_has_no_binding, kamailio_ctl.
@@ -689,4 +691,70 @@ proper_call() {
 	assert_success
 	assert_line --regexp '^sip-call: answered status="200 OK" codec=PCMU '
 	assert_line --regexp '^sip-call: ended status=0 '
+}
+
+# corpus_in_a_call: sip-answer and sip-call in a call with each other, every
+# case of CORPUS at each (column 3 of the index), and the call goes on:
+# still up on both sides, no hangup, a clean end on SIGTERM.
+corpus_in_a_call() {
+	local aport cport dir
+	dir=$(sl_tmpdir)
+	aport=$(free_port)
+	cport=$(free_port)
+	start_bg answer sip-answer -l "127.0.0.1:$aport" -- sleep 300
+	wait_for 5 port_listening udp "$aport"
+	start_bg call sip-call -l "127.0.0.1:$cport" -T 5 "sip:bob@127.0.0.1:$aport" -- sleep 300
+	wait_for 5 grep -q '^sip-call: answered ' "$dir/call.err"
+
+	run corpus_at "$aport" 3
+	echo "$output"
+	assert_success
+	run corpus_at "$cport" 3
+	echo "$output"
+	assert_success
+
+	# Still the same call, up on both sides.
+	bg_running answer
+	bg_running call
+	run grep -c -E 'hangup|ended' "$dir/call.err" "$dir/answer.err"
+	assert_output "$dir/call.err:0
+$dir/answer.err:0"
+	signal_bg call TERM
+	wait_bg call 10
+	assert_success
+	assert_line --regexp '^sip-call: hangup by=local reason="terminated" call-id='
+	assert_line --regexp '^sip-call: ended status=0 '
+	wait_bg answer 10
+	assert_success
+	assert_line --regexp '^sip-answer: hangup by=remote '
+	no_sanitizer_report call answer
+}
+
+# corpus_at_register: sip-register registered with a private Kamailio,
+# every case of CORPUS at its socket (column 4), and the registration
+# lives on: refreshed after, unregistered cleanly on SIGTERM.
+corpus_at_register() {
+	local port line before dir
+	dir=$(sl_tmpdir)
+	kamailio_start
+	start_bg reg env SIP_USER=alice SIP_PASSWORD=alicepw sip-register -e 2
+	wait_for 5 grep -q '^sip-register: registered ' "$dir/reg.err"
+	line=$(grep -m 1 '^sip-register: registered ' "$dir/reg.err")
+	[[ $line =~ contact=\<sip:alice@127\.0\.0\.1:([0-9]+)\> ]]
+	port=${BASH_REMATCH[1]}
+
+	run corpus_at "$port" 4
+	echo "$output"
+	assert_success
+
+	# Refreshes made after the corpus: the registration lives on.
+	before=$(grep -c '^sip-register: refreshed ' "$dir/reg.err" || true)
+	wait_for 5 eval '[ "$(grep -c "^sip-register: refreshed " "'"$dir"'/reg.err")" -gt "$before" ]'
+	kamailio_has_binding alice
+	signal_bg reg TERM
+	wait_bg reg 10
+	assert_success
+	assert_line --regexp '^sip-register: unregistered aor=sip:alice@sipline\.test$'
+	refute_line --partial 'failed'
+	no_sanitizer_report reg
 }

@@ -141,57 +141,11 @@ torture_case() {
 }
 
 @test "torture: sip-call and sip-answer in a call answer each message, and the call goes on" {
-	local aport cport
-	aport=$(free_port)
-	cport=$(free_port)
-	start_bg answer sip-answer -l "127.0.0.1:$aport" -- sleep 300
-	wait_for 5 port_listening udp "$aport"
-	start_bg call sip-call -l "127.0.0.1:$cport" -T 5 "sip:bob@127.0.0.1:$aport" -- sleep 300
-	wait_for 5 grep -q '^sip-call: answered ' "$D/call.err"
-
-	run corpus_at "$aport" 3
-	echo "$output"
-	assert_success
-	run corpus_at "$cport" 3
-	echo "$output"
-	assert_success
-
-	bg_running answer
-	bg_running call
-	run grep -c -E 'hangup|ended' "$D/call.err" "$D/answer.err"
-	assert_output "$D/call.err:0
-$D/answer.err:0"
-	signal_bg call TERM
-	wait_bg call 10
-	assert_success
-	assert_line --regexp '^sip-call: ended status=0 '
-	wait_bg answer 10
-	assert_success
-	assert_line --regexp '^sip-answer: hangup by=remote '
-	no_sanitizer_report call answer
+	corpus_in_a_call
 }
 
 @test "torture: sip-register's socket answers each message, and the registration lives on" {
-	local port line before
-	kamailio_start
-	start_bg reg env SIP_USER=alice SIP_PASSWORD=alicepw sip-register -e 2
-	wait_for 5 grep -q '^sip-register: registered ' "$D/reg.err"
-	line=$(grep -m 1 '^sip-register: registered ' "$D/reg.err")
-	[[ $line =~ contact=\<sip:alice@127\.0\.0\.1:([0-9]+)\> ]]
-	port=${BASH_REMATCH[1]}
-
-	run corpus_at "$port" 4
-	echo "$output"
-	assert_success
-
-	before=$(grep -c '^sip-register: refreshed ' "$D/reg.err" || true)
-	wait_for 5 eval '[ "$(grep -c "^sip-register: refreshed " "$D/reg.err")" -gt "$before" ]'
-	kamailio_has_binding alice
-	signal_bg reg TERM
-	wait_bg reg 10
-	assert_success
-	assert_line --regexp '^sip-register: unregistered aor=sip:alice@sipline\.test$'
-	no_sanitizer_report reg
+	corpus_at_register
 }
 
 @test "torture: the refusals carry what the RFC says they carry" {
