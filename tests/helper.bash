@@ -38,6 +38,8 @@
 #                                     against its index's column
 #   no_sanitizer_report NAME...       no ASan/UBSan report in the jobs' stderr
 #   proper_call PORT                  alice calls PORT: answered, hung up
+#   corpus_serve SCREEN CALL-ID       the corpus at sip-answer --serve, a call after
+#   corpus_single_call TEXT           the corpus at single-call sip-answer, a call after
 #   corpus_in_a_call                  the corpus at sip-answer and sip-call in a call
 #   corpus_at_register                the corpus at sip-register's socket
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
@@ -757,4 +759,51 @@ corpus_at_register() {
 	assert_line --regexp '^sip-register: unregistered aor=sip:alice@sipline\.test$'
 	refute_line --partial 'failed'
 	no_sanitizer_report reg
+}
+
+# corpus_serve SCREEN CALL-ID: sip-answer --serve with screening program
+# SCREEN (calls of the corpus busy, alice's answered), every case of CORPUS
+# at it (column 2), then a proper call; on SIGTERM it ends cleanly, having
+# screened the call CALL-ID busy.
+corpus_serve() {
+	local port
+	port=$(free_port)
+	start_bg serve sip-answer -l "127.0.0.1:$port" --serve -x "$1" -- sleep 5
+	wait_for 5 port_listening udp "$port"
+
+	run corpus_at "$port" 2
+	echo "$output"
+	assert_success
+
+	proper_call "$port"
+	bg_running serve
+	signal_bg serve TERM
+	wait_bg serve 10
+	assert_success
+	assert_line "sip-answer: screened verdict=486 call-id=$2"
+	assert_line --regexp '^sip-answer: answered codec=PCMU '
+	no_sanitizer_report serve
+}
+
+# corpus_single_call TEXT: sip-answer waiting for its one call, every case
+# of CORPUS that is no call at it (column 2), then the proper call, which
+# is the one it takes: TEXT (of the corpus's calls) is nowhere in its log.
+corpus_single_call() {
+	local port
+	port=$(free_port)
+	start_bg answer sip-answer -l "127.0.0.1:$port" -- sleep 5
+	wait_for 5 port_listening udp "$port"
+
+	# The valid INVITEs of the corpus would be that one call.
+	NO_CALLS=1 run corpus_at "$port" 2
+	echo "$output"
+	assert_success
+	bg_running answer
+
+	proper_call "$port"
+	wait_bg answer 10
+	assert_success
+	assert_line --regexp '^sip-answer: hangup by=remote call-id=[0-9a-f]{32}$'
+	refute_line --partial "$1"      # no case became a call
+	no_sanitizer_report answer
 }

@@ -34,43 +34,11 @@ teardown() {
 # --- tests
 
 @test "hostile: sip-answer --serve gives each case its answer, then takes a call" {
-	local port
-	port=$(free_port)
-	start_bg serve sip-answer -l "127.0.0.1:$port" --serve -x "$SCREEN" -- sleep 5
-	wait_for 5 port_listening udp "$port"
-
-	run corpus_at "$port" 2
-	echo "$output"
-	assert_success
-
-	proper_call "$port"
-	bg_running serve
-	signal_bg serve TERM
-	wait_bg serve 10
-	assert_success
-	assert_line --regexp '^sip-answer: screened verdict=486 call-id=invite-other-user@hostile\.test$'
-	assert_line --regexp '^sip-answer: answered codec=PCMU '
-	no_sanitizer_report serve
+	corpus_serve "$SCREEN" invite-other-user@hostile.test
 }
 
 @test "hostile: sip-answer waiting for its one call answers each case, then takes the call" {
-	local port
-	port=$(free_port)
-	start_bg answer sip-answer -l "127.0.0.1:$port" -- sleep 5
-	wait_for 5 port_listening udp "$port"
-
-	# The valid INVITEs of the corpus would be that one call.
-	NO_CALLS=1 run corpus_at "$port" 2
-	echo "$output"
-	assert_success
-	bg_running answer
-
-	proper_call "$port"
-	wait_bg answer 10
-	assert_success
-	assert_line --regexp '^sip-answer: hangup by=remote call-id=[0-9a-f]{32}$'
-	refute_line --partial 'hostile.test'    # no case became a call
-	no_sanitizer_report answer
+	corpus_single_call 'hostile.test'
 }
 
 @test "hostile: sip-call and sip-answer in a call answer each case, and the call goes on" {

@@ -81,44 +81,11 @@ torture_case() {
 }
 
 @test "torture: sip-answer --serve over UDP answers each message as RFC 4475 asks, then takes a call" {
-	local port
-	port=$(free_port)
-	start_bg serve sip-answer -l "127.0.0.1:$port" --serve -x "$SCREEN" -- sleep 5
-	wait_for 5 port_listening udp "$port"
-
-	run corpus_at "$port" 2
-	echo "$output"
-	assert_success
-	assert_line '# 49 cases sent, 0 answered wrongly'
-
-	proper_call "$port"
-	bg_running serve
-	signal_bg serve TERM
-	wait_bg serve 10
-	assert_success
-	assert_line --regexp '^sip-answer: screened verdict=486 call-id=wsinv|esc01\.239409asdfakjkn23onasd0-3234$'
-	assert_line --regexp '^sip-answer: answered codec=PCMU '
-	no_sanitizer_report serve
+	CORPUS_MIN=49 corpus_serve "$SCREEN" esc01.239409asdfakjkn23onasd0-3234
 }
 
 @test "torture: sip-answer waiting for its one call answers each message, then takes the call" {
-	local port
-	port=$(free_port)
-	start_bg answer sip-answer -l "127.0.0.1:$port" -- sleep 5
-	wait_for 5 port_listening udp "$port"
-
-	# The valid INVITEs of the corpus would be that one call.
-	NO_CALLS=1 run corpus_at "$port" 2
-	echo "$output"
-	assert_success
-	bg_running answer
-
-	proper_call "$port"
-	wait_bg answer 10
-	assert_success
-	assert_line --regexp '^sip-answer: hangup by=remote call-id=[0-9a-f]{32}$'
-	refute_line --partial 'example.'      # no message became a call
-	no_sanitizer_report answer
+	CORPUS_MIN=44 corpus_single_call 'example.'
 }
 
 @test "torture: sip-answer --serve over TCP answers each message as RFC 4475 asks for a stream" {
@@ -141,11 +108,11 @@ torture_case() {
 }
 
 @test "torture: sip-call and sip-answer in a call answer each message, and the call goes on" {
-	corpus_in_a_call
+	CORPUS_MIN=49 corpus_in_a_call
 }
 
 @test "torture: sip-register's socket answers each message, and the registration lives on" {
-	corpus_at_register
+	CORPUS_MIN=49 corpus_at_register
 }
 
 @test "torture: the refusals carry what the RFC says they carry" {
