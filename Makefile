@@ -6,7 +6,7 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-PKGS      = libosip2 ortp bctoolbox nettle
+PKGS      = libosip2 ortp bctoolbox nettle libcares
 
 # SANITIZE=1 builds everything with AddressSanitizer and
 # UndefinedBehaviorSanitizer into a separate tree, so that switching back and
@@ -51,7 +51,8 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \
               -Wall -Wextra -Wshadow -Wno-unused-parameter -Ilib \
               $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
 ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(SANFLAGS)
-LDLIBS     += $(PKG_LIBS) -lm
+# -lresolv: glibc's ns_parserr, for the TTLs c-ares 1.18 does not give.
+LDLIBS     += $(PKG_LIBS) -lresolv -lm
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -37,7 +37,7 @@ $(FUZZ_BUILD)/lib/libsipline.a: $(LIB_OBJ)
 $(FUZZ_BUILD)/bin/%: fuzz/%.c $(FUZZ_BUILD)/lib/libsipline.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FCFLAGS) -fsanitize=fuzzer -o $@ $< $(LDEXTRA_$*) \
-	    $(FUZZ_BUILD)/lib/libsipline.a $(PKG_LIBS) -lm
+	    $(FUZZ_BUILD)/lib/libsipline.a $(PKG_LIBS) -lresolv -lm
 
 run: build
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(FUZZ_TARGETS)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "resolve.h"
+
 const char *sl_prog = "sipline";
 int sl_verbose;
 
@@ -26,6 +28,8 @@ sl_log_init(const char *argv0)
 const char *
 sl_strerror(int err)
 {
+	if (sl_resolve_failed(err))
+		return sl_resolve_strerror(err);
 	if (err < 0)
 		return gai_strerror(err);
 	return strerror(err);

@@ -46,8 +46,8 @@ void sl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * header line; the caller has already removed secrets. */
 void sl_dump(const char *header, const char *text, size_t len);
 
-/* Text for an error code of this library: a positive errno value, or a
- * negative getaddrinfo() EAI_* code. */
+/* Text for an error code of this library: a positive errno value, a
+ * negative getaddrinfo() EAI_* code, or an SL_ERESOLVE_* code. */
 const char *sl_strerror(int err);
 
 /* Usage error: "prog: fatal: MSG" and the usage hint, exit 100. */

@@ -48,6 +48,10 @@ run_unit() {
 	run_unit redirect
 }
 
+@test "unit: resolve (RFC 2782 order, targets, NAPTR and SRV answers, host names)" {
+	run_unit resolve
+}
+
 @test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
 	local src name missing=
 
