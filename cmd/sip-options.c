@@ -166,6 +166,13 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 		sl_status_line(resp, line, sizeof line);
 		if (p->ping_mode) {
 			printf("%s from %s: seq=%d time=%.2f ms\n", line, a, pr->seq, rtt);
+		} else if (sl_client_located(c)) {
+			/* A name: which of its targets (RFC 3263) answered. */
+			char t[SL_ADDR_STRLEN + 8];
+
+			printf("%s: %s from %s (%.2f ms)\n", p->target, line,
+			       sl_target_str(sl_client_target(c), t, sizeof t), rtt);
+			print_details(resp);
 		} else {
 			printf("%s: %s (%.2f ms)\n", p->target, line, rtt);
 			print_details(resp);
@@ -198,9 +205,13 @@ send_probe(void *arg)
 	pr->sent_precise = now_precise();
 	err = sl_sip_send(p->sip, req, on_response, pr, &c);
 	if (err) {
-		/* Resolution or connection failures are per probe, like a
-		 * lost reply, so that a ping keeps going. */
+		/* Connection failures are per probe, like a lost reply, so
+		 * that a ping keeps going; a name that does not resolve ends
+		 * it. */
 		free(pr);
+		if (sl_resolve_failed(err))
+			sl_fatal_err(sl_exit_for_error(err), err, "unable to resolve %s",
+				     sl_sip_last_hop(p->sip));
 		if (err < 0 || !p->ping_mode)
 			sl_fatal_err(err < 0 ? SL_EXIT_NORESPONSE : sl_exit_for_error(err), err,
 				     "unable to send OPTIONS to %s", p->target);

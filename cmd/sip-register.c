@@ -173,6 +173,28 @@ once_done(struct sl_reg *r, enum sl_reg_event ev, int status, void *arg)
 		done(st, status);
 }
 
+/* The registrar: SIP_SERVER, else the domain. */
+static const char *
+registrar(const struct sl_settings *set)
+{
+	return set->server[0] ? set->server : sl_settings_domain(set);
+}
+
+/* The address of the registrar's first target (RFC 3263), to learn which
+ * local address reaches it.  Returns 0 or an SL_ERESOLVE_* code. */
+static int
+registrar_addr(const struct sl_settings *set, struct sl_addr *a)
+{
+	struct sl_target t;
+	int err;
+
+	err = sl_resolve_first(registrar(set), set->proto_set ?
+			       SL_PROTO_BIT(set->proto) : SL_PROTOS_ALL, &t);
+	if (err == 0)
+		*a = t.addr;
+	return err;
+}
+
 /* Binds the answering socket for the chain-loaded program and returns its
  * Contact URI in contact. */
 static int
@@ -190,8 +212,7 @@ bind_answering(struct sl_settings *set, const char *spec, struct sl_addr *bound,
 		/* No host: the address the registrar is reached from. */
 		struct sl_addr srv;
 
-		if ((err = sl_addr_parse(set->server[0] ? set->server : sl_settings_domain(set),
-					 5060, 0, &srv)) != 0)
+		if ((err = registrar_addr(set, &srv)) != 0)
 			return err;
 		if ((err = sl_addr_route_to(&srv, &a)) != 0)
 			return err;
@@ -217,8 +238,7 @@ bind_answering(struct sl_settings *set, const char *spec, struct sl_addr *bound,
 		 * registrar reaches us on, not 0.0.0.0. */
 		struct sl_addr srv, route;
 
-		if (sl_addr_parse(set->server[0] ? set->server : sl_settings_domain(set),
-				  5060, 0, &srv) == 0 &&
+		if (registrar_addr(set, &srv) == 0 &&
 		    sl_addr_route_to(&srv, &route) == 0 &&
 		    sl_addr_family(&route) == sl_addr_family(bound)) {
 			sl_addr_set_port(&route, sl_addr_port(bound));
@@ -296,7 +316,11 @@ main(int argc, char **argv)
 	if (child_argv) {
 		struct sl_addr bound;
 
-		if ((err = bind_answering(&set, contact_spec, &bound, &sockfd)) != 0)
+		if ((err = bind_answering(&set, contact_spec, &bound, &sockfd)) != 0 &&
+		    sl_resolve_failed(err))
+			sl_fatal_err(sl_exit_for_error(err), err, "unable to resolve %s",
+				     registrar(&set));
+		if (err != 0)
 			sl_fatal_err(err < 0 ? SL_EXIT_USAGE : SL_EXIT_SYSTEM, err,
 				     "unable to bind the answering socket %s",
 				     contact_spec ? contact_spec : "");
@@ -316,11 +340,11 @@ main(int argc, char **argv)
 			if (h[0] == '\0') {
 				struct sl_addr srv, a;
 
-				if ((err = sl_addr_parse(set.server[0] ? set.server :
-							 sl_settings_domain(&set), 5060, 0, &srv)) != 0 ||
+				if ((err = registrar_addr(&set, &srv)) != 0 ||
 				    (err = sl_addr_route_to(&srv, &a)) != 0)
-					sl_fatal_err(SL_EXIT_NORESPONSE, err, "unable to reach %s",
-						     set.server);
+					sl_fatal_err(sl_exit_for_error(err), err, "unable to %s %s",
+						     sl_resolve_failed(err) ? "resolve" : "reach",
+						     registrar(&set));
 				sl_addr_uri_host(&a, h);
 			} else if (strchr(h, ':')) {
 				snprintf(bracketed, sizeof bracketed, "[%s]", h);

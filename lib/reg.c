@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <netdb.h>
 
 #include "log.h"
 
@@ -366,8 +365,12 @@ on_deferred(void *arg)
 static void
 fail_later(struct sl_reg *r, int err)
 {
-	snprintf(r->deferred, sizeof r->deferred, "%s",
-		 err < 0 ? gai_strerror(err) : sl_describe_error(err));
+	if (sl_resolve_failed(err))
+		snprintf(r->deferred, sizeof r->deferred, "unable to resolve %s: %s",
+			 sl_sip_last_hop(r->sip), sl_strerror(err));
+	else
+		snprintf(r->deferred, sizeof r->deferred, "%s",
+			 err < 0 ? sl_strerror(err) : sl_describe_error(err));
 	sl_timer_start(r->loop, &r->timer, 0, on_deferred, r);
 }
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "opt.h"
+#include "resolve.h"
 
 /* Copies an option or variable value, refusing what cannot be stored or
  * what would break a header (control characters). */
@@ -65,6 +66,20 @@ set_display_name(char *dst, size_t size, const char *what, const char *v)
 	memcpy(dst, v, strlen(v) + 1);
 }
 
+/* Refuses a SIP_SERVER or SIP_DOMAIN value that is not HOST[:PORT] with
+ * a host name or an address: no DNS lookup could make sense of it. */
+static void
+check_host(const char *what, const char *v)
+{
+	char host[256];
+	int port;
+
+	if (sl_addr_split(v, host, sizeof host, &port) != 0 || host[0] == '\0' ||
+	    !sl_resolve_name_ok(host))
+		sl_usage_error("%s: not a host name or address (with an optional :PORT): %s",
+			       what, v);
+}
+
 void
 sl_settings_init(struct sl_settings *s)
 {
@@ -79,12 +94,19 @@ sl_settings_init(struct sl_settings *s)
 	if ((v = getenv("SIP_DISPLAY_NAME")) && *v)
 		set_display_name(s->display_name, sizeof s->display_name,
 				 "SIP_DISPLAY_NAME", v);
-	if ((v = getenv("SIP_DOMAIN")) && *v)
+	if ((v = getenv("SIP_DOMAIN")) && *v) {
 		set_text(s->domain, sizeof s->domain, "SIP_DOMAIN", v);
-	if ((v = getenv("SIP_SERVER")) && *v)
+		check_host("SIP_DOMAIN", v);
+	}
+	if ((v = getenv("SIP_SERVER")) && *v) {
 		set_text(s->server, sizeof s->server, "SIP_SERVER", v);
-	if ((v = getenv("SIP_TRANSPORT")) && *v && sl_proto_parse(v, &s->proto))
-		sl_usage_error("SIP_TRANSPORT: %s is not udp or tcp", v);
+		check_host("SIP_SERVER", v);
+	}
+	if ((v = getenv("SIP_TRANSPORT")) && *v) {
+		if (sl_proto_parse(v, &s->proto))
+			sl_usage_error("SIP_TRANSPORT: %s is not udp or tcp", v);
+		s->proto_set = 1;
+	}
 }
 
 int
@@ -97,13 +119,16 @@ sl_settings_option(struct sl_settings *s, int opt, const char *arg,
 		return 1;
 	case 'd':
 		set_text(s->domain, sizeof s->domain, "--domain", arg);
+		check_host("--domain", arg);
 		return 1;
 	case 's':
 		set_text(s->server, sizeof s->server, "--server", arg);
+		check_host("--server", arg);
 		return 1;
 	case 't':
 		if (sl_proto_parse(arg, &s->proto))
 			sl_usage_error("--transport: %s is not udp or tcp", arg);
+		s->proto_set = 1;
 		return 1;
 	case 'v':
 		sl_verbose++;

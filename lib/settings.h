@@ -15,6 +15,7 @@ struct sl_settings {
 	char domain[256];       /* "" = the server's host; may hold :port */
 	char server[256];       /* host[:port] of registrar / outbound proxy */
 	enum sl_proto proto;
+	int proto_set;          /* SIP_TRANSPORT or -t: no NAPTR, one SRV */
 	char *password;         /* NULL when none; wiped when freed */
 	char password_origin[300];  /* "SIP_PASSWORD" or the file's name */
 };

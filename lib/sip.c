@@ -21,16 +21,34 @@
 
 #include "digest.h"
 #include "log.h"
+#include "resolve.h"
 
 /* How many stale=true challenges one request answers before its
  * credentials count as refused (sip-register.1, sip-call.1). */
 #define SL_STALE_RETRIES 2
+/* Addresses reached over the transport that is not the main one. */
+#define ALT_PEERS 16
+/* How long a target that does not answer at all is given before the
+ * request goes to the next one (RFC 3263 §4.3), when there is one: four
+ * transmissions over UDP (at 0, 0.5, 1.5 and 3.5 s, timer A), so that a
+ * lost datagram or two never moves a request, while a server that is
+ * there answers within a second (a proxy's 100 Trying within 200 ms).
+ * The last target gets the whole of timer B or F (32 s), or what is left
+ * of the caller's own timeout. */
+#define SL_SIP_TRY_MS 4000
 
 struct sl_client {
 	struct sl_sip *s;
 	osip_transaction_t *tr;     /* NULL once its transaction is gone */
+	int trid;                   /* its transaction's id, kept after */
 	osip_message_t *req;        /* copy of the request as last sent */
-	struct sl_addr dst;
+	struct sl_addr dst;         /* targets[cur].addr */
+	struct sl_target targets[SL_RESOLVE_MAX];   /* RFC 3263 order */
+	size_t ntargets, cur;
+	int failover;               /* out of dialog: may go to the next */
+	int located;                /* the next hop was a name, found in DNS */
+	struct sl_timer try_timer;  /* a silent target's time is up */
+	int64_t deadline;           /* sl_client_set_timeout; 0: none */
 	sl_response_cb cb;
 	void *arg;
 	int final;
@@ -41,6 +59,7 @@ struct sl_client {
 	struct sl_digest_challenge used;  /* what the last attempt answered */
 	int authorized;             /* the last attempt carried credentials */
 	int provisional;            /* a 1xx has been seen */
+	char contact[512];          /* our Contact in req, "" when none */
 	int cancel_wanted;
 	int cancelled;
 	struct sl_client *next;
@@ -59,6 +78,7 @@ struct sl_server {
 struct event {
 	enum { EV_RESPONSE, EV_ERROR, EV_REQUEST } kind;
 	struct sl_client *client;
+	int trid;                   /* the client's transaction it is about */
 	struct sl_server *server;
 	osip_message_t *msg;        /* EV_RESPONSE: a clone we own */
 	int err;
@@ -68,7 +88,14 @@ struct event {
 struct sl_sip {
 	struct sl_loop *loop;
 	const struct sl_settings *set;
-	struct sl_transport *tp;
+	struct sl_transport *tp;    /* set->proto: the one bound or adopted */
+	/* The other transport, made when a target or a URI asks for it
+	 * (NAPTR choosing TCP while UDP is the default), and the peers it
+	 * reaches: everything sent to one of them goes over it. */
+	struct sl_transport *alt;
+	struct sl_addr alt_peers[ALT_PEERS];
+	size_t nalt, nextalt;
+	char hop[256];              /* the host last resolved, for messages */
 	osip_t *osip;
 	sl_request_cb on_request;
 	void *on_request_arg;
@@ -234,6 +261,7 @@ cb_response(int type, osip_transaction_t *tr, osip_message_t *msg)
 	if (e == NULL)
 		return;
 	e->client = c;
+	e->trid = tr->transactionid;
 	if (osip_message_clone(msg, &e->msg) != 0) {
 		e->kind = EV_ERROR;
 		e->err = ENOMEM;
@@ -251,6 +279,7 @@ cb_timeout(int type, osip_transaction_t *tr, osip_message_t *msg)
 	e = queue_event(sip_of(tr), EV_ERROR);
 	if (e) {
 		e->client = c;
+		e->trid = tr->transactionid;
 		e->err = ETIMEDOUT;
 	}
 }
@@ -269,6 +298,7 @@ cb_transport_error(int type, osip_transaction_t *tr, int error)
 	e = queue_event(sip_of(tr), EV_ERROR);
 	if (e) {
 		e->client = c;
+		e->trid = tr->transactionid;
 		e->err = error > 0 ? error : EIO;
 	}
 }
@@ -284,6 +314,24 @@ cb_request(int type, osip_transaction_t *tr, osip_message_t *msg)
 	e = queue_event(sip_of(tr), EV_REQUEST);
 	if (e)
 		e->server = srv;
+}
+
+/* Keeps tr, no longer in osip's lists, to be freed after the state
+ * machines have run. */
+static void
+add_garbage(struct sl_sip *s, osip_transaction_t *tr)
+{
+	if (s->ngarbage == s->capgarbage) {
+		size_t cap = s->capgarbage ? s->capgarbage * 2 : 16;
+		osip_transaction_t **g = realloc(s->garbage, cap * sizeof *g);
+
+		if (g == NULL)
+			return;     /* leak it rather than free it in use */
+		s->garbage = g;
+		s->capgarbage = cap;
+	}
+	s->garbage[s->ngarbage++] = tr;
+	s->transactions--;
 }
 
 static void
@@ -303,6 +351,7 @@ cb_kill(int type, osip_transaction_t *tr)
 			 * the timeout already, or will be): make sure. */
 			if (!c->final && (e = queue_event(s, EV_ERROR))) {
 				e->client = c;
+				e->trid = tr->transactionid;
 				e->err = ETIMEDOUT;
 			}
 		}
@@ -317,17 +366,73 @@ cb_kill(int type, osip_transaction_t *tr)
 		free(srv);
 	}
 	osip_transaction_set_your_instance(tr, NULL);
-	if (s->ngarbage == s->capgarbage) {
-		size_t cap = s->capgarbage ? s->capgarbage * 2 : 16;
-		osip_transaction_t **g = realloc(s->garbage, cap * sizeof *g);
+	add_garbage(s, tr);
+}
 
-		if (g == NULL)
-			return;     /* leak it rather than free it in use */
-		s->garbage = g;
-		s->capgarbage = cap;
+/* ---- which transport reaches an address ---- */
+
+static void on_unreachable(struct sl_transport *t, const struct sl_addr *dst,
+			   int err, void *arg);
+static void on_receive_alt(struct sl_transport *t, char *buf, size_t len,
+			   const struct sl_addr *src, int sock, void *arg);
+
+static int
+alt_index(const struct sl_sip *s, const struct sl_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < s->nalt; i++)
+		if (sl_addr_equal(&s->alt_peers[i], a))
+			return (int)i;
+	return -1;
+}
+
+/* The transport that reaches dst: the other one for the peers noted
+ * there, else the main one. */
+static struct sl_transport *
+tp_for(struct sl_sip *s, const struct sl_addr *dst)
+{
+	return s->alt && alt_index(s, dst) >= 0 ? s->alt : s->tp;
+}
+
+/* From now on dst is reached over proto (a target's transport).  Returns
+ * 0 or an errno value. */
+static int
+note_proto(struct sl_sip *s, const struct sl_addr *dst, enum sl_proto proto)
+{
+	int i = alt_index(s, dst), err;
+
+	if (proto == sl_transport_proto(s->tp)) {
+		if (i >= 0)
+			s->alt_peers[i] = s->alt_peers[--s->nalt];
+		return 0;
 	}
-	s->garbage[s->ngarbage++] = tr;
-	s->transactions--;
+	if (s->alt == NULL) {
+		if ((err = sl_transport_new(s->loop, proto, on_receive_alt, s, &s->alt)) != 0)
+			return err;
+		sl_transport_on_unreachable(s->alt, on_unreachable);
+	} else if (sl_transport_proto(s->alt) != proto) {
+		return EPROTONOSUPPORT;     /* a third transport */
+	}
+	if (i < 0) {
+		if (s->nalt < ALT_PEERS)
+			s->alt_peers[s->nalt++] = *dst;
+		else {
+			s->alt_peers[s->nextalt] = *dst;
+			s->nextalt = (s->nextalt + 1) % ALT_PEERS;
+		}
+	}
+	return 0;
+}
+
+/* Messages that come over the other transport: their source is reached
+ * over it too (a response or a request on a TCP connection we opened). */
+static void
+on_receive_alt(struct sl_transport *t, char *buf, size_t len,
+	       const struct sl_addr *src, int sock, void *arg)
+{
+	note_proto(arg, src, sl_transport_proto(t));
+	on_receive(t, buf, len, src, sock, arg);
 }
 
 /* Serialises and sends msg; called by libosip2 for every transmission
@@ -338,6 +443,7 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 {
 	struct sl_sip *s = sip_of(tr);
 	const struct sl_addr *dst;
+	struct sl_transport *tp;
 	char *text = NULL;
 	size_t len;
 	int err, sock = 0;
@@ -364,12 +470,13 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 		return -1;
 	if (osip_message_to_str(msg, &text, &len) != 0)
 		return -1;
-	err = sl_transport_send_on(s->tp, sock, dst, text, len);
+	tp = tp_for(s, dst);
+	err = sl_transport_send_on(tp, tp == s->tp ? sock : 0, dst, text, len);
 	if (sl_verbose) {
 		char hdr[128], a[SL_ADDR_STRLEN];
 
 		snprintf(hdr, sizeof hdr, "sent to %s (%s)%s%s:", sl_addr_str(dst, a),
-			 sl_proto_via(sl_transport_proto(s->tp)), err ? ", failed: " : "",
+			 sl_proto_via(sl_transport_proto(tp)), err ? ", failed: " : "",
 			 err ? sl_strerror(err) : "");
 		sl_dump(hdr, text, len);
 	}
@@ -392,6 +499,7 @@ on_unreachable(struct sl_transport *t, const struct sl_addr *dst, int err,
 			continue;
 		if ((e = queue_event(s, EV_ERROR)) != NULL) {
 			e->client = c;
+			e->trid = c->trid;
 			e->err = err;
 		}
 	}
@@ -548,11 +656,13 @@ sl_sip_free(struct sl_sip *s)
 		struct sl_client *c = s->clients;
 
 		s->clients = c->next;
+		sl_timer_stop(s->loop, &c->try_timer);
 		osip_message_free(c->req);
 		free(c);
 	}
 	osip_release(s->osip);
 	sl_transport_free(s->tp);
+	sl_transport_free(s->alt);
 	free(s->garbage);
 	free(s);
 }
@@ -669,6 +779,8 @@ sl_client_auth_failure(const struct sl_client *c, int code)
 int
 sl_exit_for_error(int err)
 {
+	if (err == SL_ERESOLVE_BADNAME)
+		return SL_EXIT_USAGE;
 	return err == ENOMEM ? SL_EXIT_SYSTEM : SL_EXIT_NORESPONSE;
 }
 
@@ -700,37 +812,6 @@ sl_uri_ok(const char *uri)
 	     u->host != NULL && u->host[0] != '\0';
 	osip_uri_free(u);
 	return ok;
-}
-
-int
-sl_uri_resolve(const osip_uri_t *uri, struct sl_addr *out)
-{
-	char host[256];
-	const char *h;
-	int port = 5060;
-	size_t n;
-
-	if (uri == NULL || uri->host == NULL || *uri->host == '\0')
-		return EAI_NONAME;
-	h = uri->host;
-	n = strlen(h);
-	if (h[0] == '[' && n > 2 && h[n - 1] == ']') {
-		/* Some builds keep the brackets of an IPv6 literal. */
-		if (n - 2 >= sizeof host)
-			return EAI_NONAME;
-		memcpy(host, h + 1, n - 2);
-		host[n - 2] = '\0';
-		h = host;
-	}
-	if (uri->port && *uri->port) {
-		char *end;
-		long p = strtol(uri->port, &end, 10);
-
-		if (*end || p <= 0 || p > 65535)
-			return EAI_SERVICE;
-		port = (int)p;
-	}
-	return sl_addr_resolve(h, port, AF_UNSPEC, 0, out);
 }
 
 int
@@ -800,28 +881,135 @@ sl_msg_has_to_tag(const osip_message_t *msg)
 	return msg->to && osip_to_get_tag(msg->to, &tag) == 0 && tag && tag->gvalue;
 }
 
+/* ---- where a request goes (RFC 3263) ---- */
+
+/* The host, port (0: none) and transports a URI names for its next hop:
+ * its maddr or host, and the transport of its transport parameter.
+ * Returns 0 or an SL_ERESOLVE_* code. */
+static int
+uri_hop(const osip_uri_t *uri, char *host, size_t size, int *port,
+	unsigned *protos)
+{
+	osip_uri_param_t *p = NULL;
+	const char *h;
+	enum sl_proto proto;
+
+	if (uri == NULL || uri->host == NULL || *uri->host == '\0')
+		return SL_ERESOLVE_BADNAME;
+	h = uri->host;
+	if (osip_uri_uparam_get_byname((osip_uri_t *)uri, "maddr", &p) == 0 && p &&
+	    p->gvalue && *p->gvalue)
+		h = p->gvalue;
+	if (strlen(h) >= size)
+		return SL_ERESOLVE_BADNAME;
+	strcpy(host, h);
+	*port = 0;
+	if (uri->port && *uri->port) {
+		char *end;
+		long v = strtol(uri->port, &end, 10);
+
+		if (*end || v <= 0 || v > 65535)
+			return SL_ERESOLVE_BADNAME;
+		*port = (int)v;
+	}
+	/* A sips: URI is still reached like a sip: one until there is TLS. */
+	p = NULL;
+	if (osip_uri_uparam_get_byname((osip_uri_t *)uri, "transport", &p) == 0 && p &&
+	    p->gvalue) {
+		if (sl_proto_parse(p->gvalue, &proto) != 0)
+			return SL_ERESOLVE_TRANSPORT;
+		*protos = SL_PROTO_BIT(proto);
+	}
+	return 0;
+}
+
+/* Resolves the next hop of req (the first Route, else outside a dialog
+ * the outbound proxy, else the Request-URI) into its targets, in the
+ * order to try them.  *located: the hop was a name, not an address.
+ * Returns 0 or an SL_ERESOLVE_* / errno value. */
+static int
+locate(struct sl_sip *s, const osip_message_t *req, struct sl_target *t,
+       size_t *n, int *located)
+{
+	osip_route_t *route = osip_list_get(&req->routes, 0);
+	unsigned protos = s->set->proto_set ? SL_PROTO_BIT(s->set->proto) : SL_PROTOS_ALL;
+	char host[256];
+	int port, err;
+
+	if (route && route->url)
+		err = uri_hop(route->url, host, sizeof host, &port, &protos);
+	else if (!sl_msg_has_to_tag(req) && s->set->server[0] && !s->direct)
+		err = sl_addr_split(s->set->server, host, sizeof host, &port) != 0 ||
+		      host[0] == '\0' ? SL_ERESOLVE_BADNAME : 0;
+	else
+		err = uri_hop(req->req_uri, host, sizeof host, &port, &protos);
+	if (err)
+		return err;
+	snprintf(s->hop, sizeof s->hop, "%s", host);
+	*located = !sl_resolve_is_literal(host);
+	return sl_resolve(host, port, protos, t, SL_RESOLVE_MAX, n);
+}
+
+/* The first of t[from..n) that can be used now: over TCP, one that a
+ * connection opens to (one that refuses, or stays silent for the connect
+ * timeout, is noted down and the next is tried).  Returns its index, or
+ * -1 with *err set. */
+static int
+pick(struct sl_sip *s, const struct sl_target *t, size_t n, size_t from, int *err)
+{
+	char a[SL_ADDR_STRLEN + 8], b[SL_ADDR_STRLEN + 8];
+	struct sl_addr local;
+	size_t i;
+
+	*err = SL_ERESOLVE_NODATA;
+	for (i = from; i < n; i++) {
+		if ((*err = note_proto(s, &t[i].addr, t[i].proto)) != 0)
+			continue;
+		if (t[i].proto != SL_PROTO_TCP ||
+		    (*err = sl_transport_local_for(tp_for(s, &t[i].addr), &t[i].addr,
+						   &local)) == 0)
+			return (int)i;
+		sl_resolve_mark_down(&t[i]);
+		if (i + 1 < n)
+			sl_event("failover from=%s to=%s reason=\"%s\"",
+				 sl_target_str(&t[i], a, sizeof a),
+				 sl_target_str(&t[i + 1], b, sizeof b), sl_describe_error(*err));
+	}
+	return -1;
+}
+
 int
 sl_sip_destination(struct sl_sip *s, const osip_message_t *req,
 		   struct sl_addr *dst)
 {
-	osip_route_t *route = osip_list_get(&req->routes, 0);
+	struct sl_target t[SL_RESOLVE_MAX];
+	size_t n;
+	int i, err, located;
 
-	if (route && route->url)
-		return sl_uri_resolve(route->url, dst);
-	if (!sl_msg_has_to_tag(req) && s->set->server[0] && !s->direct)
-		return sl_addr_parse(s->set->server, 5060, 0, dst);
-	return sl_uri_resolve(req->req_uri, dst);
+	if ((err = locate(s, req, t, &n, &located)) != 0)
+		return err;
+	if ((i = pick(s, t, n, 0, &err)) < 0)
+		return err;
+	*dst = t[i].addr;
+	return 0;
+}
+
+const char *
+sl_sip_last_hop(const struct sl_sip *s)
+{
+	return s->hop;
 }
 
 int
 sl_sip_add_via(struct sl_sip *s, osip_message_t *req, const struct sl_addr *dst)
 {
+	struct sl_transport *tp = tp_for(s, dst);
 	struct sl_addr local;
 	osip_via_t *via;
 	char host[SL_ADDR_STRLEN], branch[25], buf[256];
 	int err;
 
-	if ((err = sl_transport_local_for(s->tp, dst, &local)) != 0)
+	if ((err = sl_transport_local_for(tp, dst, &local)) != 0)
 		return err;
 	while ((via = osip_list_get(&req->vias, 0)) != NULL) {
 		osip_list_remove(&req->vias, 0);
@@ -829,7 +1017,7 @@ sl_sip_add_via(struct sl_sip *s, osip_message_t *req, const struct sl_addr *dst)
 	}
 	sl_random_token(branch, 24);
 	snprintf(buf, sizeof buf, "SIP/2.0/%s %s:%d;rport;branch=z9hG4bK%s",
-		 sl_proto_via(sl_transport_proto(s->tp)),
+		 sl_proto_via(sl_transport_proto(tp)),
 		 sl_addr_uri_host(&local, host), sl_addr_port(&local), branch);
 	/* libosip2 serialises from a cached copy unless told otherwise. */
 	osip_message_force_update(req);
@@ -840,16 +1028,17 @@ int
 sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
 	       size_t size)
 {
+	struct sl_transport *tp = tp_for(s, dst);
 	struct sl_addr local;
 	char host[SL_ADDR_STRLEN];
 	int err, n;
 
-	if ((err = sl_transport_local_for(s->tp, dst, &local)) != 0)
+	if ((err = sl_transport_local_for(tp, dst, &local)) != 0)
 		return err;
 	n = snprintf(buf, size, "sip:%s%s%s:%d%s",
 		     s->set->user[0] ? s->set->user : "", s->set->user[0] ? "@" : "",
 		     sl_addr_uri_host(&local, host), sl_addr_port(&local),
-		     sl_transport_proto(s->tp) == SL_PROTO_TCP ? ";transport=tcp" : "");
+		     sl_transport_proto(tp) == SL_PROTO_TCP ? ";transport=tcp" : "");
 	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
 }
 
@@ -894,6 +1083,7 @@ start_transaction(struct sl_client *c, osip_message_t *req)
 		osip_message_free(c->req);
 	c->req = copy;
 	c->tr = tr;
+	c->trid = tr->transactionid;
 	return 0;
 }
 
@@ -917,6 +1107,7 @@ client_free(struct sl_client *c)
 
 	if (c->tr)
 		osip_transaction_set_your_instance(c->tr, NULL);
+	sl_timer_stop(c->s->loop, &c->try_timer);
 	for (e = c->s->events; e; e = e->next)
 		if (e->client == c)
 			e->client = NULL;
@@ -925,12 +1116,172 @@ client_free(struct sl_client *c)
 	free(c);
 }
 
+/* Sets how long tr waits for a final response (timer F, or timer B
+ * before a provisional). */
+static void
+set_tr_timeout(osip_transaction_t *tr, int64_t ms)
+{
+	struct timeval now;
+
+	if (tr == NULL)
+		return;
+	osip_gettimeofday(&now, NULL);
+	if (tr->nict_context) {
+		tr->nict_context->timer_f_length = (int)ms;
+		tr->nict_context->timer_f_start = now;
+		add_gettimeofday(&tr->nict_context->timer_f_start, (int)ms);
+	} else if (tr->ict_context) {
+		tr->ict_context->timer_b_length = (int)ms;
+		tr->ict_context->timer_b_start = now;
+		add_gettimeofday(&tr->ict_context->timer_b_start, (int)ms);
+	}
+}
+
+static void on_try_timer(void *arg);
+
+/* Starts the clocks of c's current target: the caller's deadline, if it
+ * set one, bounds the transaction; with another target left, a target
+ * that stays silent for SL_SIP_TRY_MS is left for the next. */
+static void
+arm_try(struct sl_client *c)
+{
+	int64_t left = c->deadline ? c->deadline - sl_now_ms() : SL_SIP_TRY_MS;
+
+	if (left < 1)
+		left = 1;
+	if (c->deadline)
+		set_tr_timeout(c->tr, left);
+	sl_timer_stop(c->s->loop, &c->try_timer);
+	if (c->failover && c->cur + 1 < c->ntargets)
+		sl_timer_start(c->s->loop, &c->try_timer,
+			       left < SL_SIP_TRY_MS ? left : SL_SIP_TRY_MS, on_try_timer, c);
+}
+
+/* Whether c may leave its target for the next (RFC 3263 §4.3). */
+static int
+may_fail_over(const struct sl_client *c)
+{
+	if (!c->failover || c->final || c->cancel_wanted || c->cur + 1 >= c->ntargets)
+		return 0;
+	/* An INVITE that got a provisional response stays where it is: the
+	 * call may be ringing there. */
+	if (MSG_IS_INVITE(c->req) && c->provisional)
+		return 0;
+	return c->deadline == 0 || sl_now_ms() < c->deadline;
+}
+
+/* Lets go of c's transaction.  One still waiting for a response is
+ * dropped, so that it stops retransmitting to a target given up; one
+ * that got its final response (a 503) runs out by itself: it ACKs that
+ * response and absorbs its retransmissions. */
+static void
+leave_transaction(struct sl_client *c)
+{
+	osip_transaction_t *tr = c->tr;
+
+	if (tr == NULL)
+		return;
+	osip_transaction_set_your_instance(tr, NULL);
+	c->tr = NULL;
+	if ((tr->ctx_type == ICT && tr->state == ICT_CALLING) ||
+	    (tr->ctx_type == NICT && (tr->state == NICT_TRYING ||
+				      tr->state == NICT_PROCEEDING))) {
+		osip_remove_transaction(c->s->osip, tr);
+		add_garbage(c->s, tr);
+	}
+}
+
+/* Our Contact in req, made for the target left, is made again for the
+ * new one (its local address or transport may differ); a Contact the
+ * caller chose stays.  c->contact: ours as last made ("" when req has
+ * none of ours). */
+static void
+retarget_contact(struct sl_client *c, osip_message_t *req)
+{
+	osip_contact_t *ct = osip_list_get(&req->contacts, 0);
+	osip_uri_t *mine = NULL, *fresh = NULL;
+	char now[sizeof c->contact], *a = NULL, *b = NULL;
+	int same;
+
+	if (c->contact[0] == '\0' || ct == NULL || ct->url == NULL ||
+	    sl_sip_contact(c->s, &c->dst, now, sizeof now) != 0 ||
+	    strcmp(now, c->contact) == 0)
+		return;
+	same = osip_uri_init(&mine) == 0 && osip_uri_parse(mine, c->contact) == 0 &&
+	       osip_uri_to_str(mine, &a) == 0 && osip_uri_to_str(ct->url, &b) == 0 &&
+	       strcmp(a, b) == 0;
+	osip_free(a);
+	osip_free(b);
+	osip_uri_free(mine);
+	if (!same || osip_uri_init(&fresh) != 0 || osip_uri_parse(fresh, now) != 0) {
+		osip_uri_free(fresh);
+		return;
+	}
+	/* Its parameters (expires, +sip.instance) stay. */
+	osip_uri_free(ct->url);
+	ct->url = fresh;
+	osip_message_force_update(req);
+	snprintf(c->contact, sizeof c->contact, "%s", now);
+}
+
+/* Sends c's request again, as a new transaction (same Call-ID and CSeq,
+ * a new Via branch: RFC 3263 §4.3), to the next target that can be used;
+ * why: what happened at the one left.  Returns 0 when it did, -1 when
+ * there is no going on (the caller then reports the failure). */
+static int
+fail_over(struct sl_client *c, const char *why)
+{
+	struct sl_sip *s = c->s;
+	osip_message_t *req = NULL;
+	char a[SL_ADDR_STRLEN + 8], b[SL_ADDR_STRLEN + 8];
+	size_t old = c->cur;
+	int i, err;
+
+	if (!may_fail_over(c))
+		return -1;
+	sl_timer_stop(s->loop, &c->try_timer);
+	sl_resolve_mark_down(&c->targets[old]);
+	if ((i = pick(s, c->targets, c->ntargets, old + 1, &err)) < 0 ||
+	    osip_message_clone(c->req, &req) != 0)
+		return -1;
+	leave_transaction(c);
+	sl_event("failover from=%s to=%s reason=\"%s\"",
+		 sl_target_str(&c->targets[old], a, sizeof a),
+		 sl_target_str(&c->targets[i], b, sizeof b), why);
+	c->cur = (size_t)i;
+	c->dst = c->targets[i].addr;
+	c->provisional = 0;
+	if (sl_sip_add_via(s, req, &c->dst) != 0) {
+		osip_message_free(req);
+		return -1;
+	}
+	retarget_contact(c, req);
+	if (start_transaction(c, req) != 0)
+		return -1;
+	arm_try(c);
+	return 0;
+}
+
+static void deliver_error(struct sl_client *c, int err);
+
+static void
+on_try_timer(void *arg)
+{
+	struct sl_client *c = arg;
+
+	/* When there is no going on, the transaction's own timer (or the
+	 * caller's deadline) ends the wait; unless it was left already and
+	 * the next target could not be tried after all. */
+	if (fail_over(c, sl_describe_error(ETIMEDOUT)) != 0 && c->tr == NULL)
+		deliver_error(c, ETIMEDOUT);
+}
+
 int
 sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	    void *arg, struct sl_client **out)
 {
 	struct sl_client *c;
-	int err;
+	int err, i;
 
 	c = calloc(1, sizeof *c);
 	if (c == NULL) {
@@ -940,17 +1291,28 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	c->s = s;
 	c->cb = cb;
 	c->arg = arg;
-	if ((err = sl_sip_destination(s, req, &c->dst)) != 0 ||
-	    (err = sl_sip_add_via(s, req, &c->dst)) != 0)
+	if ((err = locate(s, req, c->targets, &c->ntargets, &c->located)) != 0 ||
+	    (i = pick(s, c->targets, c->ntargets, 0, &err)) < 0)
+		goto fail;
+	c->cur = (size_t)i;
+	c->dst = c->targets[i].addr;
+	/* Out of a dialog a failed target gives way to the next; within
+	 * one, the remote target or route set is followed as it is. */
+	c->failover = !sl_msg_has_to_tag(req);
+	if ((err = sl_sip_add_via(s, req, &c->dst)) != 0)
 		goto fail;
 	if (MSG_IS_INVITE(req) && osip_list_size(&req->contacts) == 0) {
-		char contact[512], bracketed[520];
+		char bracketed[sizeof c->contact + 8];
 
-		if ((err = sl_sip_contact(s, &c->dst, contact, sizeof contact)) != 0)
+		if ((err = sl_sip_contact(s, &c->dst, c->contact, sizeof c->contact)) != 0)
 			goto fail;
 		/* Brackets, or ";transport=tcp" would be a header parameter. */
-		snprintf(bracketed, sizeof bracketed, "<%s>", contact);
+		snprintf(bracketed, sizeof bracketed, "<%s>", c->contact);
 		osip_message_set_contact(req, bracketed);
+	} else if (c->failover && c->ntargets > c->cur + 1 &&
+		   osip_list_size(&req->contacts) > 0 &&
+		   sl_sip_contact(s, &c->dst, c->contact, sizeof c->contact) != 0) {
+		c->contact[0] = '\0';
 	}
 	if (MSG_IS_REGISTER(req) && s->have_reg_ch && s->set->password &&
 	    sl_addr_equal(&s->reg_dst, &c->dst) &&
@@ -967,6 +1329,7 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	}
 	c->next = s->clients;
 	s->clients = c;
+	arm_try(c);
 	if (out)
 		*out = c;
 	return 0;
@@ -1000,23 +1363,24 @@ sl_client_destination(const struct sl_client *c)
 	return &c->dst;
 }
 
+const struct sl_target *
+sl_client_target(const struct sl_client *c)
+{
+	return &c->targets[c->cur];
+}
+
+int
+sl_client_located(const struct sl_client *c)
+{
+	return c->located;
+}
+
 void
 sl_client_set_timeout(struct sl_client *c, int ms)
 {
-	struct timeval now;
-
-	if (c->tr == NULL)
-		return;
-	osip_gettimeofday(&now, NULL);
-	if (c->tr->nict_context) {
-		c->tr->nict_context->timer_f_length = ms;
-		c->tr->nict_context->timer_f_start = now;
-		add_gettimeofday(&c->tr->nict_context->timer_f_start, ms);
-	} else if (c->tr->ict_context) {
-		c->tr->ict_context->timer_b_length = ms;
-		c->tr->ict_context->timer_b_start = now;
-		add_gettimeofday(&c->tr->ict_context->timer_b_start, ms);
-	}
+	c->deadline = sl_now_ms() + ms;
+	if (c->tr)
+		arm_try(c);
 }
 
 void
@@ -1063,6 +1427,8 @@ send_cancel(struct sl_client *c)
 	}
 	cc->s = c->s;
 	cc->dst = c->dst;
+	cc->targets[0] = c->targets[c->cur];
+	cc->ntargets = 1;
 	if (start_transaction(cc, cancel) != 0) {
 		free(cc);
 		return ENOMEM;
@@ -1156,7 +1522,11 @@ retry_with_auth(struct sl_client *c, osip_message_t *resp)
 		osip_transaction_set_your_instance(c->tr, NULL);
 		c->tr = NULL;
 	}
-	return start_transaction(c, req);
+	if ((err = start_transaction(c, req)) != 0)
+		return err;
+	/* The caller's deadline holds for the new transaction too. */
+	arm_try(c);
+	return 0;
 }
 
 static void
@@ -1166,6 +1536,8 @@ deliver_response(struct sl_client *c, osip_message_t *resp)
 
 	if (c->final)
 		return;
+	/* Whatever it says, this target answers. */
+	sl_timer_stop(c->s->loop, &c->try_timer);
 	if (code < 200) {
 		c->provisional = 1;
 		if (c->cancel_wanted && !c->cancelled)
@@ -1173,6 +1545,12 @@ deliver_response(struct sl_client *c, osip_message_t *resp)
 		if (c->cb)
 			c->cb(c, resp, 0, c->arg);
 		return;
+	}
+	if (code == 503) {
+		char line[160];
+
+		if (fail_over(c, sl_status_line(resp, line, sizeof line)) == 0)
+			return;
 	}
 	if ((code == 401 || code == 407) && retry_with_auth(c, resp) == 0)
 		return;
@@ -1197,7 +1575,7 @@ deliver_response(struct sl_client *c, osip_message_t *resp)
 static void
 deliver_error(struct sl_client *c, int err)
 {
-	if (c->final)
+	if (c->final || fail_over(c, sl_describe_error(err)) == 0)
 		return;
 	c->final = 1;
 	if (c->cb)
@@ -1330,13 +1708,14 @@ sl_server_reply_unsupported(struct sl_server *srv)
 static int
 send_text(struct sl_sip *s, const struct sl_addr *dst, const char *text, size_t len)
 {
-	int err = sl_transport_send(s->tp, dst, text, len);
+	struct sl_transport *tp = tp_for(s, dst);
+	int err = sl_transport_send(tp, dst, text, len);
 
 	if (sl_verbose) {
 		char hdr[128], a[SL_ADDR_STRLEN];
 
 		snprintf(hdr, sizeof hdr, "sent to %s (%s):", sl_addr_str(dst, a),
-			 sl_proto_via(sl_transport_proto(s->tp)));
+			 sl_proto_via(sl_transport_proto(tp)));
 		sl_dump(hdr, text, len);
 	}
 	return err;
@@ -1867,12 +2246,14 @@ dispatch(struct sl_sip *s)
 		if (s->events == NULL)
 			s->events_tail = &s->events;
 		switch (e->kind) {
+		/* What an earlier transaction of the client says (the one it
+		 * left for another target, or for credentials) is past. */
 		case EV_RESPONSE:
-			if (e->client)
+			if (e->client && e->trid == e->client->trid)
 				deliver_response(e->client, e->msg);
 			break;
 		case EV_ERROR:
-			if (e->client)
+			if (e->client && e->trid == e->client->trid)
 				deliver_error(e->client, e->err);
 			break;
 		case EV_REQUEST:

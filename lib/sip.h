@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "loop.h"
+#include "resolve.h"
 #include "settings.h"
 #include "transport.h"
 
@@ -90,12 +91,19 @@ int sl_sip_pending(struct sl_sip *s);
 int sl_sip_new_request(struct sl_sip *s, const char *method, const char *ruri,
 		       const char *to, osip_message_t **out);
 
-/* Sends req (taken over) in a new client transaction to its destination:
- * the first Route, else (outside a dialog) the outbound proxy, else the
- * Request-URI.  401/407 are answered with the credentials and the request
- * is sent again; cb sees only the rest.  *out (may be NULL) receives the
- * handle, valid until cb has seen a final response or an error.  Returns 0
- * or an errno value (cb is not called then). */
+/* Sends req (taken over) in a new client transaction to its next hop: the
+ * first Route, else (outside a dialog) the outbound proxy (SIP_SERVER),
+ * else the Request-URI; a name is located per RFC 3263 (lib/resolve.h).
+ * Outside a dialog, a target that fails (transport error, no response, a
+ * 503) gives way to the next: the same request, a new Via branch; one
+ * that does not answer at all is left after SL_SIP_TRY_MS (4 s) when
+ * another is left; an INVITE stays with a target once it answered with a
+ * provisional response.  Each move is an event line, "failover from=...
+ * to=... reason=...".  Within a dialog only the first target is used.
+ * 401/407 are answered with the credentials and the request is sent
+ * again; cb sees only the rest.  *out (may be NULL) receives the handle,
+ * valid until cb has seen a final response or an error.  Returns 0, an
+ * errno value, or an SL_ERESOLVE_* code (cb is not called then). */
 int sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 		void *arg, struct sl_client **out);
 
@@ -106,13 +114,18 @@ osip_message_t *sl_client_request(struct sl_client *c);
 int sl_client_authorized(const struct sl_client *c);
 /* 1 once a final response (or an error) has been reported. */
 int sl_client_final(const struct sl_client *c);
-/* The address the request went to. */
+/* The address the request went to (the target it went to last). */
 const struct sl_addr *sl_client_destination(const struct sl_client *c);
+/* That target, with its transport. */
+const struct sl_target *sl_client_target(const struct sl_client *c);
+/* 1 when the next hop was a name located in DNS, 0 for an address. */
+int sl_client_located(const struct sl_client *c);
 /* Sends CANCEL for a pending INVITE (once a provisional response came; if
  * none has, as soon as one does).  Returns 0 or an errno value. */
 int sl_client_cancel(struct sl_client *c);
 /* Gives up waiting for a final response after ms milliseconds instead of
- * RFC 3261's 32 s (timer F, or timer B before a provisional). */
+ * RFC 3261's 32 s (timer F, or timer B before a provisional); this bounds
+ * the request with all the targets it may move to. */
 void sl_client_set_timeout(struct sl_client *c, int ms);
 /* Stops all callbacks for c; its transaction runs out by itself. */
 void sl_client_abandon(struct sl_client *c);
@@ -138,9 +151,17 @@ const char *sl_server_tag(const struct sl_server *srv);
  * dst.  msg is not taken.  Returns 0 or an errno value. */
 int sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg,
 		    const struct sl_addr *dst);
-/* Where a request goes (see sl_sip_send).  Returns 0 or an EAI/errno code. */
+/* Where a request would go now (see sl_sip_send): the address of its
+ * first target, located per RFC 3263 (answers kept for their TTL, so
+ * that sl_sip_send finds the same); over TCP the first one a connection
+ * opens to.  The transport toward that address is remembered: Via,
+ * Contact and sl_sip_send_raw use it.  Returns 0, an errno value, or an
+ * SL_ERESOLVE_* code. */
 int sl_sip_destination(struct sl_sip *s, const osip_message_t *req,
 		       struct sl_addr *dst);
+/* The host the last request's next hop was located from, for messages
+ * ("unable to resolve HOST"). */
+const char *sl_sip_last_hop(const struct sl_sip *s);
 /* Adds our Via (new branch) to req for dst, replacing a Via already there.
  * Returns 0 or an errno value. */
 int sl_sip_add_via(struct sl_sip *s, osip_message_t *req,
@@ -166,7 +187,8 @@ int sl_client_exit_status(const struct sl_client *c, int code);
  * credentials; NULL for any other answer. */
 const char *sl_client_auth_failure(const struct sl_client *c, int code);
 /* The exit status for a request that got no response (err as given to
- * sl_response_cb). */
+ * sl_response_cb, or returned by sl_sip_send): 7, or 100 for a host name
+ * that is not one, 111 when out of memory. */
 int sl_exit_for_error(int err);
 /* Describes a missing response for humans: "no response (timeout)",
  * "no response (ICMP port unreachable)"... */
@@ -182,10 +204,6 @@ int sl_msg_has_to_tag(const osip_message_t *msg);
 /* 1 when uri can go between the brackets of a Contact: it parses, has a
  * host, and holds nothing that would end the brackets or the header. */
 int sl_uri_ok(const char *uri);
-
-/* Resolves a URI's host and port (5060 default).  Returns 0 or an EAI
- * code. */
-int sl_uri_resolve(const osip_uri_t *uri, struct sl_addr *out);
 /* Writes a fresh random token (hex) of n characters into buf (n + 1). */
 void sl_random_token(char *buf, size_t n);
 /* The standard reason phrase of a status code. */
