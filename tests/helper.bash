@@ -110,10 +110,12 @@ free_rtp_port() {
 }
 
 # port_listening udp|tcp PORT: true when a socket is bound to the UDP PORT,
-# or listens on the TCP PORT (any address); for wait_for, e.g. until a
-# phone answers on its port.
+# or listens on the TCP PORT (any address), in the test's namespace while
+# SL_NETNS is set (tests/netns.bash); for wait_for, e.g. until a phone
+# answers on its port.
 port_listening() {
-	local opt
+	local opt ns=()
+	[ -z "${SL_NETNS:-}" ] || ns=(ip netns exec "$SL_NETNS")
 	case $1 in
 	udp) opt=-Hlnu ;;
 	tcp) opt=-Hlnt ;;
@@ -122,7 +124,7 @@ port_listening() {
 		return 1
 		;;
 	esac
-	[ -n "$(ss "$opt" "sport = :$2")" ]
+	[ -n "$("${ns[@]}" ss "$opt" "sport = :$2")" ]
 }
 
 # Microseconds since the epoch, from bash's own clock (no fork).
@@ -474,7 +476,8 @@ stop_all_bg() {
 }
 
 # sipp_run NAME SCENARIO [SIPP-ARGS...]: runs SIPp in the foreground (or
-# under start_bg) for one call with every wait bounded: SCENARIO is a file,
+# under start_bg), in the test's namespace while SL_NETNS is set
+# (tests/netns.bash), for one call with every wait bounded: SCENARIO is a file,
 # or a name in tests/sipp/ with or without .xml.  Defaults, each overridden
 # by the same option in SIPP-ARGS: -i 127.0.0.1, -p a free port (SIPp would
 # take 5060 otherwise), -m 1, -timeout 10s.  In $BATS_TEST_TMPDIR:
@@ -483,8 +486,9 @@ stop_all_bg() {
 # status (0: all calls passed, 1: some failed, 97/99/255: aborted), and on
 # failure prints where the scenario stopped.
 sipp_run() {
-	local name=$1 scenario=$2 dir port mport rc=0
+	local name=$1 scenario=$2 dir port mport rc=0 ns=()
 	shift 2
+	[ -z "${SL_NETNS:-}" ] || ns=(ip netns exec "$SL_NETNS")
 	case $scenario in
 	*/*) ;;
 	*) scenario=$SIPLINE_TESTS/sipp/${scenario%.xml}.xml ;;
@@ -496,7 +500,7 @@ sipp_run() {
 	dir=$(sl_tmpdir)
 	port=$(free_port) && mport=$(free_port) || return 1
 	# timeout(1) is the last resort should SIPp ignore its own -timeout.
-	timeout -k 2 "${SIPP_HARD_TIMEOUT:-30}" sipp -sf "$scenario" -nostdin \
+	timeout -k 2 "${SIPP_HARD_TIMEOUT:-30}" "${ns[@]}" sipp -sf "$scenario" -nostdin \
 		-i 127.0.0.1 -p "$port" -mp "$mport" -m 1 \
 		-timeout 10s -timeout_error \
 		-trace_msg -message_file "$dir/$name.sipp-msg" \

@@ -13,18 +13,23 @@
 #
 #   netns_create              creates the namespace, lo up; sets SL_NETNS
 #   netns_delete              deletes it (teardown; safe to call twice)
+#   netns_resolv ADDRESS      its /etc/resolv.conf names that name server
 #   netns_drop PERCENT PORT...  drops PERCENT % of UDP to or from PORTs
 #   netns_counts              prints "seen=N dropped=M" for those datagrams
 #   in_netns CMD...           runs CMD (a program) in the namespace
 #
 # While SL_NETNS is set, start_bg and kamailio_start start their processes
-# in the namespace (sl_spawn is wrapped below).  kamcmd reaches Kamailio
-# through its unix socket, which is a file, not a network address.
+# in the namespace (sl_spawn is wrapped below), and sipp_run runs SIPp
+# there.  kamcmd reaches Kamailio through its unix socket, which is a file,
+# not a network address.
 
 # The original sl_spawn of helper.bash, kept once.
 if ! declare -F sl_spawn_host >/dev/null; then
 	eval "sl_spawn_host() $(declare -f sl_spawn | tail -n +2)"
 fi
+
+# The shell functions that put what they run in the namespace themselves.
+SL_NETNS_FUNCTIONS="sipp_run"
 
 # sl_spawn OUT ERR CMD...: helper.bash's, with CMD in the namespace while
 # SL_NETNS is set.  `ip netns exec` execs CMD, so the job's PID is CMD's.
@@ -33,6 +38,12 @@ sl_spawn() {
 	shift 2
 	if [ -n "${SL_NETNS:-}" ]; then
 		if [ "$(type -t "$1")" = function ]; then
+			case " $SL_NETNS_FUNCTIONS " in
+			*" $1 "*)
+				sl_spawn_host "$out" "$err" "$@"
+				return
+				;;
+			esac
 			echo "sl_spawn: a shell function cannot run in $SL_NETNS" >&2
 			return 1
 		fi
@@ -61,13 +72,23 @@ netns_create() {
 	export SL_NETNS
 }
 
-# netns_delete: deletes the namespace made by netns_create.  Its processes
-# must be stopped first (stop_all_bg, kamailio_stop): a namespace lives on
-# while a process is in it.
+# netns_delete: deletes the namespace made by netns_create, and its files
+# in /etc/netns.  Its processes must be stopped first (stop_all_bg,
+# kamailio_stop): a namespace lives on while a process is in it.
 netns_delete() {
 	[ -n "${SL_NETNS:-}" ] || return 0
 	ip netns del "$SL_NETNS" 2>/dev/null || true
+	rm -rf "/etc/netns/$SL_NETNS"
 	SL_NETNS=
+}
+
+# netns_resolv ADDRESS: what the namespace's programs see as
+# /etc/resolv.conf: ADDRESS is the one name server.  `ip netns exec`
+# bind-mounts /etc/netns/NAME/resolv.conf over /etc/resolv.conf for each
+# program it starts, so it counts for what starts from now on.
+netns_resolv() {
+	mkdir -p "/etc/netns/$SL_NETNS" &&
+		printf 'nameserver %s\n' "$1" >"/etc/netns/$SL_NETNS/resolv.conf"
 }
 
 # in_netns CMD...: CMD in the namespace.
@@ -80,7 +101,7 @@ in_netns() {
 # both are) is dropped with probability PERCENT/100 (numgen random);
 # replaces an earlier rule.
 netns_drop() {
-	local pct=$1 ports
+	local pct=$1 ports draw
 	shift
 	if ! [[ $pct =~ ^[0-9]+$ ]] || [ "$pct" -gt 100 ] || [ $# = 0 ]; then
 		echo "usage: netns_drop PERCENT PORT..." >&2
@@ -90,6 +111,12 @@ netns_drop() {
 		IFS=,
 		echo "$*"
 	)
+	# numgen cannot draw "< 100" out of 100: all of them is a plain drop.
+	if [ "$pct" = 100 ]; then
+		draw=
+	else
+		draw="numgen random mod 100 < $pct"
+	fi
 	in_netns nft -f - <<-EOF
 		table inet sipline_loss
 		delete table inet sipline_loss
@@ -102,7 +129,7 @@ netns_drop() {
 			}
 			chain lossy {
 				counter name seen
-				numgen random mod 100 < $pct counter name dropped drop
+				$draw counter name dropped drop
 			}
 			counter seen {}
 			counter dropped {}
