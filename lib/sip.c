@@ -60,6 +60,8 @@ struct sl_client {
 	int authorized;             /* the last attempt carried credentials */
 	int provisional;            /* a 1xx has been seen */
 	char contact[512];          /* our Contact in req, "" when none */
+	int send_err;               /* why the last send failed, for the
+				     * transport error libosip2 reports */
 	int cancel_wanted;
 	int cancelled;
 	struct sl_client *next;
@@ -299,7 +301,7 @@ cb_transport_error(int type, osip_transaction_t *tr, int error)
 	if (e) {
 		e->client = c;
 		e->trid = tr->transactionid;
-		e->err = error > 0 ? error : EIO;
+		e->err = c->send_err ? c->send_err : error > 0 ? error : EIO;
 	}
 }
 
@@ -442,6 +444,7 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 	int out_socket)
 {
 	struct sl_sip *s = sip_of(tr);
+	struct sl_client *c = NULL;
 	const struct sl_addr *dst;
 	struct sl_transport *tp;
 	char *text = NULL;
@@ -449,8 +452,7 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 	int err, sock = 0;
 
 	if (is_client(tr)) {
-		struct sl_client *c = osip_transaction_get_your_instance(tr);
-
+		c = osip_transaction_get_your_instance(tr);
 		if (c == NULL) {
 			/* An abandoned request's own ACK or retransmission:
 			 * its destination was kept on the transaction. */
@@ -472,6 +474,8 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 		return -1;
 	tp = tp_for(s, dst);
 	err = sl_transport_send_on(tp, tp == s->tp ? sock : 0, dst, text, len);
+	if (c)
+		c->send_err = err;
 	if (sl_verbose) {
 		char hdr[128], a[SL_ADDR_STRLEN];
 

@@ -38,6 +38,13 @@ struct sl_transport {
 	void *arg;
 	int fd;                 /* UDP socket or TCP listener; -1 = none */
 	struct sl_addr bound;
+	/* A UDP client that never bound binds an ephemeral socket of its
+	 * first destination's family (own), and one of the other family
+	 * when a destination of it comes: the targets of a name with A and
+	 * AAAA records are tried one after the other. */
+	int own;
+	int fd2;                /* -1 = none */
+	struct sl_addr bound2;
 	struct conn conns[MAX_CONNS];
 	int extra[4];           /* more UDP sockets, numbered 1.. */
 	int nextra;
@@ -93,6 +100,7 @@ sl_transport_new(struct sl_loop *l, enum sl_proto proto, sl_recv_cb cb,
 	t->cb = cb;
 	t->arg = arg;
 	t->fd = -1;
+	t->fd2 = -1;
 	for (i = 0; i < MAX_CONNS; i++)
 		t->conns[i].fd = -1;
 	*out = t;
@@ -127,6 +135,10 @@ sl_transport_free(struct sl_transport *t)
 	if (t->fd >= 0) {
 		sl_loop_unwatch(t->loop, t->fd);
 		close(t->fd);
+	}
+	if (t->fd2 >= 0) {
+		sl_loop_unwatch(t->loop, t->fd2);
+		close(t->fd2);
 	}
 	free(t->rxbuf);
 	free(t);
@@ -586,6 +598,8 @@ sl_transport_drop_inherited(struct sl_transport *t, int keep)
 			close(t->extra[i]);
 	if (t->fd >= 0 && t->fd != keep)
 		close(t->fd);
+	if (t->fd2 >= 0 && t->fd2 != keep)
+		close(t->fd2);
 }
 
 int
@@ -595,6 +609,63 @@ sl_transport_send_on(struct sl_transport *t, int sock, const struct sl_addr *dst
 	if (sock <= 0 || sock > t->nextra || t->proto != SL_PROTO_UDP)
 		return sl_transport_send(t, dst, buf, len);
 	return udp_send(t, t->extra[sock - 1], dst, buf, len);
+}
+
+/* Binds an ephemeral UDP socket of family (a wildcard address), read
+ * like the main one.  Returns it, or -1 with errno set. */
+static int
+udp_bind_any(struct sl_transport *t, int family, struct sl_addr *bound)
+{
+	struct sl_addr any;
+	int fd, one = 1, err;
+
+	memset(&any, 0, sizeof any);
+	any.ss.ss_family = family;
+	any.len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+	bound->len = sizeof bound->ss;
+	if (bind(fd, (struct sockaddr *)&any.ss, any.len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound->ss, &bound->len) < 0 ||
+	    (errno = sl_loop_watch(t->loop, fd, POLLIN, on_udp, t)) != 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* The UDP socket that sends to dst, and the address it is bound to: the
+ * bound socket; a client that never bound binds its own now, of dst's
+ * family, and another for the other family when one is needed.  Returns
+ * it, or -1 with *err set. */
+static int
+udp_socket_for(struct sl_transport *t, const struct sl_addr *dst,
+	       const struct sl_addr **bound, int *err)
+{
+	if (t->fd < 0) {
+		if ((t->fd = udp_bind_any(t, dst->ss.ss_family, &t->bound)) < 0) {
+			*err = errno;
+			return -1;
+		}
+		t->own = 1;
+	}
+	*bound = &t->bound;
+	if (!t->own || t->bound.ss.ss_family == dst->ss.ss_family)
+		return t->fd;
+	if (t->fd2 < 0 &&
+	    (t->fd2 = udp_bind_any(t, dst->ss.ss_family, &t->bound2)) < 0) {
+		*err = errno;
+		return -1;
+	}
+	*bound = &t->bound2;
+	return t->fd2;
 }
 
 int
@@ -610,20 +681,11 @@ sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
 		if (sl_addr_equal(&t->relays[i].peer, dst))
 			return t->relays[i].fn(dst, buf, len, t->relays[i].arg);
 	if (t->proto == SL_PROTO_UDP) {
-		int fd = t->fd;
+		const struct sl_addr *bound;
+		int fd = udp_socket_for(t, dst, &bound, &err);
 
-		if (fd < 0) {
-			/* A client that never bound: bind an ephemeral port of
-			 * the destination's family now. */
-			struct sl_addr any;
-
-			memset(&any, 0, sizeof any);
-			any.ss.ss_family = dst->ss.ss_family;
-			any.len = dst->len;
-			if ((err = sl_transport_bind(t, &any)) != 0)
-				return err;
-			fd = t->fd;
-		}
+		if (fd < 0)
+			return err;
 		return udp_send(t, fd, dst, buf, len);
 	}
 	c = conn_find(t, dst);
@@ -650,20 +712,19 @@ sl_transport_local_for(struct sl_transport *t, const struct sl_addr *dst,
 		*local = c->local;
 		return 0;
 	}
-	if (t->fd < 0 && t->proto == SL_PROTO_UDP) {
-		struct sl_addr any;
+	if (t->proto == SL_PROTO_UDP) {
+		const struct sl_addr *bound;
 
-		memset(&any, 0, sizeof any);
-		any.ss.ss_family = dst->ss.ss_family;
-		any.len = dst->len;
-		if ((err = sl_transport_bind(t, &any)) != 0)
+		if (udp_socket_for(t, dst, &bound, &err) < 0)
 			return err;
+		*local = *bound;
+	} else {
+		*local = t->bound;
 	}
-	*local = t->bound;
 	if (sl_addr_is_any(local) || local->ss.ss_family != dst->ss.ss_family) {
 		if ((err = sl_addr_route_to(dst, &route)) != 0)
 			return err;
-		sl_addr_set_port(&route, sl_addr_port(&t->bound));
+		sl_addr_set_port(&route, sl_addr_port(local));
 		*local = route;
 	}
 	return 0;

@@ -93,6 +93,36 @@ DEAD_A=--host-record=dead.sipline.test,127.0.0.1
 	assert_line "sip-register: failover from=127.0.0.1:$dead/udp to=127.0.0.1:$KAM_PORT/udp reason=\"no response (port unreachable: nothing listens there)\""
 }
 
+@test "dns: a target name with A and AAAA records is two targets: IPv6 refused, IPv4 takes over at once" {
+	kamailio_start
+	dns_start "$(kam_srv 10)" --host-record=kam.sipline.test,127.0.0.1,::1
+	run -0 in_netns dns-targets sipline.test
+	assert_equal "${#lines[@]}" 2
+	first=${lines[0]}
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort)" "$(printf '%s\n' "127.0.0.1:$KAM_PORT/udp" "[::1]:$KAM_PORT/udp")"
+	# Refuse the first one listed (RFC 6724 puts ::1 first) with an
+	# ICMP error: a client whose socket is of the first family needs one
+	# of the other for the second.
+	case $first in
+	'['*) rule="ip6 daddr ::1 udp dport $KAM_PORT reject" second="127.0.0.1:$KAM_PORT/udp" ;;
+	*) rule="ip daddr 127.0.0.1 udp dport $KAM_PORT reject" second="[::1]:$KAM_PORT/udp" ;;
+	esac
+	in_netns nft -f - <<-EOF
+		table inet sipline_refuse {
+			chain in {
+				type filter hook input priority 0; policy accept;
+				$rule
+			}
+		}
+	EOF
+	t0=$(sl_now_us)
+	run -0 alice sip-register --once
+	ms=$(ms_since "$t0")
+	assert_line "sip-register: failover from=$first to=$second reason=\"no response (port unreachable: nothing listens there)\""
+	assert_line --regexp '^sip-register: registered aor=sip:alice@sipline\.test '
+	[ "$ms" -lt 2000 ]
+}
+
 @test "dns: NAPTR chooses TCP; a forced transport skips NAPTR and asks one SRV name" {
 	kamailio_start
 	dns_start --naptr-record=sipline.test,10,10,s,SIP+D2T,,_sip._tcp.sipline.test \
