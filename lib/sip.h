@@ -148,7 +148,8 @@ const struct sl_addr *sl_server_source(const struct sl_server *srv);
 const char *sl_server_tag(const struct sl_server *srv);
 
 /* Sends msg outside any transaction (ACK for 2xx, 2xx retransmissions) to
- * dst.  msg is not taken.  Returns 0 or an errno value. */
+ * dst, over the transport that reaches dst (see sl_sip_destination).  msg
+ * is not taken.  Returns 0 or an errno value. */
 int sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg,
 		    const struct sl_addr *dst);
 /* Where a request would go now (see sl_sip_send): the address of its
@@ -162,11 +163,13 @@ int sl_sip_destination(struct sl_sip *s, const osip_message_t *req,
 /* The host the last request's next hop was located from, for messages
  * ("unable to resolve HOST"). */
 const char *sl_sip_last_hop(const struct sl_sip *s);
-/* Adds our Via (new branch) to req for dst, replacing a Via already there.
- * Returns 0 or an errno value. */
+/* Adds our Via (new branch) to req for dst, replacing a Via already there;
+ * its transport is the one that reaches dst.  Returns 0 or an errno
+ * value. */
 int sl_sip_add_via(struct sl_sip *s, osip_message_t *req,
 		   const struct sl_addr *dst);
-/* Our Contact URI for dst: "sip:user@host:port[;transport=tcp]". */
+/* Our Contact URI for dst: "sip:user@host:port[;transport=tcp]", the
+ * address and transport that reach dst. */
 int sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
 		   size_t size);
 
