@@ -557,20 +557,24 @@ dns_wait(struct dns *d)
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 		struct timeval max, tv, *tvp;
 		int64_t left = d->deadline - sl_now_ms();
-		int bits, i, np = 0, rc;
+		unsigned bits;
+		int i, np = 0, rc;
 
 		if (left <= 0) {
 			d->timed_out = 1;
 			ares_cancel(d->ch);
 			break;
 		}
-		bits = ares_getsock(d->ch, socks, ARES_GETSOCK_MAXNUM);
+		/* The bits as ARES_GETSOCK_READABLE / _WRITABLE read them, but
+		 * unsigned: theirs shift 1 into an int's sign bit for the
+		 * sixteenth socket. */
+		bits = (unsigned)ares_getsock(d->ch, socks, ARES_GETSOCK_MAXNUM);
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
 
-			if (ARES_GETSOCK_READABLE(bits, i))
+			if (bits >> i & 1u)
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if (bits >> (i + ARES_GETSOCK_MAXNUM) & 1u)
 				ev |= POLLOUT;
 			if (ev) {
 				pfd[np].fd = socks[i];
