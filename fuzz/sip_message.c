@@ -16,7 +16,10 @@
  *
  * Everything we send goes to a sink socket that nobody reads: no ICMP
  * errors, nothing leaves the host.  Media commands are never run: sl_spawn
- * and sl_child_watch are wrapped (-Wl,--wrap) to pretend. */
+ * and sl_child_watch are wrapped (-Wl,--wrap) to pretend, and a host name
+ * in a message (a Contact, a Record-Route) is never looked up: sl_resolve
+ * is wrapped to take IP literals only (fuzz/dns_answer.c covers what
+ * reads DNS answers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -33,6 +36,7 @@
 #include "child.h"
 #include "log.h"
 #include "loop.h"
+#include "resolve.h"
 #include "sip.h"
 
 #define SEP "\n%%NEXT%%\n"
@@ -60,6 +64,21 @@ int
 __wrap_sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *arg)
 {
 	return 0;
+}
+
+/* No DNS: a name asked about in a fuzzed message would be a query to the
+ * machine's name server for each input (five, with NAPTR and SRV). */
+int __real_sl_resolve(const char *host, int port, unsigned protos,
+		      struct sl_target *out, size_t max, size_t *n);
+
+int
+__wrap_sl_resolve(const char *host, int port, unsigned protos,
+		  struct sl_target *out, size_t max, size_t *n)
+{
+	*n = 0;
+	if (!sl_resolve_is_literal(host))
+		return sl_resolve_name_ok(host) ? SL_ERESOLVE_NXDOMAIN : SL_ERESOLVE_BADNAME;
+	return __real_sl_resolve(host, port, protos, out, max, n);
 }
 
 /* sl_answer_run stays after its call while a refusal waits for its ACK,
