@@ -29,6 +29,7 @@ struct probe {
 	int64_t sent_ms;
 	double sent_precise;
 	struct ping *ping;
+	struct probe *next, **prevp;    /* in ping's list of outstanding ones */
 };
 
 struct ping {
@@ -46,7 +47,18 @@ struct ping {
 	int last_error;         /* exit status when nothing answered */
 	struct sl_timer next;
 	int stopping;
+	/* Probes still waiting: an interrupt ends the run before their
+	 * answers, and they are freed on the way out. */
+	struct probe *waiting;
 };
+
+static void
+probe_unlink(struct probe *pr)
+{
+	*pr->prevp = pr->next;
+	if (pr->next)
+		pr->next->prevp = pr->prevp;
+}
 
 static double
 now_precise(void)
@@ -179,6 +191,7 @@ on_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
 		}
 	}
 	fflush(stdout);
+	probe_unlink(pr);
 	free(pr);
 	maybe_done(p);
 }
@@ -220,6 +233,11 @@ send_probe(void *arg)
 	} else {
 		p->outstanding++;
 		sl_client_set_timeout(c, p->timeout_ms);
+		pr->next = p->waiting;
+		pr->prevp = &p->waiting;
+		if (p->waiting)
+			p->waiting->prevp = &pr->next;
+		p->waiting = pr;
 	}
 	if (!p->count || p->sent < p->count)
 		sl_timer_start(p->loop, &p->next, p->interval_ms, send_probe, p);
@@ -340,6 +358,12 @@ main(int argc, char **argv)
 	else
 		status = p.last_error;
 	sl_sip_free(p.sip);
+	while (p.waiting) {
+		struct probe *pr = p.waiting;
+
+		probe_unlink(pr);
+		free(pr);
+	}
 	sl_loop_free(p.loop);
 	sl_settings_free(&set);
 	return status;

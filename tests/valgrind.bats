@@ -78,6 +78,25 @@ clean() {
 	clean opt
 }
 
+@test "valgrind: sip-options ping interrupted while a probe waits for its answer" {
+	local port
+	# A peer that takes the OPTIONS and never answers: each probe is
+	# still waiting when the interrupt comes.
+	port=$(free_port)
+	start_bg silent udp-sink -p "$port"
+	wait_for 5 port_listening udp "$port"
+	bg_vg ping sip-options -c 0 -i 0.2 -w 10 "sip:127.0.0.1:$port"
+	# Two probes out: the interrupt comes with both waiting.
+	wait_for 20 grep -q "^[0-9.]* OPTIONS .*" "$D/silent.out"
+	wait_for 5 sh -c "[ \$(grep -c OPTIONS '$D/silent.out') -ge 2 ]"
+	signal_bg ping INT
+	wait_bg ping 20
+	assert_equal "$status" 7
+	run cat "$D/ping.out"
+	assert_line --regexp '^[0-9]+ sent, 0 received, 100% loss$'
+	clean ping
+}
+
 @test "valgrind: a call from sip-call to sip-answer through Kamailio" {
 	local port
 	port=$(free_port)
