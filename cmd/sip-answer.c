@@ -18,9 +18,10 @@
 #include "serve.h"
 #include "settings.h"
 #include "sip.h"
+#include "tls.h"
 
 static const char usage[] =
-	"usage: sip-answer [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-answer [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                  [-l [HOST]:PORT] [-r SECONDS] [-R busy|decline|CODE]\n"
 	"                  [--redirect URI]\n"
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
@@ -93,7 +94,7 @@ open_socket(struct sl_sip *sip, const char *listen_spec)
 }
 
 /* A socket handed down in SIP_SOCKET_FD (and used: no --listen) is of the
- * transport its parent chose (sip-register -t tcp): take that one. */
+ * transport its parent chose (sip-register -t tcp or tls): take that one. */
 static void
 inherited_transport(struct sl_settings *set, const char *listen_spec)
 {
@@ -105,8 +106,14 @@ inherited_transport(struct sl_settings *set, const char *listen_spec)
 	if (listen_spec || v == NULL || sl_parse_int(v, 0, 1023, &fd) != 0 || fd == 3)
 		return;     /* open_socket says what is wrong */
 	len = sizeof type;
-	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
-		set->proto = type == SOCK_STREAM ? SL_PROTO_TCP : SL_PROTO_UDP;
+	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+		return;
+	/* A stream socket is TCP unless TLS was asked for (sip-register
+	 * says so in SIP_TRANSPORT). */
+	if (type != SOCK_STREAM)
+		set->proto = SL_PROTO_UDP;
+	else if (set->proto != SL_PROTO_TLS)
+		set->proto = SL_PROTO_TCP;
 }
 
 int
@@ -218,6 +225,9 @@ main(int argc, char **argv)
 			       redirect ? " (--redirect)" : "");
 	sl_settings_load_password(&set);
 	inherited_transport(&set, listen_spec);
+	sl_settings_load_tls(&set);
+	if (set.proto == SL_PROTO_TLS && !sl_tls_has_cert(set.tls))
+		sl_usage_error("answering over TLS needs a certificate: set SIP_CERT_FILE (and SIP_KEY_FILE)");
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((err = sl_loop_new(&loop)) != 0 ||

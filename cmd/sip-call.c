@@ -16,7 +16,7 @@
 #include "sip.h"
 
 static const char usage[] =
-	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c pcmu|pcma]\n"
 	"                [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
@@ -158,6 +158,8 @@ main(int argc, char **argv)
 		cfg.media_argv = argv + optind;
 	}
 	sl_settings_load_password(&set);
+	sl_settings_secure_target(&set, target);
+	sl_settings_load_tls(&set);
 	signal(SIGPIPE, SIG_IGN);
 
 	st.loop = NULL;

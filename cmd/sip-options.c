@@ -15,7 +15,7 @@
 #include "sip.h"
 
 static const char usage[] =
-	"usage: sip-options [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-options [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                   [-l [HOST]:PORT] [-c COUNT] [-i SECONDS] [-w SECONDS] [URI]\n"
 	"Sends OPTIONS to URI (default: SIP_SERVER) and prints the answer.\n"
 	SL_SETTINGS_HELP
@@ -327,6 +327,8 @@ main(int argc, char **argv)
 		sl_usage_error("no URI given and SIP_SERVER is not set");
 	}
 	p.target = target;
+	sl_settings_secure_target(&set, target);
+	sl_settings_load_tls(&set);
 
 	if ((err = sl_loop_new(&p.loop)) != 0 ||
 	    (err = sl_sip_new(p.loop, &set, &p.sip)) != 0)

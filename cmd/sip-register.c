@@ -26,7 +26,7 @@
 #define CHILD_STOP_WAIT_MS 5000
 
 static const char usage[] =
-	"usage: sip-register [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp]\n"
+	"usage: sip-register [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                    [-e SECONDS] [-c [HOST]:PORT] [-1 | -U | -L]\n"
 	"                    [-- PROGRAM [ARG...]]\n"
 	"Registers USER@DOMAIN at the registrar and keeps it registered.\n"
@@ -195,6 +195,13 @@ registrar_addr(const struct sl_settings *set, struct sl_addr *a)
 	return err;
 }
 
+/* The Contact's transport parameter: none for UDP. */
+static const char *
+transport_param(enum sl_proto p)
+{
+	return p == SL_PROTO_TLS ? ";transport=tls" : p == SL_PROTO_TCP ? ";transport=tcp" : "";
+}
+
 /* Binds the answering socket for the chain-loaded program and returns its
  * Contact URI in contact. */
 static int
@@ -204,7 +211,7 @@ bind_answering(struct sl_settings *set, const char *spec, struct sl_addr *bound,
 	char host[256];
 	struct sl_addr a;
 	int port = 0, err, fd, one = 1;
-	int type = set->proto == SL_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	int type = set->proto == SL_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 
 	if (spec && (err = sl_addr_split(spec, host, sizeof host, &port)) != 0)
 		sl_usage_error("--contact: not [HOST]:PORT: %s", spec);
@@ -307,6 +314,7 @@ main(int argc, char **argv)
 	if (set.server[0] == '\0' && set.domain[0] == '\0')
 		sl_usage_error("no registrar: set SIP_SERVER (or SIP_DOMAIN) or use --server");
 	sl_settings_load_password(&set);
+	sl_settings_load_tls(&set);
 
 	if ((err = sl_loop_new(&st.loop)) != 0 ||
 	    (err = sl_sip_new(st.loop, &set, &st.sip)) != 0)
@@ -326,7 +334,7 @@ main(int argc, char **argv)
 				     contact_spec ? contact_spec : "");
 		snprintf(contact, sizeof contact, "sip:%s@%s:%d%s", set.user,
 			 sl_addr_uri_host(&bound, host), sl_addr_port(&bound),
-			 set.proto == SL_PROTO_TCP ? ";transport=tcp" : "");
+			 transport_param(set.proto));
 	} else if (contact_spec) {
 		char h[256], bracketed[260];
 		const char *hp = h;
@@ -351,8 +359,8 @@ main(int argc, char **argv)
 				hp = bracketed;
 			}
 			snprintf(contact, sizeof contact, "sip:%s@%s:%d%s", set.user, hp,
-				 port ? port : 5060,
-				 set.proto == SL_PROTO_TCP ? ";transport=tcp" : "");
+				 port ? port : sl_proto_default_port(set.proto),
+				 transport_param(set.proto));
 		}
 		if (!sl_uri_ok(contact))
 			sl_usage_error("--contact: not [HOST]:PORT or a SIP URI: %s", contact_spec);
@@ -379,6 +387,8 @@ main(int argc, char **argv)
 			snprintf(num, sizeof num, "%d", SIP_SOCKET_FD);
 			setenv("SIP_SOCKET_FD", num, 1);
 			setenv("SIP_CONTACT", contact, 1);
+			/* A TCP and a TLS socket look the same: say which. */
+			setenv("SIP_TRANSPORT", sl_proto_param(set.proto), 1);
 			if ((err = sl_spawn(child_argv, fdmap, -1, &st.child)) != 0)
 				sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to run %s", child_argv[0]);
 			close(sockfd);

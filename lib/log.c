@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "resolve.h"
+#include "tls.h"
 
 const char *sl_prog = "sipline";
 int sl_verbose;
@@ -30,6 +31,8 @@ sl_strerror(int err)
 {
 	if (sl_resolve_failed(err))
 		return sl_resolve_strerror(err);
+	if (sl_tls_failed(err))
+		return sl_tls_strerror(err);
 	if (err < 0)
 		return gai_strerror(err);
 	return strerror(err);

@@ -47,7 +47,8 @@ void sl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sl_dump(const char *header, const char *text, size_t len);
 
 /* Text for an error code of this library: a positive errno value, a
- * negative getaddrinfo() EAI_* code, or an SL_ERESOLVE_* code. */
+ * negative getaddrinfo() EAI_* code, an SL_ERESOLVE_* code or an SL_ETLS_*
+ * code (tls.h). */
 const char *sl_strerror(int err);
 
 /* Usage error: "prog: fatal: MSG" and the usage hint, exit 100. */

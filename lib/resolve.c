@@ -159,13 +159,16 @@ sl_target_str(const struct sl_target *t, char *buf, size_t size)
 }
 
 /* The transport a name without NAPTR or SRV is reached over: UDP for a
- * sip: URI (RFC 3263 §4.1) unless only another is allowed. */
+ * sip: URI (RFC 3263 §4.1) unless only another is allowed (TLS for a
+ * sips: one). */
 static enum sl_proto
 default_proto(unsigned protos)
 {
 	if (protos & SL_PROTO_BIT(SL_PROTO_UDP))
 		return SL_PROTO_UDP;
-	return SL_PROTO_TCP;
+	if (protos & SL_PROTO_BIT(SL_PROTO_TCP))
+		return SL_PROTO_TCP;
+	return SL_PROTO_TLS;
 }
 
 static uint32_t
@@ -323,11 +326,11 @@ naptr_proto(const unsigned char *service, unsigned protos)
 {
 	static const struct {
 		const char *service;
-		int proto;      /* SIPS+D2T: SL_PROTO_TLS once there is one */
+		int proto;
 	} known[] = {
 		{ "SIP+D2U", SL_PROTO_UDP },
 		{ "SIP+D2T", SL_PROTO_TCP },
-		{ "SIPS+D2T", -1 },
+		{ "SIPS+D2T", SL_PROTO_TLS },
 	};
 	size_t i;
 
@@ -638,7 +641,7 @@ min_ttl(uint32_t a, uint32_t b)
 static const char *
 srv_prefix(enum sl_proto p)
 {
-	return p == SL_PROTO_TCP ? "_sip._tcp." : "_sip._udp.";
+	return p == SL_PROTO_TLS ? "_sips._tcp." : p == SL_PROTO_TCP ? "_sip._tcp." : "_sip._udp.";
 }
 
 /* Adds the records of an SRV answer to p as group; "." notes that the
@@ -725,7 +728,7 @@ learn(struct plan *p)
 		 * usual NAPTR leads to those very names. */
 		if (!forced)
 			naptr = ask(&d, ns_t_naptr, p->name);
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i <= SL_PROTO_TLS; i++) {
 			if (!(p->protos & SL_PROTO_BIT(i)))
 				continue;
 			snprintf(name, sizeof name, "%s%s", srv_prefix((enum sl_proto)i), p->name);
@@ -748,7 +751,9 @@ learn(struct plan *p)
 		if (p->n == 0 && !unavailable) {
 			/* No NAPTR (or none that led anywhere): the SRV
 			 * records of each transport, UDP first. */
-			for (i = 0; i < 2; i++) {
+			for (i = 0; i <= SL_PROTO_TLS; i++) {
+				if (!(p->protos & SL_PROTO_BIT(i)))
+					continue;
 				snprintf(name, sizeof name, "%s%s", srv_prefix((enum sl_proto)i), p->name);
 				q = find_query(&d, ns_t_srv, name);
 				if (add_srv(p, q, (enum sl_proto)i, (int)i, &unavailable))
@@ -762,8 +767,8 @@ learn(struct plan *p)
 		}
 	}
 	if (p->n == 0) {
-		/* Addresses of the name itself (RFC 3263 §4.2: port 5060
-		 * unless one was given). */
+		/* Addresses of the name itself (RFC 3263 §4.2: port 5060,
+		 * 5061 for TLS, unless one was given). */
 		memset(&p->e[0], 0, sizeof p->e[0]);
 		snprintf(p->e[0].srv.target, sizeof p->e[0].srv.target, "%s", p->name);
 		p->e[0].proto = default_proto(p->protos);
@@ -974,7 +979,7 @@ sl_resolve_targets(const struct sl_srv_addrs *e, size_t n, int port,
 				t.addr = x->addr[a];
 				t.proto = x->proto;
 				sl_addr_set_port(&t.addr, x->srv.port ? x->srv.port :
-						 port ? port : 5060);
+						 port ? port : sl_proto_default_port(x->proto));
 				add_target(out, max, nout, &t);
 			}
 		}
@@ -1012,15 +1017,15 @@ sl_resolve(const char *host, int port, unsigned protos, struct sl_target *out,
 	int err;
 
 	*n = 0;
-	protos &= SL_PROTOS_ALL;
+	protos &= SL_PROTOS_KNOWN;
 	if (protos == 0)
 		return SL_ERESOLVE_TRANSPORT;
 	if (unbracket(host, h, sizeof h) != 0 || port < 0 || port > 65535)
 		return SL_ERESOLVE_BADNAME;
 	if (literal(h, &t.addr)) {
 		/* RFC 3263 §4.1, §4.2: an address is used as it is. */
-		sl_addr_set_port(&t.addr, port ? port : 5060);
 		t.proto = default_proto(protos);
+		sl_addr_set_port(&t.addr, port ? port : sl_proto_default_port(t.proto));
 		if (max > 0)
 			out[(*n)++] = t;
 		return 0;

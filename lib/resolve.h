@@ -25,7 +25,11 @@
 
 /* Sets of transports: SL_PROTO_BIT(SL_PROTO_TCP) | ... */
 #define SL_PROTO_BIT(p) (1u << (p))
+/* What is tried when no transport was chosen: TLS only when asked for (a
+ * sips: URI, SIP_TRANSPORT=tls), since it needs its trust and certificate
+ * (SIPS+D2T, _sips._tcp, port 5061). */
 #define SL_PROTOS_ALL (SL_PROTO_BIT(SL_PROTO_UDP) | SL_PROTO_BIT(SL_PROTO_TCP))
+#define SL_PROTOS_KNOWN (SL_PROTOS_ALL | SL_PROTO_BIT(SL_PROTO_TLS))
 
 struct sl_target {
 	struct sl_addr addr;
@@ -49,8 +53,8 @@ struct sl_target {
  * URI's transport parameter, SIP_TRANSPORT) and skips NAPTR.  A literal,
  * or a name with a port, is looked up as an address only (A/AAAA), as is
  * a name in /etc/hosts; other names go through NAPTR, SRV, then A/AAAA
- * with port 5060.  Fills out with at most max targets in the order to try
- * them (targets that failed lately last).  Returns 0, an SL_ERESOLVE_*
+ * with port 5060 (5061 for TLS).  Fills out with at most max targets in
+ * the order to try them (targets that failed lately last).  Returns 0, an SL_ERESOLVE_*
  * code, or ENOMEM. */
 int sl_resolve(const char *host, int port, unsigned protos,
 	       struct sl_target *out, size_t max, size_t *n);
@@ -107,7 +111,7 @@ struct sl_srv_addrs {
 /* The targets of e[0..n) in the order to try them: group by group, in
  * RFC 2782 order within a group (sl_resolve_srv_order), each address of
  * a record in turn, with the record's port (port when it has none, else
- * 5060); a target listed twice counts once.  At most max into out. */
+ * 5060, 5061 for TLS); a target listed twice counts once.  At most max into out. */
 void sl_resolve_targets(const struct sl_srv_addrs *e, size_t n, int port,
 			sl_random_fn rnd, void *arg, struct sl_target *out,
 			size_t max, size_t *nout);
@@ -127,8 +131,8 @@ int sl_resolve_read_srv(const unsigned char *buf, int len, struct sl_srv *out,
 			size_t max, size_t *n, uint32_t *ttl);
 
 /* Reads a DNS answer to a NAPTR query: the records that lead to SIP over
- * one of protos (flag "s", service SIP+D2U or SIP+D2T; SIPS+D2T once TLS
- * is a transport here), ordered by order then preference.  Returns 0,
+ * one of protos (flag "s", service SIP+D2U, SIP+D2T or SIPS+D2T), ordered
+ * by order then preference.  Returns 0,
  * SL_ERESOLVE_NODATA (no such record), or SL_ERESOLVE_BADANSWER. */
 int sl_resolve_read_naptr(const unsigned char *buf, int len, unsigned protos,
 			  struct sl_naptr *out, size_t max, size_t *n,

@@ -188,7 +188,7 @@ on_from_parent(int fd, short revents, void *arg)
 	}
 	if (n < 0)
 		return;
-	if (sv->set->proto == SL_PROTO_TCP &&
+	if (sv->set->proto != SL_PROTO_UDP &&
 	    sl_transport_relay(sl_sip_transport(sv->sip), &src, relay_to_parent, sv) != 0)
 		sl_debug("too many peers to answer through the parent");
 	sl_sip_inject(sv->sip, buf, (size_t)n, &src, sv->reply_sock);
@@ -233,7 +233,7 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 		sl_warn_err(err, "unable to bind the call's SIP socket");
 		_exit(SL_EXIT_SYSTEM);
 	}
-	if (parent->set->proto == SL_PROTO_TCP) {
+	if (parent->set->proto != SL_PROTO_UDP) {
 		err = sl_transport_relay(sl_sip_transport(sip), src, relay_to_parent, &sv);
 		sv.reply_sock = 0;
 	} else {
@@ -298,7 +298,7 @@ on_kid_exit(pid_t pid, int status, void *arg)
 		unindex_kid(sv, k);
 		free(k->call_id);
 		k->call_id = NULL;
-		if (sv->set->proto == SL_PROTO_TCP) {
+		if (sv->set->proto != SL_PROTO_UDP) {
 			/* Its last words (a 487, the 200 to a BYE) may still
 			 * wait in the socketpair. */
 			on_from_kid(k->pair, POLLIN, sv);
@@ -332,7 +332,7 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 		return EAGAIN;
 	/* UDP: the shared socket, which the child only sends on; TCP: none,
 	 * the child hands its messages back here. */
-	reply_fd = sv->set->proto == SL_PROTO_TCP ? -1 : sl_transport_fd(tp);
+	reply_fd = sv->set->proto != SL_PROTO_UDP ? -1 : sl_transport_fd(tp);
 	if ((k->call_id = strdup(call_id)) == NULL)
 		return ENOMEM;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
@@ -365,7 +365,7 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	}
 	close(pair[1]);
 	fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
-	if (sv->set->proto == SL_PROTO_TCP)
+	if (sv->set->proto != SL_PROTO_UDP)
 		sl_loop_watch(sv->loop, pair[0], POLLIN, on_from_kid, sv);
 	k->pid = pid;
 	k->pair = pair[0];

@@ -14,6 +14,10 @@
 #include "log.h"
 #include "opt.h"
 #include "resolve.h"
+#include "tls.h"
+
+/* The most a certificate, key or CA file may hold. */
+#define PEM_MAX (1024 * 1024)
 
 /* Copies an option or variable value, refusing what cannot be stored or
  * what would break a header (control characters). */
@@ -104,7 +108,7 @@ sl_settings_init(struct sl_settings *s)
 	}
 	if ((v = getenv("SIP_TRANSPORT")) && *v) {
 		if (sl_proto_parse(v, &s->proto))
-			sl_usage_error("SIP_TRANSPORT: %s is not udp or tcp", v);
+			sl_usage_error("SIP_TRANSPORT: %s is not udp, tcp or tls", v);
 		s->proto_set = 1;
 	}
 }
@@ -127,7 +131,7 @@ sl_settings_option(struct sl_settings *s, int opt, const char *arg,
 		return 1;
 	case 't':
 		if (sl_proto_parse(arg, &s->proto))
-			sl_usage_error("--transport: %s is not udp or tcp", arg);
+			sl_usage_error("--transport: %s is not udp, tcp or tls", arg);
 		s->proto_set = 1;
 		return 1;
 	case 'v':
@@ -142,24 +146,37 @@ sl_settings_option(struct sl_settings *s, int opt, const char *arg,
 	return 0;
 }
 
+/* Opens path to read a secret from, warning when other users may read
+ * it.  Returns the descriptor, or -1 with errno set. */
+static int
+open_secret(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Only a file's mode says who else can read it: a pipe or a
+	 * terminal (SIP_PASSWORD_FILE=<(pass sip)) is read once, as is. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		sl_warn("%s can be read by other users; run: chmod 600 %s", path, path);
+	return fd;
+}
+
 /* Reads the first line of path into a new string.  Returns it, or NULL with
  * errno set. */
 static char *
 read_secret(const char *path)
 {
 	char buf[1024];
-	struct stat st;
 	ssize_t n;
 	char *nl, *secret;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_secret(path);
 	if (fd < 0)
 		return NULL;
-	/* Only a file's mode says who else can read it: a pipe or a
-	 * terminal (SIP_PASSWORD_FILE=<(pass sip)) is read once, as is. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
-		sl_warn("%s can be read by other users; run: chmod 600 %s", path, path);
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n < 0)
@@ -199,6 +216,103 @@ sl_settings_load_password(struct sl_settings *s)
 	 * The programs it runs are dumpable again (execve resets it). */
 	if (s->password)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* Reads all of the file that variable var names (at most PEM_MAX bytes)
+ * into a new buffer, *len bytes; a secret one through open_secret.  Exits
+ * 111 when it cannot be read. */
+static char *
+read_pem(const char *var, const char *path, int secret, size_t *len)
+{
+	char *buf = malloc(PEM_MAX + 1);
+	size_t got = 0;
+	ssize_t n;
+	int fd, err;
+
+	if (buf == NULL)
+		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to read %s %s", var, path);
+	fd = secret ? open_secret(path) : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, errno, "unable to read %s %s", var, path);
+	while (got < PEM_MAX && (n = read(fd, buf + got, PEM_MAX - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			close(fd);
+			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to read %s %s", var, path);
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+/* Frees a buffer read_pem made, wiping it first (it may hold a key). */
+static void
+free_pem(char *buf, size_t len)
+{
+	if (buf) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+}
+
+void
+sl_settings_load_tls(struct sl_settings *s)
+{
+	const char *ca = getenv("SIP_CA_FILE"), *cert = getenv("SIP_CERT_FILE");
+	const char *key = getenv("SIP_KEY_FILE");
+	char *cabuf = NULL, *certbuf = NULL, *keybuf = NULL;
+	size_t calen = 0, certlen = 0, keylen = 0;
+	int err;
+
+	if (s->proto != SL_PROTO_TLS || s->tls)
+		return;
+	if (key && *key && !(cert && *cert))
+		sl_usage_error("SIP_KEY_FILE is set but SIP_CERT_FILE is not");
+	if ((err = sl_tls_new(&s->tls)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to set up TLS");
+	if (ca && *ca) {
+		cabuf = read_pem("SIP_CA_FILE", ca, 0, &calen);
+		err = sl_tls_set_ca(s->tls, cabuf, calen);
+		free_pem(cabuf, calen);
+		if (err)
+			sl_fatal(err == ENOMEM ? SL_EXIT_SYSTEM : SL_EXIT_USAGE,
+				     "unable to use SIP_CA_FILE %s: %s", ca, sl_strerror(err));
+	}
+	if (cert && *cert) {
+		/* Without SIP_KEY_FILE the key is in the certificate's file,
+		 * which is then as secret as a key. */
+		int own_key = key && *key;
+
+		certbuf = read_pem("SIP_CERT_FILE", cert, !own_key, &certlen);
+		if (own_key)
+			keybuf = read_pem("SIP_KEY_FILE", key, 1, &keylen);
+		err = sl_tls_set_cert(s->tls, certbuf, certlen, own_key ? keybuf : certbuf,
+				      own_key ? keylen : certlen);
+		free_pem(certbuf, certlen);
+		free_pem(keybuf, keylen);
+		if (err)
+			sl_fatal(err == ENOMEM ? SL_EXIT_SYSTEM : SL_EXIT_USAGE,
+				     "unable to use SIP_CERT_FILE %s%s%s: %s", cert,
+				     own_key ? " with SIP_KEY_FILE " : "", own_key ? key : "",
+				     sl_strerror(err));
+	}
+}
+
+void
+sl_settings_secure_target(struct sl_settings *s, const char *uri)
+{
+	if (strncasecmp(uri, "sips:", 5) != 0)
+		return;
+	if (s->proto_set && s->proto != SL_PROTO_TLS)
+		sl_usage_error("%s is a sips: URI, which needs TLS, not %s", uri,
+			       sl_proto_param(s->proto));
+	s->proto = SL_PROTO_TLS;
+	s->proto_set = 1;
 }
 
 const char *
@@ -320,6 +434,8 @@ sl_settings_target(const struct sl_settings *s, const char *arg,
 void
 sl_settings_free(struct sl_settings *s)
 {
+	sl_tls_free(s->tls);
+	s->tls = NULL;
 	if (s->password) {
 		explicit_bzero(s->password, strlen(s->password));
 		free(s->password);

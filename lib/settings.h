@@ -1,6 +1,7 @@
 /* Settings every SIP tool shares: SIP_USER, SIP_DOMAIN, SIP_SERVER,
  * SIP_TRANSPORT, SIP_PASSWORD / SIP_PASSWORD_FILE, SIP_AUTH_USER,
- * SIP_DISPLAY_NAME, overridden by options. */
+ * SIP_DISPLAY_NAME, SIP_CA_FILE / SIP_CERT_FILE / SIP_KEY_FILE (TLS),
+ * overridden by options. */
 #ifndef SIPLINE_SETTINGS_H
 #define SIPLINE_SETTINGS_H
 
@@ -16,6 +17,7 @@ struct sl_settings {
 	char server[256];       /* host[:port] of registrar / outbound proxy */
 	enum sl_proto proto;
 	int proto_set;          /* SIP_TRANSPORT or -t: no NAPTR, one SRV */
+	struct sl_tls *tls;     /* TLS: trust and certificate (load_tls) */
 	char *password;         /* NULL when none; wiped when freed */
 	char password_origin[300];  /* "SIP_PASSWORD" or the file's name */
 };
@@ -36,7 +38,8 @@ struct sl_settings {
 	"  -u, --user USER          user name (SIP_USER)\n" \
 	"  -d, --domain DOMAIN      domain of the address of record (SIP_DOMAIN)\n" \
 	"  -s, --server HOST[:PORT] registrar / outbound proxy (SIP_SERVER)\n" \
-	"  -t, --transport udp|tcp  transport (SIP_TRANSPORT, default udp)\n" \
+	"  -t, --transport udp|tcp|tls  transport (SIP_TRANSPORT, default udp;\n" \
+	"                           a sips: URI means tls)\n" \
 	"  -v, --verbose            print every SIP message sent and received\n" \
 	"  -h, --help               print this help and exit\n" \
 	"  -V, --version            print the version and exit\n"
@@ -54,6 +57,17 @@ int sl_settings_option(struct sl_settings *s, int opt, const char *arg,
  * removes both variables from the environment so that no child inherits
  * them.  Exits 111 when the file cannot be read. */
 void sl_settings_load_password(struct sl_settings *s);
+
+/* For TLS: makes the context from SIP_CA_FILE (else the system's CA
+ * store), SIP_CERT_FILE and SIP_KEY_FILE (the key file, or the certificate
+ * file when it holds the key too, gets the password file's warning when
+ * other users may read it).  Does nothing for UDP and TCP.  Exits 111 when
+ * a file cannot be read, 100 when it holds nothing usable. */
+void sl_settings_load_tls(struct sl_settings *s);
+
+/* A sips: target (RFC 3261 §26.2): TLS all the way, so the transport
+ * becomes TLS; exits 100 when udp or tcp was asked for. */
+void sl_settings_secure_target(struct sl_settings *s, const char *uri);
 
 /* The domain of the address of record: domain, else the server's host.
  * It may carry a port ("pbx.example:5080"). */

@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "log.h"
 #include "resolve.h"
+#include "tls.h"
 
 /* How many stale=true challenges one request answers before its
  * credentials count as refused (sip-register.1, sip-call.1). */
@@ -575,6 +576,14 @@ sl_sip_new(struct sl_loop *loop, const struct sl_settings *set,
 	if ((err = sl_transport_new(loop, set->proto, on_receive, s, &s->tp)) != 0)
 		goto fail;
 	sl_transport_on_unreachable(s->tp, on_unreachable);
+	if (set->proto == SL_PROTO_TLS) {
+		/* The tool loads it (sl_settings_load_tls) with its errors. */
+		if (set->tls == NULL) {
+			err = SL_ETLS_SETUP;
+			goto fail;
+		}
+		sl_transport_set_tls(s->tp, set->tls);
+	}
 	route_osip_traces();
 	if (osip_init(&s->osip) != 0) {
 		err = ENOMEM;
@@ -887,6 +896,12 @@ sl_msg_has_to_tag(const osip_message_t *msg)
 
 /* ---- where a request goes (RFC 3263) ---- */
 
+static int
+is_sips(const osip_uri_t *u)
+{
+	return u && u->scheme && strcasecmp(u->scheme, "sips") == 0;
+}
+
 /* The host, port (0: none) and transports a URI names for its next hop:
  * its maddr or host, and the transport of its transport parameter.
  * Returns 0 or an SL_ERESOLVE_* code. */
@@ -916,10 +931,13 @@ uri_hop(const osip_uri_t *uri, char *host, size_t size, int *port,
 			return SL_ERESOLVE_BADNAME;
 		*port = (int)v;
 	}
-	/* A sips: URI is still reached like a sip: one until there is TLS. */
+	/* A sips: URI is TLS all the way (RFC 3261 §26.2.2), whatever a
+	 * transport parameter says. */
 	p = NULL;
-	if (osip_uri_uparam_get_byname((osip_uri_t *)uri, "transport", &p) == 0 && p &&
-	    p->gvalue) {
+	if (is_sips(uri)) {
+		*protos = SL_PROTO_BIT(SL_PROTO_TLS);
+	} else if (osip_uri_uparam_get_byname((osip_uri_t *)uri, "transport", &p) == 0 && p &&
+		   p->gvalue) {
 		if (sl_proto_parse(p->gvalue, &proto) != 0)
 			return SL_ERESOLVE_TRANSPORT;
 		*protos = SL_PROTO_BIT(proto);
@@ -930,7 +948,8 @@ uri_hop(const osip_uri_t *uri, char *host, size_t size, int *port,
 /* Resolves the next hop of req (the first Route, else outside a dialog
  * the outbound proxy, else the Request-URI) into its targets, in the
  * order to try them.  *located: the hop was a name, not an address.
- * Returns 0 or an SL_ERESOLVE_* / errno value. */
+ * Returns 0, an SL_ERESOLVE_* / errno value, or SL_ETLS_NEEDED (TLS asked
+ * for, by a sips: URI or transport=tls, on a transport that is not). */
 static int
 locate(struct sl_sip *s, const osip_message_t *req, struct sl_target *t,
        size_t *n, int *located)
@@ -938,25 +957,39 @@ locate(struct sl_sip *s, const osip_message_t *req, struct sl_target *t,
 	osip_route_t *route = osip_list_get(&req->routes, 0);
 	unsigned protos = s->set->proto_set ? SL_PROTO_BIT(s->set->proto) : SL_PROTOS_ALL;
 	char host[256];
+	size_t i;
 	int port, err;
 
 	if (route && route->url)
 		err = uri_hop(route->url, host, sizeof host, &port, &protos);
-	else if (!sl_msg_has_to_tag(req) && s->set->server[0] && !s->direct)
+	else if (!sl_msg_has_to_tag(req) && s->set->server[0] && !s->direct) {
 		err = sl_addr_split(s->set->server, host, sizeof host, &port) != 0 ||
 		      host[0] == '\0' ? SL_ERESOLVE_BADNAME : 0;
-	else
+		if (is_sips(req->req_uri))
+			protos = SL_PROTO_BIT(SL_PROTO_TLS);
+	} else
 		err = uri_hop(req->req_uri, host, sizeof host, &port, &protos);
 	if (err)
 		return err;
+	/* TLS needs the TLS transport, with its trust and certificate: never
+	 * another one instead. */
+	if ((protos & SL_PROTO_BIT(SL_PROTO_TLS)) && sl_transport_proto(s->tp) != SL_PROTO_TLS)
+		return SL_ETLS_NEEDED;
 	snprintf(s->hop, sizeof s->hop, "%s", host);
 	*located = !sl_resolve_is_literal(host);
-	return sl_resolve(host, port, protos, t, SL_RESOLVE_MAX, n);
+	if ((err = sl_resolve(host, port, protos, t, SL_RESOLVE_MAX, n)) != 0)
+		return err;
+	/* The name a TLS peer must prove is the one the URI or SIP_SERVER
+	 * gave, not an SRV target's (RFC 5922 §4). */
+	for (i = 0; i < *n; i++)
+		sl_transport_peer_name(s->tp, &t[i].addr, host);
+	return 0;
 }
 
-/* The first of t[from..n) that can be used now: over TCP, one that a
- * connection opens to (one that refuses, or stays silent for the connect
- * timeout, is noted down and the next is tried).  Returns its index, or
+/* The first of t[from..n) that can be used now: over TCP and TLS, one
+ * that a connection opens to (one that refuses, stays silent for the
+ * connect timeout, or fails the TLS handshake or its certificate check, is
+ * noted down and the next is tried).  Returns its index, or
  * -1 with *err set. */
 static int
 pick(struct sl_sip *s, const struct sl_target *t, size_t n, size_t from, int *err)
@@ -969,7 +1002,7 @@ pick(struct sl_sip *s, const struct sl_target *t, size_t n, size_t from, int *er
 	for (i = from; i < n; i++) {
 		if ((*err = note_proto(s, &t[i].addr, t[i].proto)) != 0)
 			continue;
-		if (t[i].proto != SL_PROTO_TCP ||
+		if (t[i].proto == SL_PROTO_UDP ||
 		    (*err = sl_transport_local_for(tp_for(s, &t[i].addr), &t[i].addr,
 						   &local)) == 0)
 			return (int)i;
@@ -1039,10 +1072,11 @@ sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
 
 	if ((err = sl_transport_local_for(tp, dst, &local)) != 0)
 		return err;
-	n = snprintf(buf, size, "sip:%s%s%s:%d%s",
+	n = snprintf(buf, size, "sip:%s%s%s:%d%s%s",
 		     s->set->user[0] ? s->set->user : "", s->set->user[0] ? "@" : "",
 		     sl_addr_uri_host(&local, host), sl_addr_port(&local),
-		     sl_transport_proto(tp) == SL_PROTO_TCP ? ";transport=tcp" : "");
+		     sl_transport_proto(tp) == SL_PROTO_UDP ? "" : ";transport=",
+		     sl_transport_proto(tp) == SL_PROTO_UDP ? "" : sl_proto_param(sl_transport_proto(tp)));
 	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
 }
 

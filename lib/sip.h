@@ -156,8 +156,9 @@ int sl_sip_send_raw(struct sl_sip *s, osip_message_t *msg,
  * first target, located per RFC 3263 (answers kept for their TTL, so
  * that sl_sip_send finds the same); over TCP the first one a connection
  * opens to.  The transport toward that address is remembered: Via,
- * Contact and sl_sip_send_raw use it.  Returns 0, an errno value, or an
- * SL_ERESOLVE_* code. */
+ * Contact and sl_sip_send_raw use it.  Returns 0, an errno value, an
+ * SL_ERESOLVE_* code, or SL_ETLS_NEEDED for a sips: (or transport=tls) URI
+ * when the transport is not TLS. */
 int sl_sip_destination(struct sl_sip *s, const osip_message_t *req,
 		       struct sl_addr *dst);
 /* The host the last request's next hop was located from, for messages
@@ -168,7 +169,7 @@ const char *sl_sip_last_hop(const struct sl_sip *s);
  * value. */
 int sl_sip_add_via(struct sl_sip *s, osip_message_t *req,
 		   const struct sl_addr *dst);
-/* Our Contact URI for dst: "sip:user@host:port[;transport=tcp]", the
+/* Our Contact URI for dst: "sip:user@host:port[;transport=tcp|tls]", the
  * address and transport that reach dst. */
 int sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
 		   size_t size);

@@ -1,7 +1,9 @@
-/* SIP transport over UDP and TCP.  UDP is a socket (and, in a serve-mode
- * call process, the shared one it answers from).  TCP is a listening
- * socket (when bound) plus connections, each with a receive buffer that is
- * cut into messages by the Content-Length of each header block. */
+/* SIP transport over UDP, TCP and TLS.  UDP is a socket (and, in a
+ * serve-mode call process, the shared one it answers from).  TCP is a
+ * listening socket (when bound) plus connections, each with a receive
+ * buffer that is cut into messages by the Content-Length of each header
+ * block.  TLS is TCP with a session (tls.c) on each connection: the same
+ * framing, on the bytes the session decrypts. */
 #include "transport.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,10 +20,12 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tls.h"
 
 #define MAX_CONNS 64
 #define MAX_RELAYS 8
 #define CONNECT_TIMEOUT_MS 3000
+#define MAX_NAMES 8
 
 struct conn {
 	int fd;
@@ -28,6 +33,11 @@ struct conn {
 	struct sl_addr local;
 	char *buf;
 	size_t len;
+	struct sl_tls_conn *tls;    /* TLS only */
+	int handshaking;            /* TLS: an accepted one not ready yet */
+	short events;               /* what the loop watches it for */
+	struct sl_timer hs_timer;   /* bounds an accepted one's handshake */
+	struct sl_transport *t;
 };
 
 struct sl_transport {
@@ -55,18 +65,31 @@ struct sl_transport {
 	} relays[MAX_RELAYS];
 	int nrelays;
 	char *rxbuf;            /* UDP datagram buffer */
+	struct sl_tls *tls;     /* TLS: the context (not ours to free) */
+	struct {                /* TLS: the name each peer must prove */
+		struct sl_addr addr;
+		char name[256];
+	} names[MAX_NAMES];
+	int nextname;
+	int no_cert_said;
 };
 
 const char *
 sl_proto_via(enum sl_proto p)
 {
-	return p == SL_PROTO_TCP ? "TCP" : "UDP";
+	return p == SL_PROTO_TLS ? "TLS" : p == SL_PROTO_TCP ? "TCP" : "UDP";
 }
 
 const char *
 sl_proto_param(enum sl_proto p)
 {
-	return p == SL_PROTO_TCP ? "tcp" : "udp";
+	return p == SL_PROTO_TLS ? "tls" : p == SL_PROTO_TCP ? "tcp" : "udp";
+}
+
+int
+sl_proto_default_port(enum sl_proto p)
+{
+	return p == SL_PROTO_TLS ? 5061 : 5060;
 }
 
 int
@@ -76,6 +99,8 @@ sl_proto_parse(const char *s, enum sl_proto *p)
 		*p = SL_PROTO_UDP;
 	else if (strcasecmp(s, "tcp") == 0)
 		*p = SL_PROTO_TCP;
+	else if (strcasecmp(s, "tls") == 0)
+		*p = SL_PROTO_TLS;
 	else
 		return EINVAL;
 	return 0;
@@ -113,6 +138,8 @@ conn_close(struct sl_transport *t, struct conn *c)
 	if (c->fd < 0)
 		return;
 	sl_loop_unwatch(t->loop, c->fd);
+	sl_timer_stop(t->loop, &c->hs_timer);
+	sl_tls_conn_free(c->tls);
 	close(c->fd);
 	free(c->buf);
 	memset(c, 0, sizeof *c);
@@ -148,6 +175,53 @@ enum sl_proto
 sl_transport_proto(const struct sl_transport *t)
 {
 	return t->proto;
+}
+
+void
+sl_transport_set_tls(struct sl_transport *t, struct sl_tls *tls)
+{
+	t->tls = tls;
+}
+
+void
+sl_transport_peer_name(struct sl_transport *t, const struct sl_addr *dst,
+		       const char *name)
+{
+	int i;
+
+	if (t->proto != SL_PROTO_TLS)
+		return;
+	for (i = 0; i < MAX_NAMES; i++)
+		if (sl_addr_equal(&t->names[i].addr, dst))
+			break;
+	if (i == MAX_NAMES) {
+		i = t->nextname;
+		t->nextname = (t->nextname + 1) % MAX_NAMES;
+	}
+	t->names[i].addr = *dst;
+	snprintf(t->names[i].name, sizeof t->names[i].name, "%s", name);
+}
+
+/* The name the peer at dst must prove (its address when none was given),
+ * and "name:port" for messages into where. */
+static const char *
+peer_name(struct sl_transport *t, const struct sl_addr *dst, char *buf,
+	  char *where, size_t wsize)
+{
+	const char *name = NULL;
+	int i;
+
+	for (i = 0; i < MAX_NAMES && name == NULL; i++)
+		if (t->names[i].addr.len && sl_addr_equal(&t->names[i].addr, dst))
+			name = t->names[i].name;
+	if (name == NULL) {
+		name = sl_addr_host(dst, buf);
+		snprintf(where, wsize, "%s", sl_addr_str(dst, (char[SL_ADDR_STRLEN]){ 0 }));
+	} else {
+		snprintf(where, wsize, "%s%s%s:%d", strchr(name, ':') && name[0] != '[' ? "[" : "",
+			 name, strchr(name, ':') && name[0] != '[' ? "]" : "", sl_addr_port(dst));
+	}
+	return name;
 }
 
 int
@@ -305,33 +379,44 @@ frame_length(const char *buf, size_t len)
 	return len >= head + clen ? (ssize_t)(head + clen) : 0;
 }
 
-static void
-on_tcp_conn(int fd, short revents, void *arg)
-{
-	struct sl_transport *t = arg;
-	struct conn *c = NULL;
-	ssize_t n, m;
-	int i;
+static void on_tcp_conn(int fd, short revents, void *arg);
 
-	for (i = 0; i < MAX_CONNS; i++)
-		if (t->conns[i].fd == fd)
-			c = &t->conns[i];
-	if (c == NULL)
-		return;
-	if (c->buf == NULL && (c->buf = malloc(SL_SIP_MAX + 1)) == NULL) {
-		conn_close(t, c);
-		return;
+/* Reads what the connection has for us into buf.  Returns the number of
+ * bytes, 0 when the peer closed it, or -1 with errno set (EAGAIN: nothing
+ * yet). */
+static ssize_t
+conn_read(struct conn *c, char *buf, size_t size)
+{
+	size_t n;
+	int err;
+
+	if (c->tls == NULL)
+		return read(c->fd, buf, size);
+	err = sl_tls_read(c->tls, buf, size, &n);
+	if (err) {
+		errno = err;
+		return -1;
 	}
-	n = read(fd, c->buf + c->len, SL_SIP_MAX - c->len);
-	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		sl_debug("TCP connection closed by %s",
-			 sl_addr_str(&c->peer, (char[SL_ADDR_STRLEN]){ 0 }));
-		conn_close(t, c);
+	return (ssize_t)n;
+}
+
+/* Watches c for events (a TLS session may wait to write while reading). */
+static void
+conn_watch(struct sl_transport *t, struct conn *c, short events)
+{
+	if (c->events == events)
 		return;
-	}
-	c->len += n;
+	if (sl_loop_watch(t->loop, c->fd, events, on_tcp_conn, t) == 0)
+		c->events = events;
+}
+
+/* Hands every whole message in c's buffer to the callback.  Returns 0, or
+ * -1 when c was closed (or its slot reused) meanwhile. */
+static int
+deliver(struct sl_transport *t, struct conn *c)
+{
+	ssize_t m;
+
 	for (;;) {
 		/* Keep-alive CRLFs between messages (RFC 5626) are skipped. */
 		size_t skip = 0;
@@ -343,14 +428,15 @@ on_tcp_conn(int fd, short revents, void *arg)
 			c->len -= skip;
 		}
 		m = frame_length(c->buf, c->len);
-		if (m < 0) {
-			sl_warn("closing TCP connection from %s: message too large or unframed",
+		if (m < 0 || (m == 0 && c->len == SL_SIP_MAX)) {
+			sl_warn("closing %s connection from %s: message too large or unframed",
+				sl_proto_via(t->proto),
 				sl_addr_str(&c->peer, (char[SL_ADDR_STRLEN]){ 0 }));
 			conn_close(t, c);
-			return;
+			return -1;
 		}
 		if (m == 0)
-			return;
+			return 0;
 		{
 			char save = c->buf[m];
 			struct sl_addr peer = c->peer;
@@ -360,7 +446,7 @@ on_tcp_conn(int fd, short revents, void *arg)
 			t->cb(t, c->buf, m, &peer, 0, t->arg);
 			/* The callback may have closed or reused this slot. */
 			if (c->fd != cfd)
-				return;
+				return -1;
 			c->buf[m] = save;
 		}
 		memmove(c->buf, c->buf + m, c->len - m);
@@ -368,9 +454,108 @@ on_tcp_conn(int fd, short revents, void *arg)
 	}
 }
 
-/* Takes fd as a new connection slot; returns it or NULL when full. */
+/* The peer closed c (or broke it: err).  A part of a message left in the
+ * buffer is said; a client that waits for an answer over c is told at
+ * once when no answer can come any other way (no listening socket the
+ * peer could connect back to). */
+static void
+conn_lost(struct sl_transport *t, struct conn *c, int err)
+{
+	char a[SL_ADDR_STRLEN];
+	struct sl_addr peer = c->peer;
+	int tell = t->fd < 0 && t->unreach;
+
+	if (c->len)
+		sl_warn("%s connection closed by %s in the middle of a message (%zu bytes dropped)",
+			sl_proto_via(t->proto), sl_addr_str(&c->peer, a), c->len);
+	else
+		sl_debug("%s connection closed by %s%s%s", sl_proto_via(t->proto),
+			 sl_addr_str(&c->peer, a), err ? ": " : "", err ? sl_strerror(err) : "");
+	conn_close(t, c);
+	if (tell)
+		t->unreach(t, &peer, err ? err : ECONNRESET, t->arg);
+}
+
+/* Goes on with an accepted connection's TLS handshake. */
+static void
+accept_step(struct sl_transport *t, struct conn *c)
+{
+	char a[SL_ADDR_STRLEN];
+	int err = sl_tls_handshake(c->tls);
+
+	if (err == EAGAIN) {
+		conn_watch(t, c, sl_tls_conn_events(c->tls));
+		return;
+	}
+	if (err) {
+		sl_warn("closing TLS connection from %s: %s", sl_addr_str(&c->peer, a),
+			sl_strerror(err));
+		conn_close(t, c);
+		return;
+	}
+	c->handshaking = 0;
+	sl_timer_stop(t->loop, &c->hs_timer);
+	sl_debug("TLS connection from %s", sl_addr_str(&c->peer, a));
+	conn_watch(t, c, POLLIN);
+}
+
+static void
+on_handshake_timeout(void *arg)
+{
+	struct conn *c = arg;
+
+	sl_warn("closing TLS connection from %s: no handshake within %d s",
+		sl_addr_str(&c->peer, (char[SL_ADDR_STRLEN]){ 0 }), SL_TLS_HANDSHAKE_MS / 1000);
+	conn_close(c->t, c);
+}
+
+static void
+on_tcp_conn(int fd, short revents, void *arg)
+{
+	struct sl_transport *t = arg;
+	struct conn *c = NULL;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < MAX_CONNS; i++)
+		if (t->conns[i].fd == fd)
+			c = &t->conns[i];
+	if (c == NULL)
+		return;
+	if (c->handshaking) {
+		accept_step(t, c);
+		return;
+	}
+	if (c->buf == NULL && (c->buf = malloc(SL_SIP_MAX + 1)) == NULL) {
+		conn_close(t, c);
+		return;
+	}
+	/* A TLS session may hold bytes it has already taken off the socket,
+	 * which poll would never announce: read until it has none. */
+	do {
+		n = conn_read(c, c->buf + c->len, SL_SIP_MAX - c->len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (c->tls)
+				conn_watch(t, c, sl_tls_conn_events(c->tls));
+			return;
+		}
+		if (n <= 0) {
+			conn_lost(t, c, n < 0 ? errno : 0);
+			return;
+		}
+		if (c->tls)
+			conn_watch(t, c, POLLIN);
+		c->len += n;
+		if (deliver(t, c) != 0)
+			return;
+	} while (c->tls && sl_tls_pending(c->tls));
+}
+
+/* Takes fd (with its TLS session, if any) as a new connection slot;
+ * returns it or NULL when full. */
 static struct conn *
-conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer)
+conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer,
+	 struct sl_tls_conn *tls)
 {
 	int i, one = 1;
 
@@ -379,17 +564,20 @@ conn_add(struct sl_transport *t, int fd, const struct sl_addr *peer)
 
 		if (c->fd >= 0)
 			continue;
+		memset(c, 0, sizeof *c);
 		c->fd = fd;
+		c->t = t;
 		c->peer = *peer;
+		c->tls = tls;
 		c->local.len = sizeof c->local.ss;
 		getsockname(fd, (struct sockaddr *)&c->local.ss, &c->local.len);
-		c->len = 0;
-		c->buf = NULL;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		if (sl_loop_watch(t->loop, fd, POLLIN, on_tcp_conn, t)) {
 			c->fd = -1;
+			c->tls = NULL;
 			return NULL;
 		}
+		c->events = POLLIN;
 		return c;
 	}
 	return NULL;
@@ -399,7 +587,9 @@ static void
 on_tcp_listen(int fd, short revents, void *arg)
 {
 	struct sl_transport *t = arg;
+	struct sl_tls_conn *tls = NULL;
 	struct sl_addr peer;
+	struct conn *c;
 	int cfd;
 
 	peer.len = sizeof peer.ss;
@@ -407,9 +597,30 @@ on_tcp_listen(int fd, short revents, void *arg)
 		      SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (cfd < 0)
 		return;
-	if (conn_add(t, cfd, &peer) == NULL) {
-		sl_warn("refusing TCP connection: too many connections");
+	if (t->proto == SL_PROTO_TLS) {
+		if (!sl_tls_has_cert(t->tls)) {
+			if (!t->no_cert_said++)
+				sl_warn("refusing TLS connections: no certificate to show (set SIP_CERT_FILE and SIP_KEY_FILE)");
+			close(cfd);
+			return;
+		}
+		if (sl_tls_conn_new(t->tls, cfd, 1, NULL, &tls) != 0) {
+			close(cfd);
+			return;
+		}
+	}
+	if ((c = conn_add(t, cfd, &peer, tls)) == NULL) {
+		sl_warn("refusing %s connection: too many connections", sl_proto_via(t->proto));
+		sl_tls_conn_free(tls);
 		close(cfd);
+		return;
+	}
+	if (tls) {
+		/* The handshake runs from the loop, never holding it: a peer
+		 * that stalls gets SL_TLS_HANDSHAKE_MS. */
+		c->handshaking = 1;
+		sl_timer_start(t->loop, &c->hs_timer, SL_TLS_HANDSHAKE_MS, on_handshake_timeout, c);
+		accept_step(t, c);
 	}
 }
 
@@ -442,12 +653,12 @@ sl_transport_bind(struct sl_transport *t, const struct sl_addr *local)
 	fd = socket(local->ss.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
-	if (t->proto == SL_PROTO_TCP)
+	if (t->proto != SL_PROTO_UDP)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (local->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
 	if (bind(fd, (const struct sockaddr *)&local->ss, local->len) < 0 ||
-	    (t->proto == SL_PROTO_TCP && listen(fd, 64) < 0)) {
+	    (t->proto != SL_PROTO_UDP && listen(fd, 64) < 0)) {
 		int err = errno;
 
 		close(fd);
@@ -482,12 +693,62 @@ conn_find(struct sl_transport *t, const struct sl_addr *dst)
 	return NULL;
 }
 
-/* Connects to dst, waiting at most CONNECT_TIMEOUT_MS.  Returns the
- * connection, or NULL with errno set. */
+/* Waits (bounded by deadline, monotonic ms) until fd is ready for events.
+ * Returns 0 or ETIMEDOUT. */
+static int
+wait_for(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { fd, events, 0 };
+	int64_t left;
+	int r;
+
+	do {
+		left = deadline - sl_now_ms();
+		if (left <= 0)
+			return ETIMEDOUT;
+		r = poll(&pfd, 1, (int)left);
+	} while (r < 0 && errno == EINTR);
+	return r == 1 ? 0 : ETIMEDOUT;
+}
+
+/* The client's handshake on a fresh connection to dst: bounded, like the
+ * connect before it (the tool has nothing to do meanwhile but wait for
+ * it).  Returns 0 or an errno / SL_ETLS_* value. */
+static int
+tls_connect(struct sl_transport *t, int fd, const struct sl_addr *dst,
+	    struct sl_tls_conn **out)
+{
+	char host[SL_ADDR_STRLEN], where[300];
+	const char *name = peer_name(t, dst, host, where, sizeof where);
+	int64_t deadline = sl_now_ms() + SL_TLS_HANDSHAKE_MS;
+	int err;
+
+	if ((err = sl_tls_conn_new(t->tls, fd, 0, name, out)) != 0)
+		return err;
+	while ((err = sl_tls_handshake(*out)) == EAGAIN)
+		if (wait_for(fd, sl_tls_conn_events(*out), deadline) != 0) {
+			err = SL_ETLS_TIMEOUT;
+			break;
+		}
+	if (err == 0) {
+		sl_debug("TLS connection to %s, certificate verified", where);
+		return 0;
+	}
+	sl_tls_conn_free(*out);
+	*out = NULL;
+	if (!sl_tls_failed(err))
+		return err;
+	sl_tls_note_peer(err, where);
+	return err;
+}
+
+/* Connects to dst, waiting at most CONNECT_TIMEOUT_MS (and for TLS the
+ * handshake at most SL_TLS_HANDSHAKE_MS).  Returns the connection, or
+ * NULL with errno set (an SL_ETLS_* value for TLS). */
 static struct conn *
 conn_open(struct sl_transport *t, const struct sl_addr *dst)
 {
-	struct pollfd pfd;
+	struct sl_tls_conn *tls = NULL;
 	struct conn *c;
 	socklen_t len;
 	int fd, err = 0;
@@ -500,9 +761,7 @@ conn_open(struct sl_transport *t, const struct sl_addr *dst)
 			err = errno;
 			goto fail;
 		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, CONNECT_TIMEOUT_MS) != 1) {
+		if (wait_for(fd, POLLOUT, sl_now_ms() + CONNECT_TIMEOUT_MS) != 0) {
 			err = ETIMEDOUT;
 			goto fail;
 		}
@@ -511,8 +770,11 @@ conn_open(struct sl_transport *t, const struct sl_addr *dst)
 		if (err)
 			goto fail;
 	}
-	c = conn_add(t, fd, dst);
+	if (t->proto == SL_PROTO_TLS && (err = tls_connect(t, fd, dst, &tls)) != 0)
+		goto fail;
+	c = conn_add(t, fd, dst, tls);
 	if (c == NULL) {
+		sl_tls_conn_free(tls);
 		err = EMFILE;
 		goto fail;
 	}
@@ -523,25 +785,37 @@ fail:
 	return NULL;
 }
 
-/* Writes all of buf to a non-blocking stream socket, waiting (bounded) when
- * the kernel buffer is full.  Returns 0 or an errno value. */
+/* Writes all of buf to c, waiting (bounded) when the kernel buffer is
+ * full: a partial write goes on from where it stopped.  Returns 0 or an
+ * errno value. */
 static int
-write_all(int fd, const char *buf, size_t len)
+conn_write(struct conn *c, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		short events = POLLOUT;
+		size_t n = 0;
+		int err = 0;
 
-		if (n < 0) {
-			struct pollfd pfd = { fd, POLLOUT, 0 };
+		if (c->tls) {
+			err = sl_tls_write(c->tls, buf, len, &n);
+			events = sl_tls_conn_events(c->tls);
+		} else {
+			ssize_t r = send(c->fd, buf, len, MSG_NOSIGNAL);
 
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return errno;
-			if (poll(&pfd, 1, CONNECT_TIMEOUT_MS) != 1)
+			if (r < 0)
+				err = errno == EWOULDBLOCK ? EAGAIN : errno;
+			else
+				n = (size_t)r;
+		}
+		if (err == EINTR)
+			continue;
+		if (err == EAGAIN) {
+			if (wait_for(c->fd, events, sl_now_ms() + CONNECT_TIMEOUT_MS) != 0)
 				return ETIMEDOUT;
 			continue;
 		}
+		if (err)
+			return err;
 		buf += n;
 		len -= n;
 	}
@@ -691,7 +965,7 @@ sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
 	c = conn_find(t, dst);
 	if (c == NULL && (c = conn_open(t, dst)) == NULL)
 		return errno;
-	err = write_all(c->fd, buf, len);
+	err = conn_write(c, buf, len);
 	if (err)
 		conn_close(t, c);
 	return err;
@@ -704,7 +978,7 @@ sl_transport_local_for(struct sl_transport *t, const struct sl_addr *dst,
 	struct sl_addr route;
 	int err;
 
-	if (t->proto == SL_PROTO_TCP && t->fd < 0) {
+	if (t->proto != SL_PROTO_UDP && t->fd < 0) {
 		struct conn *c = conn_find(t, dst);
 
 		if (c == NULL && (c = conn_open(t, dst)) == NULL)

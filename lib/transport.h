@@ -1,5 +1,6 @@
-/* SIP transport: one UDP socket, or TCP (a listening socket and/or client
- * connections with message framing), IPv4 or IPv6, driven by the loop. */
+/* SIP transport: one UDP socket, or TCP or TLS (a listening socket and/or
+ * client connections with message framing), IPv4 or IPv6, driven by the
+ * loop. */
 #ifndef SIPLINE_TRANSPORT_H
 #define SIPLINE_TRANSPORT_H
 
@@ -12,9 +13,11 @@
  * (UDP) or end the connection (TCP). */
 #define SL_SIP_MAX 65535
 
-enum sl_proto { SL_PROTO_UDP, SL_PROTO_TCP };
+/* TLS is TCP with a TLS session on every connection (tls.h). */
+enum sl_proto { SL_PROTO_UDP, SL_PROTO_TCP, SL_PROTO_TLS };
 
 struct sl_transport;
+struct sl_tls;
 
 /* A whole message arrived from src (for TCP: a complete, framed message)
  * on socket sock (0: the main socket or TCP; see sl_transport_add_udp).
@@ -31,8 +34,20 @@ typedef void (*sl_unreach_cb)(struct sl_transport *t, const struct sl_addr *dst,
 int sl_transport_new(struct sl_loop *l, enum sl_proto proto, sl_recv_cb cb,
 		     void *arg, struct sl_transport **out);
 void sl_transport_free(struct sl_transport *t);
-/* Asks to be told when a destination turns out unreachable (UDP). */
+/* Asks to be told when a destination turns out unreachable (UDP), or when
+ * a connection we wait for an answer on breaks and no answer can come
+ * back another way (TCP, TLS without a listening socket). */
 void sl_transport_on_unreachable(struct sl_transport *t, sl_unreach_cb cb);
+
+/* Gives a TLS transport its context (trust, certificate); the caller keeps
+ * it and frees it after the transport. */
+void sl_transport_set_tls(struct sl_transport *t, struct sl_tls *tls);
+/* Says which name the TLS peer at dst must prove with its certificate:
+ * the host of the URI or SIP_SERVER that led to dst (RFC 5922).  Without
+ * one, dst's address is checked against the certificate's IP addresses.
+ * Only the last few destinations are remembered. */
+void sl_transport_peer_name(struct sl_transport *t, const struct sl_addr *dst,
+			    const char *name);
 
 /* Binds the transport's socket (UDP) or listening socket (TCP) to local;
  * port 0 picks one.  Returns 0 or an errno value. */
@@ -66,8 +81,11 @@ void sl_transport_drop_inherited(struct sl_transport *t, int keep);
 int sl_transport_send_on(struct sl_transport *t, int sock,
 			 const struct sl_addr *dst, const char *buf, size_t len);
 
-/* Sends one message to dst.  TCP reuses a connection to or from dst, or
- * connects (waiting at most a few seconds).  Returns 0 or an errno value. */
+/* Sends one message to dst.  TCP and TLS reuse a connection to or from
+ * dst, or connect (waiting at most a few seconds, the TLS handshake
+ * included; a certificate that fails verification is an error, never a
+ * fall-back to another transport).  Returns 0, an errno value or an
+ * SL_ETLS_* code (tls.h). */
 int sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
 		      const char *buf, size_t len);
 
@@ -79,10 +97,13 @@ int sl_transport_local_for(struct sl_transport *t, const struct sl_addr *dst,
 			   struct sl_addr *local);
 
 enum sl_proto sl_transport_proto(const struct sl_transport *t);
-/* "UDP" or "TCP" as in Via; "udp" / "tcp" as in URI parameters. */
+/* "UDP", "TCP" or "TLS" as in Via; "udp" / "tcp" / "tls" as in URI
+ * parameters. */
 const char *sl_proto_via(enum sl_proto p);
 const char *sl_proto_param(enum sl_proto p);
-/* Parses "udp" / "tcp" (any case).  Returns 0 or EINVAL. */
+/* The port a URI without one means: 5061 for TLS, else 5060. */
+int sl_proto_default_port(enum sl_proto p);
+/* Parses "udp" / "tcp" / "tls" (any case).  Returns 0 or EINVAL. */
 int sl_proto_parse(const char *s, enum sl_proto *p);
 
 #endif

@@ -430,7 +430,11 @@ test_read_naptr(void)
 	begin(&p, "example.test", 35);
 	add_naptr(&p, 300, 10, 10, "s", "SIPS+D2T", "", "_sips._tcp.example.test");
 	is_int(sl_resolve_read_naptr(p.b, (int)p.n, SL_PROTOS_ALL, r, SL_RESOLVE_MAX, &n, &ttl),
-	       SL_ERESOLVE_NODATA, "only SIPS (no TLS yet): nothing usable");
+	       SL_ERESOLVE_NODATA, "only SIPS, TLS not asked for: nothing usable");
+	is_int(sl_resolve_read_naptr(p.b, (int)p.n, SL_PROTO_BIT(SL_PROTO_TLS), r, SL_RESOLVE_MAX,
+				     &n, &ttl), 0, "only SIPS, TLS asked for");
+	ok(n == 1 && r[0].proto == SL_PROTO_TLS &&
+	   strcmp(r[0].replacement, "_sips._tcp.example.test") == 0, "SIPS+D2T is TLS");
 
 	begin(&p, "example.test", 35);
 	add_naptr(&p, 300, 10, 10, "s", "SIP+D2U", "", "_sip._udp.example.test");
