@@ -694,6 +694,14 @@ media_or_bye(struct sl_call *c)
 	}
 }
 
+/* " sip=tls" for the answered event when the call's SIP went over TLS (to
+ * the next hop: what lies beyond is the proxy's), else "". */
+static const char *
+sip_tls(struct sl_call *c)
+{
+	return sl_transport_proto(sl_sip_transport(c->sip)) == SL_PROTO_TLS ? " sip=tls" : "";
+}
+
 static void
 on_answered(struct sl_call *c, osip_message_t *resp, osip_message_t *inv)
 {
@@ -718,15 +726,15 @@ on_answered(struct sl_call *c, osip_message_t *resp, osip_message_t *inv)
 		return;
 	}
 	if (take_answer(c, resp, &why) != 0) {
-		sl_event("answered status=\"%s\" call-id=%s", st, c->call_id);
+		sl_event("answered status=\"%s\"%s call-id=%s", st, sip_tls(c), c->call_id);
 		sl_warn("the answer's SDP is unusable: %s", why);
 		c->state = ST_ACTIVE;
 		set_status(c, SL_EXIT_REJECTED);
 		send_bye(c, "local", "no usable media");
 		return;
 	}
-	sl_event("answered status=\"%s\" codec=%s rtp=%s call-id=%s", st,
-		 sl_sdp_codec_name(c->pt), peer_rtp(c, a), c->call_id);
+	sl_event("answered status=\"%s\" codec=%s rtp=%s%s call-id=%s", st,
+		 sl_sdp_codec_name(c->pt), peer_rtp(c, a), sip_tls(c), c->call_id);
 	confirmed(c);
 	media_or_bye(c);
 }
@@ -1160,11 +1168,11 @@ sl_call_answer(struct sl_call *c)
 	send_ok(c, c->srv, ok, c->invite_cseq);
 	c->srv = NULL;      /* the transaction ended with the 2xx */
 	if (c->delayed_offer) {
-		sl_event("answered codec=pending call-id=%s", c->call_id);
+		sl_event("answered codec=pending%s call-id=%s", sip_tls(c), c->call_id);
 		return;
 	}
-	sl_event("answered codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt),
-		 peer_rtp(c, a), c->call_id);
+	sl_event("answered codec=%s rtp=%s%s call-id=%s", sl_sdp_codec_name(c->pt),
+		 peer_rtp(c, a), sip_tls(c), c->call_id);
 	media_or_bye(c);
 }
 

@@ -805,6 +805,7 @@ sl_describe_error(int err)
 	case ECONNREFUSED: return "no response (port unreachable: nothing listens there)";
 	case EHOSTUNREACH: return "no response (host unreachable)";
 	case ENETUNREACH: return "no response (network unreachable)";
+	case ECONNRESET: return "no response (the connection was closed)";
 	}
 	return sl_strerror(err);
 }

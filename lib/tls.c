@@ -40,7 +40,7 @@ struct sl_tls_conn {
 	int server;
 };
 
-#define NCODES 5
+#define NCODES 6
 
 /* The last failure of each kind: what happened, and with whom. */
 static char details[NCODES][400];
@@ -82,7 +82,7 @@ sl_tls_strerror(int err)
 	static const char *const plain[NCODES] = {
 		"certificate verify failed", "TLS handshake failed",
 		"TLS handshake timed out", "unusable TLS certificate or key",
-		"a sips: URI needs TLS (SIP_TRANSPORT=tls)",
+		"a sips: URI needs TLS (SIP_TRANSPORT=tls)", "TLS session failed",
 	};
 	static char text[sizeof details[0] + sizeof wheres[0] + 32];
 	int i;
@@ -359,10 +359,14 @@ failure(struct sl_tls_conn *c, int r, int handshake)
 		note(SL_ETLS_HANDSHAKE, "TLS handshake failed: %s", why);
 		return SL_ETLS_HANDSHAKE;
 	}
+	if (e == SSL_ERROR_SSL) {
+		/* What the peer's alert says (a client certificate it wants,
+		 * in TLS 1.3 only after our side of the handshake ended). */
+		note(SL_ETLS_BROKEN, "TLS session failed: %s", openssl_reason());
+		return SL_ETLS_BROKEN;
+	}
 	ERR_clear_error();
-	if (e == SSL_ERROR_SYSCALL && saved)
-		return saved;
-	return e == SSL_ERROR_SYSCALL ? ECONNRESET : EPROTO;
+	return saved ? saved : ECONNRESET;
 }
 
 int

@@ -15,6 +15,8 @@
 #define SL_ETLS_TIMEOUT   (-4003)  /* the handshake did not end in time */
 #define SL_ETLS_SETUP     (-4004)  /* a CA, certificate or key unusable */
 #define SL_ETLS_NEEDED    (-4005)  /* a sips: URI on a transport other than TLS */
+#define SL_ETLS_BROKEN    (-4006)  /* the session failed after the handshake
+				    * (an alert: a client certificate refused...) */
 
 /* How long a handshake may take once the TCP connection is made, ms. */
 #define SL_TLS_HANDSHAKE_MS 5000
@@ -55,7 +57,8 @@ int sl_tls_handshake(struct sl_tls_conn *c);
 short sl_tls_conn_events(const struct sl_tls_conn *c);
 
 /* Reads up to size bytes into buf; *n is how many.  Returns 0 (*n 0: the
- * peer closed), EAGAIN (nothing yet), or ECONNRESET / an errno value. */
+ * peer closed), EAGAIN (nothing yet), SL_ETLS_BROKEN (an alert, a bad
+ * record), or ECONNRESET / an errno value. */
 int sl_tls_read(struct sl_tls_conn *c, char *buf, size_t size, size_t *n);
 /* Writes up to len bytes; *n is how many went.  Returns 0, EAGAIN (the
  * socket is full: wait for sl_tls_conn_events) or an errno value. */

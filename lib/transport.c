@@ -471,6 +471,14 @@ conn_lost(struct sl_transport *t, struct conn *c, int err)
 	else
 		sl_debug("%s connection closed by %s%s%s", sl_proto_via(t->proto),
 			 sl_addr_str(&c->peer, a), err ? ": " : "", err ? sl_strerror(err) : "");
+	if (sl_tls_failed(err)) {
+		/* Not a debug matter: the peer refused us (a certificate it
+		 * wants...).  Who it was goes with the error. */
+		if (tell)
+			sl_tls_note_peer(err, a);
+		else
+			sl_warn("closing TLS connection with %s: %s", a, sl_strerror(err));
+	}
 	conn_close(t, c);
 	if (tell)
 		t->unreach(t, &peer, err ? err : ECONNRESET, t->arg);

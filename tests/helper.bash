@@ -44,7 +44,8 @@
 #   corpus_at_register                the corpus at sip-register's socket
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
 # kamailio_add_user, kamailio_bindings, kamailio_has_binding,
-# kamailio_has_no_binding, kamailio_ctl.
+# kamailio_has_no_binding, kamailio_ctl; tests/pki.bash: pki_make (a test
+# CA and certificates for TLS).
 
 if [ -z "${SIPLINE_BUILD:-}" ]; then
 	echo "helper.bash: SIPLINE_BUILD is not set: run the suite with" \
@@ -565,6 +566,8 @@ sip_tcp_exchange() {
 
 # shellcheck source=tests/kamailio.bash
 source "$SIPLINE_TESTS/kamailio.bash"
+# shellcheck source=tests/pki.bash
+source "$SIPLINE_TESTS/pki.bash"
 
 # Dump only the part of Kamailio's log that this test caused.
 if [ -n "${KAM_LOG:-}" ] && [ -e "$KAM_LOG" ]; then

@@ -22,6 +22,7 @@
 #   KAM_LOG     $KAM_DIR/kamailio.log
 #   KAM_CTL     unix:... socket for kamcmd (kamailio_ctl wraps it)
 #   KAM_DEFINES the DEFINEs it was started with (kamailio_restart reuses them)
+#   KAM_TLS_PORT, KAM_TLS_SERVER  with TLS: its TLS port, 127.0.0.1:that
 #   SIP_SERVER  127.0.0.1:$KAM_PORT
 #   SIP_DOMAIN  sipline.test
 # DEFINEs (see tests/kamailio.cfg): SHA256 (algorithm=SHA-256 challenges),
@@ -29,6 +30,11 @@
 # (403 to wrong credentials instead of a new challenge), NONCE_EXPIRE=N
 # (nonce lifetime; an expired one is re-challenged with stale=true),
 # FR_TIMER=MS (how long a request to a silent next hop waits for its 408).
+# TLS: Kamailio listens on TLS too (the test PKI's server certificate,
+# tests/pki.bash), on KAM_TLS_PORT, and exports KAM_TLS_SERVER
+# (127.0.0.1:$KAM_TLS_PORT); when it connects to a TLS contact it checks
+# the contact's certificate against the test CA.  TLS_CLIENT_CERT: it also
+# demands of each TLS client a certificate signed by the test CA.
 # KAM_DEBUG=N in the environment sets Kamailio's log level (default 1: one
 # line per request; 3: debug).  The log is $KAM_LOG; stop_all_bg prints
 # this test's part of it when the test fails.
@@ -59,6 +65,13 @@ kamailio_start() {
 	fi
 	sl_kam_check_defines "$@" || return 1
 	port=$(free_port) || return 1
+	KAM_TLS_PORT= KAM_TLS_SERVER=
+	if [[ " $* " == *" TLS "* ]]; then
+		pki_make || return 1
+		KAM_TLS_PORT=$(free_port) || return 1
+		KAM_TLS_SERVER=127.0.0.1:$KAM_TLS_PORT
+	fi
+	export KAM_TLS_PORT KAM_TLS_SERVER
 	base=$(sl_tmpdir)
 	KAM_DIR=$(mktemp -d "$base/kamailio.XXXXXX") || return 1
 	KAM_PORT=$port
@@ -75,6 +88,9 @@ kamailio_start() {
 	export KAM_DIR KAM_PORT KAM_LOG KAM_DEFINES KAM_SCOPE SIP_SERVER SIP_DOMAIN
 	sl_kam_ctl_path || return 1
 	sl_kam_make_db || return 1
+	if [ -n "$KAM_TLS_PORT" ]; then
+		sl_kam_tls_cfg "$@" >"$KAM_DIR/tls.cfg" || return 1
+	fi
 	SL_KAM_LOG_START=0
 	sl_kam_launch "$@"
 }
@@ -228,6 +244,27 @@ sl_kam_make_db() {
 	} >"$KAM_DIR/db/subscriber"
 }
 
+# The tls module's configuration (see TLS, TLS_CLIENT_CERT above).
+sl_kam_tls_cfg() {
+	local require=no
+	[[ " $* " != *" TLS_CLIENT_CERT "* ]] || require=yes
+	cat <<-EOF
+		[server:default]
+		method = TLSv1.2+
+		certificate = $PKI/server.pem
+		private_key = $PKI/server.key
+		ca_list = $PKI/ca.pem
+		verify_certificate = $require
+		require_certificate = $require
+
+		[client:default]
+		method = TLSv1.2+
+		ca_list = $PKI/ca.pem
+		verify_certificate = yes
+		require_certificate = yes
+	EOF
+}
+
 # True when PID runs the kamailio binary (a pid file may outlive it).
 sl_kam_is_ours() {
 	sl_alive "$1" && [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$SL_KAM_BIN")" ]
@@ -238,6 +275,9 @@ sl_kam_launch() {
 	for d; do
 		args+=(-A "$d")
 	done
+	if [ -n "${KAM_TLS_PORT:-}" ]; then
+		args+=(-A "TLSPORT=$KAM_TLS_PORT" -A "TLSCFG=\"$KAM_DIR/tls.cfg\"")
+	fi
 	# -DD: no daemon, so the PID is ours; -E: log to stderr.  The log is
 	# appended to, so that it tells the whole story across restarts.
 	sl_spawn "$KAM_LOG" "$KAM_LOG" \

@@ -1,0 +1,298 @@
+#!/usr/bin/env bats
+# SIP over TLS: sip-call, sip-answer, sip-register and sip-options with a
+# test CA (tests/pki.bash), straight to each other and through Kamailio's
+# tls module; certificates that must be refused, files that cannot be
+# used, peers that do not speak TLS or stop halfway; and the wire, where no
+# SIP may show in clear.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	load helper
+	pki_make
+	# Raw s16le 8000 Hz mono, what arecord writes and rtp-send reads.
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$BATS_FILE_TMPDIR/1k2s.raw" synth 2 sine 1000 vol 0.5
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$BATS_FILE_TMPDIR/500-2s.raw" synth 2 sine 500 vol 0.5
+}
+
+setup() {
+	load helper
+	D=$BATS_TEST_TMPDIR
+	T=$BATS_FILE_TMPDIR
+	# Nothing of the caller's environment decides for a test.
+	unset SIP_TRANSPORT SIP_CA_FILE SIP_CERT_FILE SIP_KEY_FILE SIP_SERVER SIP_DOMAIN
+}
+
+teardown() {
+	stop_all_bg
+}
+
+CID='[0-9a-f]{32}'
+RTP='127\.0\.0\.1:[0-9]+'
+
+# answer_tls NAME CERT [SIP-ANSWER-ARGS...]: sip-answer over TLS on a new
+# free port PORT of 127.0.0.1, showing $PKI/CERT.pem, as job NAME; ready
+# when this returns.
+answer_tls() {
+	local name=$1 cert=$2
+	shift 2
+	PORT=$(free_port)
+	start_bg "$name" env SIP_CERT_FILE="$PKI/$cert.pem" SIP_KEY_FILE="$PKI/$cert.key" \
+		sip-answer -t tls -l "127.0.0.1:$PORT" "$@"
+	wait_for 5 port_listening tcp "$PORT"
+}
+
+# tls_call ARGS...: sip-call over TLS trusting the test CA, bounded.
+tls_call() {
+	timeout -k 2 40 env SIP_CA_FILE="$PKI/ca.pem" sip-call -t tls "$@"
+}
+
+# capture_start PORT...: tshark on loopback for TCP to or from the PORTs
+# (job "cap"), capturing when this returns.
+capture_start() {
+	local p filter=
+	CAP_PORTS=("$@")
+	for p; do
+		filter="${filter:+$filter or }tcp port $p"
+	done
+	start_bg cap tshark -n -i lo -f "$filter" -w "$D/cap.pcapng"
+	wait_for 10 grep -q 'Capturing on' "$D/cap.err"
+}
+
+# capture_stop: ends the capture (tshark writes all it has on SIGTERM).
+capture_stop() {
+	sleep 0.5
+	stop_bg cap
+}
+
+# capture_count FILTER: how many captured packets match the display
+# filter, the PORTs decoded as TLS.
+capture_count() {
+	local p decode=()
+	for p in "${CAP_PORTS[@]}"; do
+		decode+=(-d "tcp.port==$p,tls")
+	done
+	tshark -n -r "$D/cap.pcapng" "${decode[@]}" -Y "$1" 2>/dev/null | wc -l
+}
+
+# assert_no_clear_sip: the capture holds TLS application data and not one
+# packet whose bytes hold a SIP request line or status line.
+assert_no_clear_sip() {
+	local app clear
+	# TLS 1.3 hides the record type (opaque_type) of what 1.2 shows.
+	app=$(capture_count 'tls.record.opaque_type == 23 or tls.record.content_type == 23')
+	clear=$(capture_count 'frame contains "SIP/2.0" or frame contains "INVITE sip:" or frame contains "REGISTER sip:"')
+	echo "TLS application data packets: $app; packets with SIP in clear: $clear"
+	[ "$app" -gt 0 ]
+	[ "$clear" = 0 ]
+}
+
+# check_tone FILE ARGS...: tone-check, its report shown when it fails.
+check_tone() {
+	run tone-check "$@"
+	echo "$output"
+	assert_success
+}
+
+@test "tls: sip-call to sip-answer: the certificate verified, answered with sip=tls, a tone arrives, no SIP in clear" {
+	answer_tls bob server -- sh -c "exec rtp-recv > '$D/rec.raw'"
+	capture_start "$PORT"
+	start_bg alice sh -c "exec env SIP_CA_FILE='$PKI/ca.pem' sip-call -v -t tls -T 5 sip:bob@127.0.0.1:$PORT < '$T/1k2s.raw'"
+	wait_bg alice 15
+	assert_success
+	assert_line "sip-call: debug: TLS connection to 127.0.0.1:$PORT, certificate verified"
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$RTP sip=tls call-id=$CID$"
+	# What -v prints went over TLS, in the TLS Via and Contact.
+	assert_line --regexp '^Via: SIP/2.0/TLS 127\.0\.0\.1:[0-9]+;rport;branch='
+	assert_line --regexp '^Contact: <sip:127\.0\.0\.1:[0-9]+;transport=tls>'
+	wait_bg bob 5
+	assert_success
+	assert_line --regexp "^sip-answer: answered codec=PCMU rtp=$RTP sip=tls call-id=$CID$"
+	check_tone -f 1000 -s 30 -n 16000 -N 1600 "$D/rec.raw"
+	capture_stop
+	assert_no_clear_sip
+}
+
+@test "tls: through Kamailio: bob registered over TLS with sip-answer chain-loaded, alice calls over TLS, audio both ways, nothing in clear" {
+	kamailio_start TLS
+	BOB_PORT=$(free_port)
+	capture_start "$KAM_TLS_PORT" "$BOB_PORT"
+	start_bg bob env SIP_SERVER="$KAM_TLS_SERVER" SIP_USER=bob SIP_PASSWORD=bobpw \
+		SIP_CA_FILE="$PKI/ca.pem" SIP_CERT_FILE="$PKI/server.pem" SIP_KEY_FILE="$PKI/server.key" \
+		sip-register -t tls -e 60 -c "127.0.0.1:$BOB_PORT" -- \
+		sip-answer -- sh -c "rtp-send < '$T/500-2s.raw' & exec rtp-recv > '$D/bob.raw'"
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$BOB_PORT;transport=tls"
+	start_bg alice sh -c "exec env SIP_SERVER='$KAM_TLS_SERVER' SIP_USER=alice SIP_PASSWORD=alicepw \
+		SIP_CA_FILE='$PKI/ca.pem' SIP_TRANSPORT=tls sip-call -T 5 bob < '$T/1k2s.raw' > '$D/alice.raw'"
+	wait_bg alice 20
+	assert_success
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$RTP sip=tls call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=0 "
+	# One call, and sip-answer is done: sip-register unregisters.
+	wait_bg bob 10
+	assert_success
+	assert_line --regexp '^sip-register: registered aor=sip:bob@sipline\.test '
+	assert_line --regexp "^sip-answer: answered codec=PCMU rtp=$RTP sip=tls call-id=$CID$"
+	assert_line --regexp '^sip-register: unregistered aor=sip:bob@sipline\.test$'
+	check_tone -f 1000 -s 30 -n 16000 -N 1600 "$D/bob.raw"
+	check_tone -f 500 -s 30 -n 16000 -N 1600 "$D/alice.raw"
+	capture_stop
+	assert_no_clear_sip
+	# Kamailio saw every request over TLS.
+	run grep -c '/tls (' "$KAM_LOG"
+	[ "$output" -ge 4 ]
+	run grep -E ' from [0-9.]+:[0-9]+/(udp|tcp) \(' "$KAM_LOG"
+	assert_failure
+}
+
+@test "tls: sip-options and sip-register against Kamailio's TLS port; a sips: URI means TLS; -t udp with one is refused" {
+	kamailio_start TLS
+	export SIP_CA_FILE=$PKI/ca.pem
+	run timeout 20 sip-options "sips:127.0.0.1:$KAM_TLS_PORT"
+	assert_success
+	assert_line --regexp "^sips:127\.0\.0\.1:$KAM_TLS_PORT: 200 OK "
+	run timeout 20 env SIP_SERVER="$KAM_TLS_SERVER" SIP_USER=alice SIP_PASSWORD=alicepw \
+		sip-register -t tls -1 -e 30
+	assert_success
+	assert_line --regexp '^sip-register: registered aor=sip:alice@sipline\.test '
+	wait_for 5 kamailio_has_binding alice ';transport=tls'
+	run timeout 20 sip-options -t udp "sips:127.0.0.1:$KAM_TLS_PORT"
+	assert_equal "$status" 100
+	assert_line "sip-options: fatal: sips:127.0.0.1:$KAM_TLS_PORT is a sips: URI, which needs TLS, not udp"
+	# The plain ports are no way around it: a sips: target over UDP
+	# through the proxy is refused before anything is sent.
+	run timeout 20 env SIP_SERVER="127.0.0.1:$KAM_PORT" SIP_USER=alice SIP_PASSWORD=alicepw \
+		SIP_TRANSPORT=udp sip-call "sips:bob@sipline.test"
+	assert_equal "$status" 100
+}
+
+@test "tls: certificates of another CA, for another host, expired, or unknown to the system: refused, exit 7, never a call" {
+	local cert name reason
+	for cert in rogue:127.0.0.1:'unable to get local issuer certificate' \
+		rogue:localhost:'unable to get local issuer certificate' \
+		elsewhere:127.0.0.1:'IP address mismatch' \
+		elsewhere:localhost:'hostname mismatch' \
+		expired:localhost:'certificate has expired'; do
+		IFS=: read -r cert name reason <<<"$cert"
+		answer_tls bob "$cert"
+		run -7 tls_call -T 5 "sips:bob@$name:$PORT"
+		assert_line "sip-call: fatal: unable to call sips:bob@$name:$PORT: unable to connect to $name:$PORT: certificate verify failed: $reason"
+		refute_line --partial calling
+		stop_bg bob
+		run cat "$D/bob.err"
+		refute_line --partial incoming
+	done
+	# The test CA is in no system store: without SIP_CA_FILE the server's
+	# certificate is refused too.
+	answer_tls bob server
+	run -7 timeout 20 sip-options -t tls "sip:127.0.0.1:$PORT"
+	assert_line "sip-options: fatal: unable to send OPTIONS to sip:127.0.0.1:$PORT: unable to connect to 127.0.0.1:$PORT: certificate verify failed: unable to get local issuer certificate"
+	# With it, the same server passes.
+	run timeout 20 env SIP_CA_FILE="$PKI/ca.pem" sip-options -t tls "sip:127.0.0.1:$PORT"
+	assert_success
+}
+
+@test "tls: SIP_CA_FILE missing, a directory or no certificate, a key of another certificate, no certificate to answer with: a clear error, 111 or 100" {
+	run -111 tls_call_with SIP_CA_FILE=/nonexistent/ca.pem
+	assert_line 'sip-call: fatal: unable to read SIP_CA_FILE /nonexistent/ca.pem: No such file or directory'
+	run -111 tls_call_with SIP_CA_FILE="$D"
+	assert_line "sip-call: fatal: unable to read SIP_CA_FILE $D: Is a directory"
+	run -100 tls_call_with SIP_CA_FILE="$PKI/server.key"
+	assert_line "sip-call: fatal: unable to use SIP_CA_FILE $PKI/server.key: no PEM certificate in it"
+	run -100 tls_call_with SIP_CA_FILE="$PKI/ca.pem" SIP_CERT_FILE="$PKI/server.pem" SIP_KEY_FILE="$PKI/client.key"
+	assert_line "sip-call: fatal: unable to use SIP_CERT_FILE $PKI/server.pem with SIP_KEY_FILE $PKI/client.key: the key does not belong to the certificate"
+	run -100 tls_call_with SIP_KEY_FILE="$PKI/client.key"
+	assert_line --partial 'SIP_KEY_FILE is set but SIP_CERT_FILE is not'
+	# A key others may read is warned about, like a password file.
+	cp "$PKI/client.key" "$D/open.key"
+	chmod 644 "$D/open.key"
+	run -7 tls_call_with SIP_CA_FILE="$PKI/ca.pem" SIP_CERT_FILE="$PKI/client.pem" SIP_KEY_FILE="$D/open.key"
+	assert_line "sip-call: warning: $D/open.key can be read by other users; run: chmod 600 $D/open.key"
+	run -100 timeout 10 sip-answer -t tls -l "127.0.0.1:$(free_port)"
+	assert_line 'sip-answer: fatal: answering over TLS needs a certificate: set SIP_CERT_FILE (and SIP_KEY_FILE)'
+}
+
+# tls_call_with VAR=VALUE...: sip-call -t tls with those settings, to a
+# port nothing listens on (the settings fail before it matters).
+tls_call_with() {
+	timeout 10 env "$@" sip-call -t tls "sip:bob@127.0.0.1:$(free_port)"
+}
+
+@test "tls: Kamailio demands a client certificate: SIP_CERT_FILE and SIP_KEY_FILE register, without them a clear failure, exit 7" {
+	kamailio_start TLS TLS_CLIENT_CERT
+	export SIP_SERVER=$KAM_TLS_SERVER SIP_USER=alice SIP_PASSWORD=alicepw SIP_CA_FILE=$PKI/ca.pem
+	run -7 timeout 20 sip-register -t tls -1 -e 30
+	assert_line --regexp "^sip-register: failed aor=sip:alice@sipline\.test reason=\"unable to connect to 127\.0\.0\.1:$KAM_TLS_PORT: TLS session failed: tlsv13 alert certificate required\""
+	run timeout 20 env SIP_CERT_FILE="$PKI/client.pem" SIP_KEY_FILE="$PKI/client.key" \
+		sip-register -t tls -1 -e 30
+	assert_success
+	assert_line --regexp '^sip-register: registered aor=sip:alice@sipline\.test '
+	# One not signed by the CA Kamailio trusts is refused by it.
+	run -7 timeout 20 env SIP_CERT_FILE="$PKI/rogue.pem" SIP_KEY_FILE="$PKI/rogue.key" \
+		sip-register -t tls -1 -e 30
+	assert_line --regexp '^sip-register: failed aor=sip:alice@sipline\.test reason=".*TLS session failed: tlsv1 alert unknown ca"'
+}
+
+@test "tls: peers that do not speak TLS: garbage, a plain SIP server, silence (5 s), a close mid-message: exit 7, the reason said, bounded" {
+	PORT=$(free_port)
+	start_bg peer tls-peer -p "$PORT" garbage
+	wait_for 5 grep -q ready "$D/peer.out"
+	run -7 tls_call -T 5 "sip:bob@127.0.0.1:$PORT"
+	assert_line "sip-call: fatal: unable to call sip:bob@127.0.0.1:$PORT: unable to connect to 127.0.0.1:$PORT: TLS handshake failed: wrong version number"
+	stop_bg peer
+
+	# A SIP server over TCP on the port reads the ClientHello as the
+	# start of a message, and waits for the rest.
+	start_bg plain sip-answer -t tcp -l "127.0.0.1:$PORT"
+	wait_for 5 port_listening tcp "$PORT"
+	SECONDS=0
+	run -7 tls_call -T 5 "sip:bob@127.0.0.1:$PORT"
+	assert_line "sip-call: fatal: unable to call sip:bob@127.0.0.1:$PORT: unable to connect to 127.0.0.1:$PORT: TLS handshake timed out"
+	[ "$SECONDS" -le 8 ]
+	stop_bg plain
+
+	start_bg peer tls-peer -p "$PORT" silent
+	wait_for 5 grep -q ready "$D/peer.out"
+	SECONDS=0
+	run -7 timeout 20 env SIP_CA_FILE="$PKI/ca.pem" SIP_USER=alice SIP_SERVER="127.0.0.1:$PORT" \
+		sip-register -t tls -1
+	assert_line --regexp "^sip-register: failed aor=sip:alice@127\.0\.0\.1 reason=\"unable to connect to 127\.0\.0\.1:$PORT: TLS handshake timed out\"$"
+	[ "$SECONDS" -le 8 ]
+	stop_bg peer
+
+	start_bg peer tls-peer -p "$PORT" -c "$PKI/server.pem" -k "$PKI/server.key" half
+	wait_for 5 grep -q ready "$D/peer.out"
+	run -7 tls_call -T 5 "sip:bob@127.0.0.1:$PORT"
+	assert_line --regexp "^sip-call: warning: TLS connection closed by 127\.0\.0\.1:$PORT in the middle of a message \([0-9]+ bytes dropped\)$"
+	assert_line --regexp "^sip-call: failed reason=\"no response \(the connection was closed\)\" call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=7 "
+}
+
+@test "tls: sip-answer meets garbage, a client that never handshakes and a request cut by a close: each closed and said, calls go on meanwhile" {
+	answer_tls bob server -S -- sh -c 'exec cat > /dev/null'
+	# Garbage where a ClientHello belongs.
+	exec {g}<>"/dev/tcp/127.0.0.1/$PORT"
+	# (It may be cut off before all of it is written.)
+	printf 'INVITE sip:bob@127.0.0.1 SIP/2.0\r\n\r\n' >&$g || true
+	wait_for 5 grep -q 'closing TLS connection from 127.0.0.1:[0-9]*: TLS handshake failed' "$D/bob.err"
+	exec {g}>&-
+	# A client that connects and says nothing holds no one up...
+	exec {s}<>"/dev/tcp/127.0.0.1/$PORT"
+	run tls_call -T 5 -D 0.5 "sip:bob@127.0.0.1:$PORT" -- sh -c 'exec cat > /dev/null'
+	assert_success
+	assert_line --regexp "^sip-call: answered .* sip=tls call-id=$CID$"
+	# ...and is let go after 5 s.
+	wait_for 8 grep -q 'closing TLS connection from 127.0.0.1:[0-9]*: no handshake within 5 s' "$D/bob.err"
+	exec {s}>&-
+	# Half a request, then the TLS client goes.
+	printf 'INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bKx\r\n' |
+		timeout 10 openssl s_client -quiet -no_ign_eof -connect "127.0.0.1:$PORT" >/dev/null 2>&1 || true
+	wait_for 5 grep -Eq 'TLS connection closed by 127\.0\.0\.1:[0-9]+ in the middle of a message \([0-9]+ bytes dropped\)' "$D/bob.err"
+	# Still answering.
+	run tls_call -T 5 -D 0.5 "sip:bob@127.0.0.1:$PORT" -- sh -c 'exec cat > /dev/null'
+	assert_success
+	stop_bg bob
+	run cat "$D/bob.err"
+	assert_equal "$(grep -c '^sip-answer: answered ' "$D/bob.err")" 2
+	refute_line --partial 'fatal'
+}
