@@ -138,11 +138,30 @@ check_tone() {
 	check_tone -f 500 -s 30 -n 16000 -N 1600 "$D/alice.raw"
 	capture_stop
 	assert_no_clear_sip
-	# Kamailio saw every request over TLS.
+	# Kamailio saw every request over TLS, and alice's dialog kept to one
+	# connection: INVITE, ACK and BYE from one port.
 	run grep -c '/tls (' "$KAM_LOG"
 	[ "$output" -ge 4 ]
 	run grep -E ' from [0-9.]+:[0-9]+/(udp|tcp) \(' "$KAM_LOG"
 	assert_failure
+	run sh -c "grep -E '(INVITE|ACK|BYE) .*\(sip:alice@' '$KAM_LOG' | sed 's/.* from \([^ ]*\) .*/\1/' | sort -u"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "tls: the registrar restarts: the broken connection is made again (a new handshake), registered again by itself" {
+	kamailio_start TLS
+	start_bg reg env SIP_SERVER="$KAM_TLS_SERVER" SIP_USER=alice SIP_PASSWORD=alicepw \
+		SIP_CA_FILE="$PKI/ca.pem" sip-register -v -t tls -e 2
+	wait_for 5 grep -q '^sip-register: registered ' "$D/reg.err"
+	kamailio_stop
+	wait_for 5 grep -q '^sip-register: failed ' "$D/reg.err"
+	kamailio_restart
+	wait_for 10 grep -q '^sip-register: registered .*' <(sed -n '/^sip-register: failed /,$p' "$D/reg.err")
+	kamailio_has_binding alice ';transport=tls'
+	# Two handshakes, each verified: one before, one after the restart.
+	run grep -c "^sip-register: debug: TLS connection to 127.0.0.1:$KAM_TLS_PORT, certificate verified" "$D/reg.err"
+	assert_equal "$output" 2
+	bg_running reg
 }
 
 @test "tls: sip-options and sip-register against Kamailio's TLS port; a sips: URI means TLS; -t udp with one is refused" {
