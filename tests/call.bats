@@ -97,13 +97,6 @@ squeeze() {
 	tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }
 
-# check_tone FILE ARGS...: tone-check, its report shown when it fails.
-check_tone() {
-	run tone-check "$@"
-	echo "$output"
-	assert_success
-}
-
 @test "call: answered, the caller hangs up: 0 both sides, registered exactly while answering" {
 	bob_answers -- $(probe callee.txt -s -1)
 	run alice sip-call -T 5 bob -- $(probe caller.txt -s 1)

@@ -42,6 +42,8 @@
 #   corpus_single_call TEXT           the corpus at single-call sip-answer, a call after
 #   corpus_in_a_call                  the corpus at sip-answer and sip-call in a call
 #   corpus_at_register                the corpus at sip-register's socket
+#   tone_raw FILE HZ SECONDS          a sine tone as raw s16le 8000 Hz mono
+#   check_tone FILE ARGS...           tone-check FILE, its report on failure
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
 # kamailio_add_user, kamailio_bindings, kamailio_has_binding,
 # kamailio_has_no_binding, kamailio_ctl; tests/pki.bash: pki_make (a test
@@ -562,6 +564,20 @@ sip_tcp_exchange() {
 	done
 	exec {fd}>&-
 	[ "$status" = final ]
+}
+
+# tone_raw FILE HZ SECONDS: a sine tone at half scale into FILE, as raw
+# s16le 8000 Hz mono (what arecord writes and rtp-send reads).
+tone_raw() {
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$1" synth "$3" sine "$2" vol 0.5
+}
+
+# check_tone FILE ARGS...: tone-check (tests/tools/tone-check.c: frequency,
+# SNR, length), its report shown when it fails.
+check_tone() {
+	run tone-check "$@"
+	echo "$output"
+	assert_success
 }
 
 # shellcheck source=tests/kamailio.bash

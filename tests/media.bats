@@ -52,13 +52,6 @@ squeeze() {
 	tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }
 
-# check_tone FILE ARGS...: tone-check, its report shown when it fails.
-check_tone() {
-	run tone-check "$@"
-	echo "$output"
-	assert_success
-}
-
 # A receiver on PORT writing $D/recv.out (audio) and $D/recv.err.
 start_recv() {
 	local port=$1

@@ -10,9 +10,8 @@ bats_require_minimum_version 1.5.0
 setup_file() {
 	load helper
 	pki_make
-	# Raw s16le 8000 Hz mono, what arecord writes and rtp-send reads.
-	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$BATS_FILE_TMPDIR/1k2s.raw" synth 2 sine 1000 vol 0.5
-	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$BATS_FILE_TMPDIR/500-2s.raw" synth 2 sine 500 vol 0.5
+	tone_raw "$BATS_FILE_TMPDIR/1k2s.raw" 1000 2
+	tone_raw "$BATS_FILE_TMPDIR/500-2s.raw" 500 2
 }
 
 setup() {
@@ -85,13 +84,6 @@ assert_no_clear_sip() {
 	echo "TLS application data packets: $app; packets with SIP in clear: $clear"
 	[ "$app" -gt 0 ]
 	[ "$clear" = 0 ]
-}
-
-# check_tone FILE ARGS...: tone-check, its report shown when it fails.
-check_tone() {
-	run tone-check "$@"
-	echo "$output"
-	assert_success
 }
 
 @test "tls: sip-call to sip-answer: the certificate verified, answered with sip=tls, a tone arrives, no SIP in clear" {
