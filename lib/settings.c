@@ -224,22 +224,23 @@ sl_settings_load_password(struct sl_settings *s)
 static char *
 read_pem(const char *var, const char *path, int secret, size_t *len)
 {
-	char *buf = malloc(PEM_MAX + 1);
 	size_t got = 0;
 	ssize_t n;
+	char *buf;
 	int fd, err;
 
-	if (buf == NULL)
-		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to read %s %s", var, path);
 	fd = secret ? open_secret(path) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, errno, "unable to read %s %s", var, path);
+	if ((buf = malloc(PEM_MAX + 1)) == NULL)
+		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to read %s %s", var, path);
 	while (got < PEM_MAX && (n = read(fd, buf + got, PEM_MAX - got)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			err = errno;
 			close(fd);
+			free(buf);
 			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to read %s %s", var, path);
 		}
 		got += (size_t)n;

@@ -114,6 +114,17 @@ openssl_reason(void)
 	return r ? r : "";
 }
 
+/* ": " and what OpenSSL's error queue says, or "" when nothing. */
+static const char *
+openssl_suffix(void)
+{
+	static char buf[300];
+	const char *r = openssl_reason();
+
+	snprintf(buf, sizeof buf, "%s%s", *r ? ": " : "", r);
+	return buf;
+}
+
 int
 sl_tls_new(struct sl_tls **out)
 {
@@ -171,8 +182,8 @@ sl_tls_set_ca(struct sl_tls *t, const char *pem, size_t len)
 	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (infos == NULL) {
-		note(SL_ETLS_SETUP, "no PEM certificate in it%s%s",
-		     *openssl_reason() ? ": " : "", openssl_reason());
+		note(SL_ETLS_SETUP, "no PEM certificate in it%s",
+		     openssl_suffix());
 		return SL_ETLS_SETUP;
 	}
 	/* This store replaces the system's: trust what the file says. */
@@ -211,8 +222,8 @@ sl_tls_set_cert(struct sl_tls *t, const char *cert, size_t clen, const char *key
 		return ENOMEM;
 	x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
 	if (x == NULL || SSL_CTX_use_certificate(t->ctx, x) != 1) {
-		note(SL_ETLS_SETUP, "no usable PEM certificate in it%s%s",
-		     *openssl_reason() ? ": " : "", openssl_reason());
+		note(SL_ETLS_SETUP, "no usable PEM certificate in it%s",
+		     openssl_suffix());
 		X509_free(x);
 		BIO_free(bio);
 		return err;
@@ -229,8 +240,8 @@ sl_tls_set_cert(struct sl_tls *t, const char *cert, size_t clen, const char *key
 	pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	if (pk == NULL) {
-		note(SL_ETLS_SETUP, "no usable unencrypted PEM private key in the key file%s%s",
-		     *openssl_reason() ? ": " : "", openssl_reason());
+		note(SL_ETLS_SETUP, "no usable unencrypted PEM private key in the key file%s",
+		     openssl_suffix());
 		return err;
 	}
 	if (SSL_CTX_use_PrivateKey(t->ctx, pk) != 1 || SSL_CTX_check_private_key(t->ctx) != 1) {
