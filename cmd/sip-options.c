@@ -329,6 +329,9 @@ main(int argc, char **argv)
 	p.target = target;
 	sl_settings_secure_target(&set, target);
 	sl_settings_load_tls(&set);
+	/* A TLS session writes with write(2): a peer gone must be an error,
+	 * not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if ((err = sl_loop_new(&p.loop)) != 0 ||
 	    (err = sl_sip_new(p.loop, &set, &p.sip)) != 0)

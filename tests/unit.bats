@@ -52,6 +52,10 @@ run_unit() {
 	run_unit resolve
 }
 
+@test "unit: tls (names and ports, error texts, host name and IP checks, partial writes over a socketpair)" {
+	run_unit tls
+}
+
 @test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
 	local src name missing=
 
