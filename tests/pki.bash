@@ -27,7 +27,7 @@ pki_make() {
 		printf '%s\n' "$out" >&2
 		return 1
 	}
-	chmod 600 "$dir"/*.key
+	chmod 600 "$dir"/*.key "$dir/server-full.pem"
 }
 
 # --- internals
