@@ -1037,7 +1037,8 @@ add_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp)
 {
 	char contact[600], buf[620];
 
-	if (sl_sip_contact(c->sip, sl_server_source(srv), contact, sizeof contact) == 0) {
+	if (sl_sip_contact_for(c->sip, sl_server_source(srv), sl_server_request(srv),
+			       contact, sizeof contact) == 0) {
 		snprintf(buf, sizeof buf, "<%s>", contact);
 		osip_message_set_contact(resp, buf);
 	}

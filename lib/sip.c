@@ -1081,6 +1081,42 @@ sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
 	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
 }
 
+/* RFC 3261 §8.1.1.8 and §12.1.1: a request whose Request-URI or first Route
+ * is sips: (ours), or one that came with a sips: Request-URI, top
+ * Record-Route or (without Record-Route) Contact (theirs), has a sips:
+ * Contact in it and in the responses that make its dialog. */
+static int
+wants_sips(const osip_message_t *req)
+{
+	osip_route_t *route = osip_list_get(&req->routes, 0);
+	osip_record_route_t *rr = osip_list_get(&req->record_routes, 0);
+	osip_contact_t *ct = osip_list_get(&req->contacts, 0);
+
+	return is_sips(req->req_uri) || (route && is_sips(route->url)) ||
+	       (rr && is_sips(rr->url)) || (!rr && ct && is_sips(ct->url));
+}
+
+int
+sl_sip_contact_for(struct sl_sip *s, const struct sl_addr *dst,
+		   const osip_message_t *req, char *buf, size_t size)
+{
+	static const char tls[] = ";transport=tls";
+	size_t n;
+	int err;
+
+	if ((err = sl_sip_contact(s, dst, buf, size)) != 0)
+		return err;
+	n = strlen(buf);
+	if (sl_transport_proto(s->tp) != SL_PROTO_TLS || !wants_sips(req) ||
+	    n + 1 >= size || n < sizeof tls || strcmp(buf + n - (sizeof tls - 1), tls) != 0)
+		return 0;
+	/* "sip:u@h:p;transport=tls" -> "sips:u@h:p": sips means TLS. */
+	buf[n - (sizeof tls - 1)] = '\0';
+	memmove(buf + 4, buf + 3, strlen(buf + 3) + 1);
+	buf[3] = 's';
+	return 0;
+}
+
 /* ---- client transactions ---- */
 
 /* Starts a transaction for req (taken over) on behalf of c.  Returns 0 or
@@ -1243,7 +1279,7 @@ retarget_contact(struct sl_client *c, osip_message_t *req)
 	int same;
 
 	if (c->contact[0] == '\0' || ct == NULL || ct->url == NULL ||
-	    sl_sip_contact(c->s, &c->dst, now, sizeof now) != 0 ||
+	    sl_sip_contact_for(c->s, &c->dst, req, now, sizeof now) != 0 ||
 	    strcmp(now, c->contact) == 0)
 		return;
 	same = osip_uri_init(&mine) == 0 && osip_uri_parse(mine, c->contact) == 0 &&
@@ -1343,14 +1379,14 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	if (MSG_IS_INVITE(req) && osip_list_size(&req->contacts) == 0) {
 		char bracketed[sizeof c->contact + 8];
 
-		if ((err = sl_sip_contact(s, &c->dst, c->contact, sizeof c->contact)) != 0)
+		if ((err = sl_sip_contact_for(s, &c->dst, req, c->contact, sizeof c->contact)) != 0)
 			goto fail;
 		/* Brackets, or ";transport=tcp" would be a header parameter. */
 		snprintf(bracketed, sizeof bracketed, "<%s>", c->contact);
 		osip_message_set_contact(req, bracketed);
 	} else if (c->failover && c->ntargets > c->cur + 1 &&
 		   osip_list_size(&req->contacts) > 0 &&
-		   sl_sip_contact(s, &c->dst, c->contact, sizeof c->contact) != 0) {
+		   sl_sip_contact_for(s, &c->dst, req, c->contact, sizeof c->contact) != 0) {
 		c->contact[0] = '\0';
 	}
 	if (MSG_IS_REGISTER(req) && s->have_reg_ch && s->set->password &&

@@ -173,6 +173,12 @@ int sl_sip_add_via(struct sl_sip *s, osip_message_t *req,
  * address and transport that reach dst. */
 int sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
 		   size_t size);
+/* Our Contact URI for dst in req (a request of ours), or in a response
+ * to req (one that came): "sips:user@host:port" over TLS where a sips:
+ * URI asks for it (RFC 3261 §8.1.1.8, §12.1.1), else as sl_sip_contact.
+ * Returns 0 or an errno value. */
+int sl_sip_contact_for(struct sl_sip *s, const struct sl_addr *dst,
+		       const osip_message_t *req, char *buf, size_t size);
 
 /* Sends out-of-dialog requests straight to their Request-URI even when an
  * outbound proxy is set (sip-options probing a given URI). */

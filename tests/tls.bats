@@ -105,6 +105,25 @@ assert_no_clear_sip() {
 	assert_no_clear_sip
 }
 
+@test "tls: a sips: call: TLS without -t, the name checked, sips: Contacts both ways (RFC 3261 8.1.1.8, 12.1.1)" {
+	answer_tls bob server -v -D 0.5 -- sh -c 'exec cat > /dev/null'
+	run tls_call_sips -v "sips:bob@localhost:$PORT" -- sh -c 'exec cat > /dev/null'
+	assert_success
+	assert_line "sip-call: debug: TLS connection to localhost:$PORT, certificate verified"
+	assert_line --regexp '^Contact: <sips:127\.0\.0\.1:[0-9]+>'
+	refute_line --partial 'transport=tls'
+	assert_line --regexp "^sip-call: answered .* sip=tls call-id=$CID$"
+	wait_bg bob 5
+	assert_success
+	assert_line --regexp "^Contact: <sips:127\.0\.0\.1:$PORT>"
+	assert_line --regexp '^BYE sips:127\.0\.0\.1:[0-9]+ SIP/2\.0'
+}
+
+# tls_call_sips ARGS...: sip-call trusting the test CA, no transport given.
+tls_call_sips() {
+	timeout -k 2 40 env SIP_CA_FILE="$PKI/ca.pem" sip-call "$@"
+}
+
 @test "tls: through Kamailio: bob registered over TLS with sip-answer chain-loaded, alice calls over TLS, audio both ways, nothing in clear" {
 	kamailio_start TLS
 	BOB_PORT=$(free_port)
