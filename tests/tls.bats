@@ -159,6 +159,36 @@ tls_call_sips() {
 	assert_equal "${#lines[@]}" 1
 }
 
+@test "tls: serve mode chain-loaded behind Kamailio: three callers at once over TLS, each call's process on its own TLS port, no child left" {
+	local i srv
+	kamailio_start TLS
+	BOB_PORT=$(free_port)
+	start_bg bob env SIP_SERVER="$KAM_TLS_SERVER" SIP_USER=bob SIP_PASSWORD=bobpw \
+		SIP_CA_FILE="$PKI/ca.pem" SIP_CERT_FILE="$PKI/server.pem" SIP_KEY_FILE="$PKI/server.key" \
+		sip-register -t tls -e 60 -c "127.0.0.1:$BOB_PORT" -- sip-answer -S -- handoff-probe -s 1 -o /dev/null
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$BOB_PORT;transport=tls"
+	for i in 1 2 3; do
+		start_bg "alice$i" env SIP_SERVER="$KAM_TLS_SERVER" SIP_USER=alice SIP_PASSWORD=alicepw \
+			SIP_CA_FILE="$PKI/ca.pem" sip-call -t tls -T 5 bob -- handoff-probe -s -1 -o /dev/null
+	done
+	for i in 1 2 3; do
+		wait_bg "alice$i" 15
+		assert_success
+		assert_line --regexp "^sip-call: answered .* sip=tls call-id=$CID$"
+		assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
+	done
+	wait_for 5 test "$(grep -c '^sip-answer: ended status=0 ' "$D/bob.err")" = 3
+	# Each call's BYE left its process over TLS, through the proxy.
+	[ "$(grep -c "BYE sip:alice@127\.0\.0\.1:[0-9]*;transport=tls from 127\.0\.0\.1:[0-9]*/tls" "$KAM_LOG")" = 3 ]
+	srv=$(ps --ppid "$(bg_pid bob)" -o pid= | tr -d ' ')
+	wait_for 5 test -z "$(ps --ppid "$srv" -o pid=)"
+	signal_bg bob TERM
+	wait_bg bob 5
+	assert_success
+	assert_line 'sip-register: unregistered aor=sip:bob@sipline.test'
+	refute_line --partial warning
+}
+
 # registered_after_failure: reg's stderr has a registered or refreshed
 # event after its first failed one.
 registered_after_failure() {
