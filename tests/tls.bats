@@ -189,6 +189,61 @@ tls_call_sips() {
 	refute_line --partial warning
 }
 
+# baresip_tls: a baresip (job "bs") that listens for TLS on 127.0.0.1
+# port BS_TLS (UDP and TCP on the port below it), shows the test server's
+# certificate, trusts the test CA, answers every call at once and sends a
+# 1 kHz tone; it quits after 12 s.  Extra baresip arguments follow.
+baresip_tls() {
+	local base
+	base=$(free_rtp_port)
+	BS_TLS=$((base + 1))
+	mkdir -p "$D/bs"
+	tone_raw "$D/bs/tone.raw" 1000 4
+	sox -D -t raw -r 8000 -e signed -b 16 -c 1 "$D/bs/tone.raw" "$D/bs/tone.wav"
+	cat >"$D/bs/config" <<-EOF
+		poll_method epoll
+		sip_listen 127.0.0.1:$base
+		sip_certificate $PKI/server-full.pem
+		sip_cafile $PKI/ca.pem
+		sip_trans_def tls
+		module_path /usr/lib/baresip/modules
+		module g711.so
+		module aufile.so
+		module_app account.so
+		module_app menu.so
+		audio_source aufile,$D/bs/tone.wav
+		audio_player aufile,$D/bs/play.wav
+		audio_alert aufile,$D/bs/alert.wav
+	EOF
+	echo "<sip:bob@127.0.0.1:$base;transport=tls>;regint=0;answermode=auto" >"$D/bs/accounts"
+	start_bg bs baresip -f "$D/bs" -n 127.0.0.1 -t 12 "$@"
+	wait_for 5 port_listening tcp "$BS_TLS"
+}
+
+@test "tls: interop with baresip (libre) both ways: a tone arrives each way; our BYE to its own TLS port on a new, verified connection" {
+	baresip_tls
+	run tls_call -T 5 -D 2 "sip:bob@127.0.0.1:$BS_TLS" -- sh -c "exec rtp-recv > '$D/from-bs.raw'"
+	assert_success
+	assert_line --regexp "^sip-call: answered status=\"200 [A-Za-z]+\" codec=PCMU rtp=$RTP sip=tls call-id=$CID$"
+	check_tone -f 1000 -s 30 -n 16000 -N 1600 "$D/from-bs.raw"
+	stop_bg bs
+
+	# baresip calls sip-answer, whose BYE goes to baresip's own TLS port
+	# (its Contact) on a new connection, verified too.
+	PORT=$(free_port)
+	start_bg bob env SIP_CA_FILE="$PKI/ca.pem" SIP_CERT_FILE="$PKI/server.pem" \
+		SIP_KEY_FILE="$PKI/server.key" sip-answer -t tls -l "127.0.0.1:$PORT" -D 2 \
+		-- sh -c "exec rtp-recv > '$D/to-bob.raw'"
+	wait_for 5 port_listening tcp "$PORT"
+	baresip_tls -e "/dial sip:bob@127.0.0.1:$PORT"
+	wait_bg bob 15
+	assert_success
+	assert_line --regexp "^sip-answer: answered codec=PCMU rtp=$RTP sip=tls call-id="
+	assert_line --regexp '^sip-answer: hangup by=local reason="duration reached" '
+	refute_line --partial warning
+	check_tone -f 1000 -s 30 -n 16000 -N 1600 "$D/to-bob.raw"
+}
+
 # registered_after_failure: reg's stderr has a registered or refreshed
 # event after its first failed one.
 registered_after_failure() {
