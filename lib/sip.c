@@ -489,6 +489,8 @@ cb_send(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 	return err ? -1 : 0;
 }
 
+static void execute(struct sl_sip *s);
+
 /* The transport says dst is unreachable: every request waiting on an
  * answer from there fails now. */
 static void
@@ -499,6 +501,9 @@ on_unreachable(struct sl_transport *t, const struct sl_addr *dst, int err,
 	struct sl_client *c;
 	struct event *e;
 
+	/* A response read just before its connection closed waits in
+	 * libosip2's queue: it goes first, and its request is then done. */
+	execute(s);
 	for (c = s->clients; c; c = c->next) {
 		if (c->final || !sl_addr_equal(&c->dst, dst))
 			continue;

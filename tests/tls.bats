@@ -393,6 +393,13 @@ tls_call_with() {
 	assert_line --regexp "^sip-call: warning: TLS connection closed by 127\.0\.0\.1:$PORT in the middle of a message \([0-9]+ bytes dropped\)$"
 	assert_line --regexp "^sip-call: failed reason=\"no response \(the connection was closed\)\" call-id=$CID$"
 	assert_line --regexp "^sip-call: ended status=7 "
+	stop_bg peer
+
+	# A whole answer and the close right behind it: the answer counts.
+	start_bg peer tls-peer -p "$PORT" -c "$PKI/server.pem" -k "$PKI/server.key" answer
+	wait_for 5 grep -q ready "$D/peer.out"
+	run -0 timeout 20 env SIP_CA_FILE="$PKI/ca.pem" sip-options -t tls "sip:127.0.0.1:$PORT"
+	assert_line --regexp "^sip:127\.0\.0\.1:$PORT: 200 OK "
 }
 
 @test "tls: sip-answer meets garbage, a client that never handshakes and a request cut by a close: each closed and said, calls go on meanwhile" {

@@ -1,13 +1,16 @@
 /* tls-peer: a TCP port on 127.0.0.1 that misbehaves towards a TLS client,
  * one connection after another, for the bad-input tests of tls.bats.
  *
- * usage: tls-peer -p PORT [-c CERT -k KEY] garbage|silent|half
+ * usage: tls-peer -p PORT [-c CERT -k KEY] garbage|silent|half|answer
  *   garbage  answers the ClientHello with bytes that are not TLS, then
  *            holds the connection open
  *   silent   accepts and never says a word (a handshake that never ends)
  *   half     (with -c and -k) completes the handshake, reads one request
  *            (up to its blank line), writes the first half of a response
  *            and closes the connection
+ *   answer   (with -c and -k) completes the handshake, reads one request,
+ *            answers it 200 OK and at once ends the session (close_notify)
+ *            and the connection: the answer and the close arrive together
  * Prints "ready" on stdout once it listens, and one line per connection
  * ("accepted", "handshake failed", "closed after N bytes").  Runs until
  * SIGTERM or 60 s without a connection. */
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,7 +33,7 @@ static const char half[] = "SIP/2.0 100 Trying\r\nVia: SIP/2.0/TLS 127.0.0.1:506
 static void
 usage(void)
 {
-	fputs("usage: tls-peer -p PORT [-c CERT -k KEY] garbage|silent|half\n", stderr);
+	fputs("usage: tls-peer -p PORT [-c CERT -k KEY] garbage|silent|half|answer\n", stderr);
 	exit(100);
 }
 
@@ -44,9 +48,31 @@ hold(int fd)
 		;
 }
 
-/* The TLS half-response: handshake, one request, half an answer. */
+/* A 200 OK to the request in req: its Via, From, To, Call-ID and CSeq. */
 static void
-serve_half(SSL_CTX *ctx, int fd)
+answer_of(const char *req, char *out, size_t size)
+{
+	static const char *const copy[] = { "Via:", "From:", "To:", "Call-ID:", "CSeq:" };
+	const char *line = strstr(req, "\r\n");
+	size_t n = (size_t)snprintf(out, size, "SIP/2.0 200 OK\r\n"), i;
+
+	while (line && line[2] != '\r' && n < size) {
+		const char *next = strstr(line + 2, "\r\n");
+
+		for (i = 0; next && i < sizeof copy / sizeof *copy; i++)
+			if (strncasecmp(line + 2, copy[i], strlen(copy[i])) == 0)
+				n += (size_t)snprintf(out + n, size - n, "%.*s\r\n",
+						      (int)(next - line - 2), line + 2);
+		line = next;
+	}
+	if (n < size)
+		snprintf(out + n, size - n, "Content-Length: 0\r\n\r\n");
+}
+
+/* The TLS half-response: handshake, one request, half an answer (or with
+ * whole set, a whole answer and at once the end of the session). */
+static void
+serve_half(SSL_CTX *ctx, int fd, int whole)
 {
 	SSL *ssl = SSL_new(ctx);
 	char buf[8192];
@@ -64,6 +90,17 @@ serve_half(SSL_CTX *ctx, int fd)
 		buf[len] = '\0';
 		if (strstr(buf, "\r\n\r\n"))
 			break;
+	}
+	if (whole) {
+		char resp[8192];
+
+		answer_of(buf, resp, sizeof resp);
+		SSL_write(ssl, resp, (int)strlen(resp));
+		SSL_shutdown(ssl);
+		printf("answered and closed\n");
+		fflush(stdout);
+		SSL_free(ssl);
+		return;
 	}
 	SSL_write(ssl, half, (int)strlen(half));
 	printf("closed after %zu bytes\n", strlen(half));
@@ -91,7 +128,7 @@ main(int argc, char **argv)
 	if (optind != argc - 1 || port <= 0 || port > 65535)
 		usage();
 	mode = argv[optind];
-	if (strcmp(mode, "half") == 0) {
+	if (strcmp(mode, "half") == 0 || strcmp(mode, "answer") == 0) {
 		if (!cert || !key)
 			usage();
 		ctx = SSL_CTX_new(TLS_server_method());
@@ -135,7 +172,7 @@ main(int argc, char **argv)
 		} else if (strcmp(mode, "silent") == 0) {
 			hold(fd);
 		} else {
-			serve_half(ctx, fd);
+			serve_half(ctx, fd, strcmp(mode, "answer") == 0);
 		}
 		close(fd);
 	}
