@@ -393,3 +393,16 @@ DEAD_A=--host-record=dead.sipline.test,127.0.0.1
 	assert_output 'sip-call: fatal: unable to resolve bad..name: not a valid host name'
 	assert_equal "$(grep -c 'query\[' "$DNS_LOG")" 0
 }
+
+@test "dns: over TLS the domain's _sips._tcp SRV record names the server (no NAPTR), whose certificate must name the domain, not the SRV target" {
+	kamailio_start TLS
+	dns_start "--srv-host=_sips._tcp.sipline.test,kam.sipline.test,$KAM_TLS_PORT,10,10" "$KAM_A"
+	run -0 alice env SIP_CA_FILE="$PKI/ca.pem" sip-register -v -t tls --once
+	assert_line --regexp '^sip-register: registered aor=sip:alice@sipline\.test contact=<sip:alice@127\.0\.0\.1:[0-9]+;transport=tls> expires=180$'
+	# kam.sipline.test is not in the certificate: sipline.test is.
+	assert_line "sip-register: debug: TLS connection to sipline.test:$KAM_TLS_PORT, certificate verified"
+	kamailio_has_binding alice ';transport=tls'
+	assert_equal "$(dns_queries SRV _sips._tcp.sipline.test)" 1
+	assert_equal "$(dns_queries NAPTR sipline.test)" 0
+	assert_equal "$(dns_queries SRV _sip._udp.sipline.test)" 0
+}

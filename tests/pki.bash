@@ -5,7 +5,8 @@
 # so setup_file can call it and every test of the file shares them) and
 # exports PKI=DIR.  Every key is P-256 (fast to make), every file PEM:
 #   $PKI/ca.pem          the test CA (what SIP_CA_FILE trusts)
-#   $PKI/server.pem/.key signed by the CA for localhost, sip.sipline.test,
+#   $PKI/server.pem/.key signed by the CA for localhost, sipline.test (the
+#                        test domain), sip.sipline.test,
 #                        127.0.0.1 and ::1
 #   $PKI/rogue.pem/.key  the same names, signed by another CA (other-ca.pem)
 #   $PKI/elsewhere.pem/.key  signed by the CA for elsewhere.test and
@@ -93,7 +94,7 @@ sl_pki_expired() {
 }
 
 sl_pki_make_all() {
-	local d=$1 san='DNS:localhost,DNS:sip.sipline.test,IP:127.0.0.1,IP:::1'
+	local d=$1 san='DNS:localhost,DNS:sipline.test,DNS:sip.sipline.test,IP:127.0.0.1,IP:::1'
 	sl_pki_ca "$d/ca" 'sipline test CA' &&
 		sl_pki_ca "$d/other-ca" 'another CA' &&
 		sl_pki_leaf "$d/server" "$d/ca" localhost "$san" serverAuth,clientAuth -days 30 &&
