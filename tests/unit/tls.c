@@ -102,6 +102,25 @@ pair(int fds[2])
 	}
 }
 
+/* A client of ctx_cli that expects name, and a server of ctx_srv, shake
+ * hands over a fresh pair.  Returns the client's result. */
+static int
+connect_as(struct sl_tls *ctx_cli, struct sl_tls *ctx_srv, const char *name)
+{
+	struct sl_tls_conn *cli, *srv;
+	int fds[2], err, serr;
+
+	pair(fds);
+	sl_tls_conn_new(ctx_cli, fds[0], 0, name, &cli);
+	sl_tls_conn_new(ctx_srv, fds[1], 1, NULL, &srv);
+	err = handshake(cli, srv, &serr);
+	sl_tls_conn_free(cli);
+	sl_tls_conn_free(srv);
+	close(fds[0]);
+	close(fds[1]);
+	return err;
+}
+
 int
 main(void)
 {
@@ -186,40 +205,17 @@ main(void)
 	sl_tls_conn_free(srv);
 	close(fds[1]);
 
-	/* Another name, and an IP literal. */
-	pair(fds);
-	sl_tls_conn_new(ctx_cli, fds[0], 0, "evil.test", &cli);
-	sl_tls_conn_new(ctx_srv, fds[1], 1, NULL, &srv);
-	err = handshake(cli, srv, &serr);
+	/* Another name, and IP literals. */
+	err = connect_as(ctx_cli, ctx_srv, "evil.test");
 	is_int(err, SL_ETLS_VERIFY, "evil.test: refused");
 	is_str(sl_strerror(err), "certificate verify failed: hostname mismatch", "...said");
 	sl_tls_note_peer(err, "evil.test:5061");
 	is_str(sl_strerror(err), "unable to connect to evil.test:5061: certificate verify failed: hostname mismatch",
 	       "...with the peer");
-	sl_tls_conn_free(cli);
-	sl_tls_conn_free(srv);
-	close(fds[0]);
-	close(fds[1]);
-
-	pair(fds);
-	sl_tls_conn_new(ctx_cli, fds[0], 0, "[127.0.0.1]", &cli);
-	sl_tls_conn_new(ctx_srv, fds[1], 1, NULL, &srv);
-	is_int(handshake(cli, srv, &serr), 0, "127.0.0.1 (bracketed): its IP SAN");
-	sl_tls_conn_free(cli);
-	sl_tls_conn_free(srv);
-	close(fds[0]);
-	close(fds[1]);
-
-	pair(fds);
-	sl_tls_conn_new(ctx_cli, fds[0], 0, "127.0.0.2", &cli);
-	sl_tls_conn_new(ctx_srv, fds[1], 1, NULL, &srv);
-	err = handshake(cli, srv, &serr);
+	is_int(connect_as(ctx_cli, ctx_srv, "[127.0.0.1]"), 0, "127.0.0.1 (bracketed): its IP SAN");
+	err = connect_as(ctx_cli, ctx_srv, "127.0.0.2");
 	ok(err == SL_ETLS_VERIFY && strstr(sl_strerror(err), "IP address mismatch"),
 	   "127.0.0.2: refused, %s", sl_strerror(err));
-	sl_tls_conn_free(cli);
-	sl_tls_conn_free(srv);
-	close(fds[0]);
-	close(fds[1]);
 
 	sl_tls_free(ctx_cli);
 	sl_tls_free(ctx_srv);
