@@ -121,13 +121,17 @@ sl_settings_option(struct sl_settings *s, int opt, const char *arg,
 	case 'u':
 		set_text(s->user, sizeof s->user, "--user", arg);
 		return 1;
+	/* An empty value takes back what the environment set, as an empty
+	 * variable is unset: -s '' calls straight to the URI's host. */
 	case 'd':
 		set_text(s->domain, sizeof s->domain, "--domain", arg);
-		check_host("--domain", arg);
+		if (*arg)
+			check_host("--domain", arg);
 		return 1;
 	case 's':
 		set_text(s->server, sizeof s->server, "--server", arg);
-		check_host("--server", arg);
+		if (*arg)
+			check_host("--server", arg);
 		return 1;
 	case 't':
 		if (sl_proto_parse(arg, &s->proto))
