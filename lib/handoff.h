@@ -6,6 +6,7 @@
 #define SIPLINE_HANDOFF_H
 
 #include "addr.h"
+#include "codec.h"
 
 /* Fixed descriptors (fd 3 is never used: bats and others own it). */
 #define SL_HANDOFF_RTP_FD   6   /* UDP, bound, connected to the peer's RTP */
@@ -71,5 +72,13 @@ int sl_handoff_from_env(struct sl_media_params *p, const char **bad);
 /* Writes the RTP_* variables of p into the environment (setenv), unsetting
  * those that are unknown.  Returns 0 or an errno value. */
 int sl_handoff_to_env(const struct sl_media_params *p);
+
+/* The media tools' settings: p from the environment (RTP_*), then the
+ * options given over it (codec NULL, ptime and dtmf_pt -1 when not
+ * given), then checked: a codec of the table at its clock rate, a packet
+ * time it takes.  Exits 100 with "prog: fatal: bad RTP_PTIME: 5" (the
+ * variable and its value) on anything wrong. */
+void sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
+		      int ptime, int dtmf_pt);
 
 #endif
