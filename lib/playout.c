@@ -48,10 +48,23 @@ sl_playout_free(struct sl_playout *pl)
 void
 sl_playout_align(struct sl_playout *pl, int64_t phase, int64_t period)
 {
-	if (!pl->started) {
-		pl->align_phase = phase;
-		pl->align_period = period;
-	}
+	int64_t off;
+
+	if (period <= 0 || (pl->align_period == period && pl->align_phase == phase))
+		return;
+	pl->align_phase = phase;
+	pl->align_period = period;
+	if (!pl->started)
+		return;
+	/* Running already: the output clock moves to the nearest point of
+	 * the grid, once (less than half a frame either way; what is placed
+	 * keeps its place on the timeline). */
+	off = (pl->out0 - phase) % period;
+	if (off < 0)
+		off += period;
+	if (off > period / 2)
+		off -= period;
+	pl->out0 -= off;
 }
 
 int

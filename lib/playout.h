@@ -127,8 +127,9 @@ int sl_playout_init(struct sl_playout *pl, const struct sl_playout_cfg *cfg,
 void sl_playout_free(struct sl_playout *pl);
 
 /* The output's frames fall on the grid phase + k period (the send
- * schedule's, so that one wake-up serves both), from the first packet on.
- * Only before the first packet. */
+ * schedule's, so that one wake-up serves both): from the first packet on,
+ * or, when the output runs already, from now on (its clock moves by less
+ * than half a frame, once). */
 void sl_playout_align(struct sl_playout *pl, int64_t phase, int64_t period);
 /* 1 once the output clock runs; *phase is then one of its frame times. */
 int sl_playout_phase(const struct sl_playout *pl, int64_t *phase);

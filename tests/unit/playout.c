@@ -525,7 +525,24 @@ main(void)
 		   "aligned: the clock starts on the grid point before the first packet");
 	}
 
-	/* 21. The report block: loss, highest sequence, the peer's SR. */
+	/* 21. A grid given once the output runs: its clock moves to the
+	 * nearest grid point, once; nothing placed moves. */
+	setup(s, 160, 60, 0, 0);
+	t0 = s->now;
+	stream(s, t0, 1, 0, 0, 160, 5);
+	sl_playout_align(&s->pl, t0 + 10 * MS + 12 * MS, 20 * MS);
+	{
+		int64_t ph;
+
+		ok(sl_playout_phase(&s->pl, &ph) && ph == t0 + 2 * MS,
+		   "aligned later: the clock moved 2 ms to the grid");
+	}
+	stream(s, t0 + 100 * MS, 1, 5, 800, 160, 20);
+	run(s, t0 + 800 * MS);
+	is_str(in_order(s, 0, 160, &start, &end), "", "aligned later: in order");
+	is_int(end - start, 25 * 160, "aligned later: all of it");
+
+	/* 22. The report block: loss, highest sequence, the peer's SR. */
 	setup(s, 160, 60, 0, 0);
 	t0 = s->now;
 	for (i = 0; i < 20; i++)
