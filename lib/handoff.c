@@ -1,5 +1,6 @@
-/* The media hand-off: reading and writing the RTP_* variables that
- * describe the inherited RTP/RTCP sockets (sipline(7), MEDIA HAND-OFF). */
+/* The hand-off environment, written and read here only: the RTP_* and
+ * SIP_* variables of a media command (sipline(7), MEDIA HAND-OFF) and
+ * SIP_SOCKET_FD / SIP_CONTACT of chain-loading (CHAIN-LOADING). */
 #include "handoff.h"
 
 #include <errno.h>
@@ -254,4 +255,51 @@ sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
 	p->clock_rate = c->clock_rate;
 	if (!sl_codec_ptime_ok(c, p->ptime))
 		bad_var(SL_ENV_RTP_PTIME);
+}
+
+int
+sl_handoff_call_to_env(const struct sl_handoff_call *c)
+{
+	int rc;
+
+	if ((rc = put(SL_ENV_SIP_CALL_ID, c->call_id)) ||
+	    (rc = put(SL_ENV_SIP_LOCAL_URI, c->local_uri)) ||
+	    (rc = put(SL_ENV_SIP_REMOTE_URI, c->remote_uri)) ||
+	    (rc = put(SL_ENV_SIP_REMOTE_NAME,
+		      c->remote_name && *c->remote_name ? c->remote_name : NULL)) ||
+	    (rc = put(SL_ENV_SIP_DIRECTION, c->outgoing ? "outgoing" : "incoming")))
+		return rc;
+	return 0;
+}
+
+int
+sl_handoff_socket_to_env(int fd, const char *contact, const char *transport)
+{
+	int rc;
+
+	if ((rc = put_int(SL_ENV_SIP_SOCKET_FD, fd)) ||
+	    (rc = put(SL_ENV_SIP_CONTACT, fd >= 0 ? contact : NULL)))
+		return rc;
+	return transport ? put(SL_ENV_SIP_TRANSPORT, transport) : 0;
+}
+
+int
+sl_handoff_socket_from_env(int *fd)
+{
+	const char *v = env(SL_ENV_SIP_SOCKET_FD);
+	long n;
+
+	*fd = -1;
+	if (v == NULL)
+		return 0;
+	if (sl_parse_int(v, 0, 1023, &n) != 0 || n == 3)
+		return EINVAL;
+	*fd = (int)n;
+	return 0;
+}
+
+void
+sl_handoff_socket_forget(void)
+{
+	put(SL_ENV_SIP_SOCKET_FD, NULL);
 }
