@@ -29,7 +29,7 @@ static const char usage[] =
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c pcmu|pcma] [--rtp-timeout SECONDS] [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
-	"socket (default: rtp-send reading stdin and rtp-recv writing stdout).\n"
+	"socket (default: sends stdin and plays to stdout itself).\n"
 	SL_SETTINGS_HELP
 	"  -l, --listen [HOST]:PORT  where to wait for calls (default :5060, or\n"
 	"                           the socket in SIP_SOCKET_FD)\n"

@@ -20,8 +20,8 @@ static const char usage[] =
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c pcmu|pcma]\n"
 	"                [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
-	"runs COMMAND with the call's RTP socket (default: rtp-send reading\n"
-	"stdin and rtp-recv writing stdout) and exits with the call's outcome.\n"
+	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
+	"plays to stdout itself) and exits with the call's outcome.\n"
 	SL_SETTINGS_HELP
 	"  -l, --local [HOST]:PORT  send SIP from this address\n"
 	"  -T, --timeout SECONDS    give up (CANCEL) when not answered in time\n"
