@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dtmf.h"
@@ -35,8 +36,11 @@
 #define STOP_WRITE_WAIT_MS 2000
 /* Output written in pieces of at most this many samples. */
 #define PCM_MAX 4096
-/* Datagrams read from a socket in one go, at most. */
+/* Datagrams read from a socket in one wake-up, at most. */
 #define READ_MAX 256
+/* While the send schedule drives the wake-ups, RTCP (every 5 s or so) is
+ * read every this many of them, not every one. */
+#define RTCP_EVERY 10
 /* Output held for a reader that does not read (the default media). */
 #define OUT_HOLD_SECONDS 2
 
@@ -68,6 +72,9 @@ struct engine {
 	int rtcp_on;
 	int64_t rtcp_next;
 	char cname[300];
+	unsigned wakes;
+	int output_plain;       /* a file or a device: writes never wait */
+	struct sl_rtp_dgram dgrams[8];
 	/* --dtmf-fd of rtp-send */
 	char line[1100];
 	size_t linelen;
@@ -148,7 +155,8 @@ flush(struct engine *e)
 	ssize_t w;
 
 	while (e->oq_len > 0) {
-		if (poll(&pw, 1, 0) <= 0 || !(pw.revents & (POLLOUT | POLLERR | POLLHUP)))
+		if (!e->output_plain &&
+		    (poll(&pw, 1, 0) <= 0 || !(pw.revents & (POLLOUT | POLLERR | POLLHUP))))
 			return 0;
 		w = write(e->c.output_fd, e->oq, e->oq_len < 4096 ? e->oq_len : 4096);
 		if (w < 0) {
@@ -268,66 +276,66 @@ send_packet(struct engine *e, const struct sl_rtp_packet *p, int64_t now)
 			 p->ts, p->marker ? " marker" : "");
 }
 
+/* Datagrams read from a socket in one go, at most. */
+#define BATCH 8
+
 static void
-read_rtp(struct engine *e, int64_t now)
+read_rtp(struct engine *e)
 {
-	uint8_t buf[SL_RTP_MAX];
+	struct sl_rtp_dgram *d = e->dgrams;
 	struct sl_rtp_packet pkt;
-	struct sl_addr from;
-	int64_t arrival;
-	ssize_t n;
-	int i;
+	int i, k, n;
 	char digit;
 
-	for (i = 0; i < READ_MAX; i++) {
-		n = sl_rtp_recv(e->c.rtp_fd, buf, sizeof buf, &from, now, &arrival);
-		if (n < 0)
+	for (k = 0; k < READ_MAX / BATCH; k++) {
+		if ((n = sl_rtp_recv(e->c.rtp_fd, d, BATCH)) <= 0)
 			return;
-		if (sl_rtp_parse(buf, (size_t)n, &pkt) != 0)
-			continue;
-		if (e->latching && !e->rtp_connected) {
-			enum sl_latch_verdict v = sl_latch_packet(&e->latch, &from, &pkt, arrival);
-
-			if (v == SL_LATCH_DROP)
+		for (i = 0; i < n; i++) {
+			if (sl_rtp_parse(d[i].buf, d[i].len, &pkt) != 0)
 				continue;
-			if (v == SL_LATCH_LATCHED)
-				latched(e, &e->latch.peer);
+			if (e->latching && !e->rtp_connected) {
+				enum sl_latch_verdict v = sl_latch_packet(&e->latch, &d[i].from,
+									  &pkt, d[i].arrival);
+
+				if (v == SL_LATCH_DROP)
+					continue;
+				if (v == SL_LATCH_LATCHED)
+					latched(e, &e->latch.peer);
+			}
+			as(e->c.recv_name);
+			if ((digit = sl_playout_packet(&e->pl, d[i].arrival, &pkt)) != '\0')
+				say_digit(e, digit);
 		}
-		as(e->c.recv_name);
-		if ((digit = sl_playout_packet(&e->pl, arrival, &pkt)) != '\0')
-			say_digit(e, digit);
+		if (n < BATCH)
+			return;
 	}
 }
 
 static void
-read_rtcp(struct engine *e, int64_t now)
+read_rtcp(struct engine *e)
 {
-	uint8_t buf[SL_RTP_MAX];
+	struct sl_rtp_dgram *d = e->dgrams;
 	struct sl_rtcp_info info;
-	struct sl_addr from;
-	int64_t arrival;
-	ssize_t n;
-	int i, k;
+	int i, k, n;
 
-	for (i = 0; i < READ_MAX; i++) {
-		n = sl_rtp_recv(e->c.rtcp_fd, buf, sizeof buf, &from, now, &arrival);
-		if (n < 0)
-			return;
+	if ((n = sl_rtp_recv(e->c.rtcp_fd, d, BATCH)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
 		if (e->latching && !e->rtcp_connected) {
 			/* Only the host we take as the peer; the first of its
 			 * reports shows its RTCP port. */
-			if (!sl_addr_same_host(&from, &e->latch.peer))
+			if (!sl_addr_same_host(&d[i].from, &e->latch.peer))
 				continue;
 			if (e->latch.state == SL_LATCH_DONE)
-				connect_to(e, &e->rtp_to, sl_addr_port(&from));
+				connect_to(e, &e->rtp_to, sl_addr_port(&d[i].from));
 		}
-		if (sl_rtcp_parse(buf, (size_t)n, &info) != 0)
+		if (sl_rtcp_parse(d[i].buf, d[i].len, &info) != 0)
 			continue;
 		as(e->c.recv_name);
 		for (k = 0; k < info.nbye; k++)
 			sl_playout_bye(&e->pl, info.bye[k]);
 		if (info.sr)
-			sl_playout_sr(&e->pl, info.sr_ssrc, info.sr_ntp_mid, arrival);
+			sl_playout_sr(&e->pl, info.sr_ssrc, info.sr_ntp_mid, d[i].arrival);
 	}
 }
 
@@ -570,6 +578,7 @@ static int
 setup(struct engine *e, int64_t now)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, 0 };
+	struct stat sb;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	char host[256];
@@ -602,6 +611,8 @@ setup(struct engine *e, int64_t now)
 		e->receiving = 1;
 		e->recv_wake = INT64_MAX;
 		sl_rtp_stamp_arrivals(e->c.rtp_fd);
+		if (fstat(e->c.output_fd, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)))
+			e->output_plain = 1;
 		if (e->c.output_nonblock) {
 			e->oq_cap = (size_t)e->c.codec->pipe_rate * 2 * OUT_HOLD_SECONDS;
 			if ((e->oq = malloc(e->oq_cap)) == NULL)
@@ -671,7 +682,10 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start the media");
 	for (;;) {
 		now = sl_now_ns();
-		take_signals(e);
+		e->wakes++;
+		/* The self-pipe is read when it says so (it stays readable). */
+		if (npfd == 0 || revents(pfd, npfd, e->sigfd))
+			take_signals(e);
 		if (e->c.ctl_fd >= 0 && revents(pfd, npfd, e->c.ctl_fd))
 			read_ctl(e);
 		if (e->latching && e->latch.state == SL_LATCH_OPEN &&
@@ -680,9 +694,10 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 			connect_to(e, &e->latch.peer, e->c.rtcp_port);
 		}
 		if (e->receiving && !e->recv_done) {
-			read_rtp(e, now);
-			if (e->c.rtcp_fd >= 0)
-				read_rtcp(e, now);
+			read_rtp(e);
+			if (e->c.rtcp_fd >= 0 && (revents(pfd, npfd, e->c.rtcp_fd) ||
+						  e->wakes % RTCP_EVERY == 0))
+				read_rtcp(e);
 		}
 		if (e->sending && !e->send_done) {
 			if (e->c.dtmf_in_fd >= 0 && revents(pfd, npfd, e->c.dtmf_in_fd))

@@ -172,52 +172,70 @@ sl_rtp_stamp_arrivals(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
 }
 
-ssize_t
-sl_rtp_recv(int fd, uint8_t *buf, size_t size, struct sl_addr *from,
-	    int64_t now, int64_t *arrival)
+/* CLOCK_REALTIME and CLOCK_MONOTONIC now, ns. */
+static void
+clocks(int64_t *real, int64_t *mono)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	*real = (int64_t)r.tv_sec * 1000000000 + r.tv_nsec;
+	*mono = (int64_t)m.tv_sec * 1000000000 + m.tv_nsec;
+}
+
+#define BATCH 16
+
+int
+sl_rtp_recv(int fd, struct sl_rtp_dgram *d, int n)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(struct timespec))];
 		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, size };
-	struct msghdr mh;
+	} ctl[BATCH];
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
 	struct cmsghdr *c;
-	ssize_t n;
+	int64_t real, mono;
+	int i, got;
 
-	for (;;) {
-		memset(&mh, 0, sizeof mh);
-		mh.msg_name = &from->ss;
-		mh.msg_namelen = sizeof from->ss;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof ctl.buf;
-		n = recvmsg(fd, &mh, MSG_DONTWAIT);
-		if (n >= 0)
-			break;
-		/* An ICMP error of an earlier send (connected socket). */
-		if (errno != ECONNREFUSED && errno != EINTR)
-			return -1;
+	if (n > BATCH)
+		n = BATCH;
+	memset(mm, 0, sizeof mm[0] * (size_t)n);
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = d[i].buf;
+		iov[i].iov_len = sizeof d[i].buf;
+		mm[i].msg_hdr.msg_name = &d[i].from.ss;
+		mm[i].msg_hdr.msg_namelen = sizeof d[i].from.ss;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = ctl[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
 	}
-	from->len = mh.msg_namelen;
-	*arrival = now;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			struct timespec ts, real, mono;
-			int64_t t, r;
+	do
+		got = recvmmsg(fd, mm, (unsigned)n, MSG_DONTWAIT, NULL);
+	/* An ICMP error of an earlier send (connected socket). */
+	while (got < 0 && (errno == ECONNREFUSED || errno == EINTR));
+	if (got < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	clocks(&real, &mono);
+	for (i = 0; i < got; i++) {
+		d[i].len = mm[i].msg_len;
+		d[i].from.len = mm[i].msg_hdr.msg_namelen;
+		d[i].arrival = mono;
+		for (c = CMSG_FIRSTHDR(&mm[i].msg_hdr); c; c = CMSG_NXTHDR(&mm[i].msg_hdr, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+				struct timespec ts;
+				int64_t t;
 
-			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			/* The stamp is on the wall clock: how long ago it was
-			 * is what we take. */
-			clock_gettime(CLOCK_REALTIME, &real);
-			clock_gettime(CLOCK_MONOTONIC, &mono);
-			t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-			r = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec;
-			if (r >= t && r - t < 10000000000LL)
-				*arrival = (int64_t)mono.tv_sec * 1000000000 +
-					   mono.tv_nsec - (r - t);
+				memcpy(&ts, CMSG_DATA(c), sizeof ts);
+				/* The stamp is on the wall clock: how long ago it
+				 * was is what we take. */
+				t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+				if (real >= t && real - t < 10000000000LL)
+					d[i].arrival = mono - (real - t);
+			}
 		}
 	}
-	return n;
+	return got;
 }

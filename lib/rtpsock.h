@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "addr.h"
+#include "rtp.h"
 
 /* Opens our own RTP socket, close-on-exec: bound to local (wildcard host
  * or port 0 allowed; no local: the wildcard of remote's family, any port),
@@ -33,12 +34,20 @@ int sl_rtp_send(int fd, const void *buf, size_t n, const struct sl_addr *to,
 
 /* Asks the kernel to stamp each datagram's arrival (read by sl_rtp_recv). */
 void sl_rtp_stamp_arrivals(int fd);
-/* Reads one waiting datagram without blocking: its sender in *from and,
- * when the kernel stamped it, its arrival on the CLOCK_MONOTONIC scale in
- * *arrival (else now).  Returns its length, or -1 with errno (EAGAIN:
- * nothing waiting).  An ICMP error reported instead of a datagram is
- * skipped. */
-ssize_t sl_rtp_recv(int fd, uint8_t *buf, size_t size, struct sl_addr *from,
-		    int64_t now, int64_t *arrival);
+
+/* A datagram read, with its sender and its arrival on the CLOCK_MONOTONIC
+ * scale (the kernel's stamp when there is one, else the time it was
+ * read). */
+struct sl_rtp_dgram {
+	uint8_t buf[SL_RTP_MAX];
+	size_t len;
+	struct sl_addr from;
+	int64_t arrival;
+};
+
+/* Reads up to n waiting datagrams without blocking, in one system call
+ * (an ICMP error reported instead of a datagram is skipped).  Returns how
+ * many, 0 when none waits, or -1 with errno. */
+int sl_rtp_recv(int fd, struct sl_rtp_dgram *d, int n);
 
 #endif
