@@ -37,6 +37,7 @@ setup(struct sim *s, int ptime, int fmt, int muted)
 {
 	struct sl_pacer_cfg c;
 
+	sl_pacer_free(&s->p);       /* the case before's */
 	memset(s, 0, sizeof *s);
 	memset(&c, 0, sizeof c);
 	c.codec = sl_codec_by_pt(0);

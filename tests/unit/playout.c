@@ -52,6 +52,7 @@ setup(struct sim *s, int frame, int jitter_ms, int in_call, int64_t timeout)
 {
 	struct sl_playout_cfg cfg;
 
+	sl_playout_free(&s->pl);    /* the case before's */
 	memset(s, 0, sizeof *s);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.codec = sl_codec_by_pt(0);
