@@ -73,6 +73,8 @@ struct engine {
 	int64_t rtcp_next;
 	char cname[300];
 	unsigned wakes;
+	unsigned late, late_since;  /* late wake-ups, since the window's start */
+	int realtime;
 	int output_plain;       /* a file or a device: writes never wait */
 	struct sl_rtp_dgram dgrams[8];
 	/* --dtmf-fd of rtp-send */
@@ -466,18 +468,39 @@ start_sending(struct engine *e)
 		sl_pacer_dtmf(&e->pacer, e->c.digits);
 	e->sending = 1;
 	e->send_wake = INT64_MAX;
-	{
-		/* A packet is late when the scheduler wakes us late: with the
-		 * lowest real-time priority (where allowed: root, or
-		 * RLIMIT_RTPRIO) a busy machine no longer delays it.  We
-		 * sleep between packets, so we never hold a core; what we
-		 * run gets back the normal policy. */
-		struct sched_param sp = { .sched_priority = 1 };
-
-		if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0)
-			sl_debug("real-time scheduling (SCHED_FIFO 1)");
-	}
 	return 0;
+}
+
+/* A packet is late when the scheduler wakes us late.  With the lowest
+ * real-time priority (where allowed: root, or RLIMIT_RTPRIO) a busy
+ * machine no longer delays it; but a real-time wake-up costs more CPU
+ * (a fifth more for a call on the bench's virtual machine, BENCHMARKS.md),
+ * for nothing while the machine is idle.  So the priority is
+ * taken once the machine has shown that it delays us: LATE_WAKES wake-ups
+ * more than LATE_NS late within LATE_WINDOW packet times.  We sleep
+ * between packets, so we never hold a core; what we run gets back the
+ * normal policy. */
+#define LATE_NS 1000000
+#define LATE_WAKES 3
+#define LATE_WINDOW 500
+
+static void
+count_lateness(struct engine *e, int64_t late)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	if (e->realtime)
+		return;
+	if (e->wakes - e->late_since > LATE_WINDOW) {
+		e->late_since = e->wakes;
+		e->late = 0;
+	}
+	if (late <= LATE_NS || ++e->late < LATE_WAKES)
+		return;
+	e->realtime = 1;
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0)
+		sl_debug("woken %lld us late: real-time scheduling (SCHED_FIFO 1)",
+			 (long long)(late / 1000));
 }
 
 static void
@@ -671,7 +694,7 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 	struct pollfd pfd[8];
 	struct timespec tmo;
 	int64_t now, wake;
-	int npfd = 0, err, status;
+	int npfd = 0, err, status, n;
 	uint8_t *where;
 
 	if (e == NULL)
@@ -754,9 +777,11 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 			tmo.tv_sec = d / 1000000000;
 			tmo.tv_nsec = d % 1000000000;
 		}
-		if (ppoll(pfd, (nfds_t)npfd, wake == INT64_MAX ? NULL : &tmo, NULL) < 0 &&
+		if ((n = ppoll(pfd, (nfds_t)npfd, wake == INT64_MAX ? NULL : &tmo, NULL)) < 0 &&
 		    errno != EINTR)
 			sl_fatal_err(SL_EXIT_SYSTEM, errno, "unable to poll");
+		if (n == 0 && e->sending && wake == e->send_wake)
+			count_lateness(e, sl_now_ns() - wake);
 		if (e->oq_len > 0 && flush(e) < 0) {
 			e->oq_len = 0;
 			sl_playout_closed(&e->pl);
