@@ -95,3 +95,32 @@ rtp_port() {
 	echo "$output"
 	assert_success
 }
+
+@test "symmetric RTP: a re-INVITE that moves the peer's media points the default media there, latching or not" {
+	local port mport moved cport
+	port=$(free_port)
+	mport=$(free_rtp_port)
+	moved=$(free_rtp_port)
+	capture_start wire "udp and (dst port $mport or dst port $moved)"
+	start_bg uas sipp_run uas call-uas-move -s bob -key moved "$moved" -p "$port" \
+		-mp "$mport" -timeout 15s
+	wait_for 5 port_listening udp "$port"
+	# The peer sends no RTP: the caller's media is still latching when
+	# the re-INVITE comes.
+	run sh -c 'exec timeout 20 sip-call -d sipline.test -D 3 "sip:bob@127.0.0.1:$1" <"$2" >/dev/null' \
+		_ "$port" "$T/500-5s.raw"
+	assert_success
+	assert_line --regexp "^sip-call: media-moved rtp=127\\.0\\.0\\.1:$moved call-id=[0-9a-f]{32}\$"
+	wait_bg uas 10
+	assert_success
+	run capture_ports wire
+	cport=$(awk '{ print $1; exit }' <<<"$output")
+	echo "to the first port: $(grep -c " $mport\$" <<<"$output"), to the second: $(grep -c " $moved\$" <<<"$output")"
+	assert [ "$(grep -c "^$cport $mport\$" <<<"$output")" -ge 30 ]
+	assert [ "$(grep -c "^$cport $moved\$" <<<"$output")" -ge 60 ]
+	# Once moved, never back.
+	run awk -v from="$cport" -v a="$mport" -v b="$moved" '
+		$1 == from && $2 == b { moved = 1 }
+		$1 == from && $2 == a && moved { print "back to the first port: line " NR }' <<<"$output"
+	assert_output ""
+}
