@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "codec.h"
+#include "handoff.h"
 #include "log.h"
 #include "loop.h"
 #include "opt.h"
@@ -27,7 +29,7 @@ static const char usage[] =
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c pcmu|pcma] [--rtp-timeout SECONDS] [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
-	"socket (default: rtp-send reading stdin and rtp-recv writing stdout).\n"
+	"socket (default: sends stdin and plays to stdout itself).\n"
 	SL_SETTINGS_HELP
 	"  -l, --listen [HOST]:PORT  where to wait for calls (default :5060, or\n"
 	"                           the socket in SIP_SOCKET_FD)\n"
@@ -65,25 +67,24 @@ parse_reject(const char *arg)
 static void
 open_socket(struct sl_sip *sip, const char *listen_spec)
 {
-	const char *v = getenv("SIP_SOCKET_FD");
+	const char *v = getenv(SL_ENV_SIP_SOCKET_FD);
 	struct sl_addr a;
-	long fd;
-	int err;
+	int fd, err, bad = sl_handoff_socket_from_env(&fd);
 
-	if (listen_spec == NULL && v && *v) {
-		if (sl_parse_int(v, 0, 1023, &fd) != 0 || fd == 3)
+	if (listen_spec == NULL && (fd >= 0 || bad)) {
+		if (bad)
 			sl_fatal(SL_EXIT_USAGE, "SIP_SOCKET_FD=%s is not a descriptor", v);
-		if ((err = sl_sip_adopt(sip, (int)fd)) != 0)
+		if ((err = sl_sip_adopt(sip, fd)) != 0)
 			sl_fatal_err(SL_EXIT_USAGE, err, "unable to use SIP_SOCKET_FD=%s", v);
-		unsetenv("SIP_SOCKET_FD");
+		sl_handoff_socket_forget();
 		return;
 	}
-	if (v && *v) {
+	if (fd >= 0 || bad) {
 		/* --listen wins over a socket handed down: that one is
 		 * neither used nor passed on to our children. */
-		if (sl_parse_int(v, 0, 1023, &fd) == 0 && fd != 3 && fd > 2)
-			close((int)fd);
-		unsetenv("SIP_SOCKET_FD");
+		if (fd > 2)
+			close(fd);
+		sl_handoff_socket_forget();
 	}
 	if (listen_spec == NULL)
 		listen_spec = ":5060";
@@ -98,15 +99,13 @@ open_socket(struct sl_sip *sip, const char *listen_spec)
 static void
 inherited_transport(struct sl_settings *set, const char *listen_spec)
 {
-	const char *v = getenv("SIP_SOCKET_FD");
 	socklen_t len;
-	long fd;
-	int type;
+	int fd, type;
 
-	if (listen_spec || v == NULL || sl_parse_int(v, 0, 1023, &fd) != 0 || fd == 3)
+	if (listen_spec || sl_handoff_socket_from_env(&fd) != 0 || fd < 0)
 		return;     /* open_socket says what is wrong */
 	len = sizeof type;
-	if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
 		return;
 	/* A stream socket is TCP unless TLS was asked for (sip-register
 	 * says so in SIP_TRANSPORT). */
@@ -178,12 +177,7 @@ main(int argc, char **argv)
 			ac.call.duration = sl_opt_num("--duration", optarg, 0.01, 86400 * 7);
 			break;
 		case 'c':
-			if (strcasecmp(optarg, "pcmu") == 0)
-				ac.call.codecs[0] = SL_PT_PCMU;
-			else if (strcasecmp(optarg, "pcma") == 0)
-				ac.call.codecs[0] = SL_PT_PCMA;
-			else
-				sl_usage_error("--codec: %s is not pcmu or pcma", optarg);
+			ac.call.codecs[0] = sl_codec_option("--codec", optarg)->pt;
 			ac.call.ncodecs = 1;
 			break;
 		case OPT_RTP_TIMEOUT:

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "answer.h"
 #include "call.h"
+#include "codec.h"
 #include "log.h"
 #include "loop.h"
 #include "opt.h"
@@ -20,8 +20,8 @@ static const char usage[] =
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c pcmu|pcma]\n"
 	"                [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
-	"runs COMMAND with the call's RTP socket (default: rtp-send reading\n"
-	"stdin and rtp-recv writing stdout) and exits with the call's outcome.\n"
+	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
+	"plays to stdout itself) and exits with the call's outcome.\n"
 	SL_SETTINGS_HELP
 	"  -l, --local [HOST]:PORT  send SIP from this address\n"
 	"  -T, --timeout SECONDS    give up (CANCEL) when not answered in time\n"
@@ -82,19 +82,6 @@ on_stray(osip_message_t *msg, const struct sl_addr *src, void *arg)
 		sl_call_stray(st->call, msg);
 }
 
-/* Parses --codec. */
-static void
-set_codec(struct sl_call_config *cfg, const char *arg)
-{
-	if (strcasecmp(arg, "pcmu") == 0)
-		cfg->codecs[0] = SL_PT_PCMU;
-	else if (strcasecmp(arg, "pcma") == 0)
-		cfg->codecs[0] = SL_PT_PCMA;
-	else
-		sl_usage_error("--codec: %s is not pcmu or pcma", arg);
-	cfg->ncodecs = 1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -136,7 +123,8 @@ main(int argc, char **argv)
 			cfg.duration = sl_opt_num("--duration", optarg, 0.01, 86400 * 7);
 			break;
 		case 'c':
-			set_codec(&cfg, optarg);
+			cfg.codecs[0] = sl_codec_option("--codec", optarg)->pt;
+			cfg.ncodecs = 1;
 			break;
 		case OPT_RTP_TIMEOUT:
 			cfg.rtp_timeout = sl_opt_num("--rtp-timeout", optarg, 0, 86400);

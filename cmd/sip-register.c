@@ -14,6 +14,7 @@
 
 #include "answer.h"
 #include "child.h"
+#include "handoff.h"
 #include "log.h"
 #include "loop.h"
 #include "opt.h"
@@ -22,7 +23,6 @@
 #include "sip.h"
 
 /* Where the chain-loaded program finds the answering socket. */
-#define SIP_SOCKET_FD 5
 #define CHILD_STOP_WAIT_MS 5000
 
 static const char usage[] =
@@ -381,19 +381,15 @@ main(int argc, char **argv)
 		sl_reg_once(st.reg);
 	else {
 		if (child_argv) {
-			int fdmap[] = { sockfd, SIP_SOCKET_FD, -1 };
-			char num[16];
+			int fdmap[] = { sockfd, SL_HANDOFF_SIP_FD, -1 };
 
-			snprintf(num, sizeof num, "%d", SIP_SOCKET_FD);
-			setenv("SIP_SOCKET_FD", num, 1);
-			setenv("SIP_CONTACT", contact, 1);
 			/* A TCP and a TLS socket look the same: say which. */
-			setenv("SIP_TRANSPORT", sl_proto_param(set.proto), 1);
+			sl_handoff_socket_to_env(SL_HANDOFF_SIP_FD, contact,
+						 sl_proto_param(set.proto));
 			if ((err = sl_spawn(child_argv, fdmap, -1, &st.child)) != 0)
 				sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to run %s", child_argv[0]);
 			close(sockfd);
-			unsetenv("SIP_SOCKET_FD");
-			unsetenv("SIP_CONTACT");
+			sl_handoff_socket_to_env(-1, NULL, NULL);
 			sl_child_watch(st.loop, st.child, on_child, &st);
 		}
 		sl_reg_start(st.reg);

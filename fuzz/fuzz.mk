@@ -19,9 +19,10 @@ FCFLAGS     = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"fuzz"' -g -O1 -Ilib \
 LIB_OBJ = $(patsubst lib/%.c,$(FUZZ_BUILD)/lib/%.o,$(wildcard lib/*.c))
 BINS    = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 
-# The SIP target pretends to run media commands, does not wait in real
-# time for the ACK of a refusal, and asks no name server (fuzz/sip_message.c).
-LDEXTRA_sip_message = -Wl,--wrap=sl_spawn -Wl,--wrap=sl_child_watch \
+# The SIP target pretends to run media commands and the default media,
+# does not wait in real time for the ACK of a refusal, and asks no name
+# server (fuzz/sip_message.c).
+LDEXTRA_sip_message = -Wl,--wrap=sl_spawn -Wl,--wrap=sl_fork -Wl,--wrap=sl_child_watch \
                       -Wl,--wrap=sl_sip_awaiting_ack -Wl,--wrap=sl_resolve
 
 build: $(BINS)

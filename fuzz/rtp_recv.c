@@ -1,92 +1,69 @@
-/* libFuzzer target: rtp-recv's receive path.  sl_rtp_rx_pull reads the
- * session's sockets itself (there is no entry point that takes a packet),
- * so each input is sent as datagrams over loopback to a fresh RECVONLY
- * session set up as rtp-recv sets it up (adaptive jitter buffer,
- * telephone-event), then pulled, played out and counted.
+/* libFuzzer target: rtp-recv's receive path without sockets: each input's
+ * datagrams are parsed as RTP (sl_rtp_parse) or RTCP (sl_rtcp_parse) and
+ * handed with their arrival time to a playout clock set up as rtp-recv
+ * sets it up (PCMU or PCMA, telephone-event 101, jitter 60 ms), whose
+ * output is drained at each step as the engine would, then its
+ * statistics and report block are read.
  *
- * Input: a first byte (bit 0: PCMA instead of PCMU; bit 1: no adaptive
- * compensation), then records of [control][length, 2 bytes][bytes]:
- * control bit 0 sends the bytes to the RTCP socket instead of RTP; the
- * other bits advance the receive clock by that many 20 ms frames. */
-#include <netinet/in.h>
+ * Input: a first byte (bit 0: PCMA instead of PCMU; bit 1: in a call, so
+ * that an RTCP BYE lingers), then records of [control][length, 2 bytes]
+ * [bytes]: control bit 0 makes the bytes RTCP instead of RTP; the other
+ * bits advance the clock by that many 20 ms frames. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "codec.h"
 #include "log.h"
+#include "playout.h"
+#include "rtcp.h"
 #include "rtp.h"
 
-static int tx = -1;
+#define FRAME_NS 20000000LL
 
-static int
-udp_socket(struct sockaddr_in *a)
-{
-	socklen_t len = sizeof *a;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	memset(a, 0, sizeof *a);
-	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof *a) < 0 ||
-	    getsockname(fd, (struct sockaddr *)a, &len) < 0) {
-		perror("fuzz-rtp: socket");
-		exit(1);
-	}
-	return fd;
-}
-
+/* Everything the playout has to write by now. */
 static void
-on_dtmf(char digit, void *arg)
+drain(struct sl_playout *pl, int64_t now)
 {
-	if (digit == '\0')
-		abort();
+	int16_t pcm[4096];
+	size_t n;
+	int64_t wake;
+
+	while (sl_playout_next(pl, now, pcm, 4096, &n, &wake) == SL_PLAY_WRITE)
+		;
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct sockaddr_in a;
-
 	sl_log_init("fuzz-rtp");
-	sl_rtp_init();
-	tx = udp_socket(&a);
 	return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sockaddr_in ra, ca;
-	int rtp_fd, rtcp_fd, pt, frame = 160;
-	uint32_t user_ts = 0;
-	size_t i;
-	int16_t pcm[160];
+	struct sl_playout_cfg cfg;
+	struct sl_playout pl;
+	struct sl_rtp_packet pkt;
+	struct sl_rtcp_info info;
+	struct sl_rtcp_block b;
+	int64_t now = 1000000000;
 	char stats[256];
-	JBParameters jb;
-	RtpSession *s;
-	struct sl_rtp_rx *rx;
+	size_t i;
+	int k;
 
 	if (size < 1 || size > 65536)
 		return 0;
-	pt = data[0] & 1 ? 8 : 0;
-	rtp_fd = udp_socket(&ra);
-	rtcp_fd = udp_socket(&ca);
-	s = sl_rtp_session_new(RTP_SESSION_RECVONLY, rtp_fd, rtcp_fd, pt, 101);
-	if (s == NULL)
-		abort();
-	rtp_session_get_jitter_buffer_params(s, &jb);
-	jb.min_size = jb.nom_size = 60;
-	jb.max_size = 500;
-	jb.adaptive = TRUE;
-	jb.enabled = TRUE;
-	rtp_session_set_jitter_buffer_params(s, &jb);
-	rtp_session_enable_jitter_buffer(s, TRUE);
-	rtp_session_enable_adaptive_jitter_compensation(s, !(data[0] & 2));
-	rx = sl_rtp_rx_new(s, 8000, frame, on_dtmf, NULL);
-	if (rx == NULL)
+	memset(&cfg, 0, sizeof cfg);
+	cfg.codec = sl_codec_by_pt(data[0] & 1 ? 8 : 0);
+	cfg.frame = 160;
+	cfg.jitter_ms = 60;
+	cfg.dtmf_pt = 101;
+	cfg.in_call = (data[0] & 2) != 0;
+	cfg.timeout_ns = 30 * 1000000000LL;
+	if (sl_playout_init(&pl, &cfg, now) != 0)
 		abort();
 	for (i = 1; i + 3 <= size; ) {
 		int ctl = data[i];
@@ -95,24 +72,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += 3;
 		if (len > size - i)
 			len = size - i;
-		sendto(tx, data + i, len, 0, (struct sockaddr *)(ctl & 1 ? &ca : &ra),
-		       sizeof ra);
+		if (ctl & 1) {
+			if (sl_rtcp_parse(data + i, len, &info) == 0) {
+				for (k = 0; k < info.nbye; k++)
+					sl_playout_bye(&pl, info.bye[k]);
+				if (info.sr)
+					sl_playout_sr(&pl, info.sr_ssrc, info.sr_ntp_mid, now);
+			}
+		} else if (sl_rtp_parse(data + i, len, &pkt) == 0) {
+			char d = sl_playout_packet(&pl, now, &pkt);
+
+			if (d && !strchr("0123456789*#ABCD", d))
+				abort();
+		}
 		i += len;
-		user_ts += (uint32_t)(ctl >> 1) * (uint32_t)frame;
-		sl_rtp_rx_pull(rx, user_ts, 0);
-		sl_rtp_rx_take(rx, pcm, (size_t)frame);
-		sl_rtp_rx_buffered(rx);
-		sl_rtp_rx_queue_empty(rx);
-		sl_rtp_rx_bye(rx);
+		now += (int64_t)(ctl >> 1) * FRAME_NS;
+		drain(&pl, now);
+		sl_playout_report(&pl, now, &b);
 	}
-	/* Play out the rest, as rtp-recv does when it drains. */
-	for (i = 0; i < 50; i++) {
-		user_ts += (uint32_t)frame;
-		sl_rtp_rx_pull(rx, user_ts, 0);
-		sl_rtp_rx_take(rx, pcm, (size_t)frame);
-	}
-	sl_rtp_rx_stats(rx, stats, sizeof stats);
-	sl_rtp_rx_free(rx);
-	sl_rtp_session_free(s);     /* closes both sockets */
+	/* Play out the rest, as the engine does at the end. */
+	sl_playout_stop(&pl);
+	drain(&pl, now);
+	sl_playout_stats_line(&pl, stats, sizeof stats);
+	sl_playout_free(&pl);
 	return 0;
 }

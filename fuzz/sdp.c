@@ -59,15 +59,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    theirs.dtmf_pt < -1 || theirs.dtmf_pt > 127)
 		abort();
 	for (i = 0; i < theirs.npts; i++)
-		if (theirs.pts[i] != SL_PT_PCMU && theirs.pts[i] != SL_PT_PCMA)
+		if (sl_codec_by_pt(theirs.pts[i]) == NULL)
 			abort();
 
 	/* Our answer, as sip-answer builds it. */
 	memset(&ours, 0, sizeof ours);
 	sl_addr_resolve("127.0.0.1", 20000, AF_INET, 0, &ours.addr);
-	ours.pts[0] = SL_PT_PCMU;
-	ours.pts[1] = SL_PT_PCMA;
-	ours.npts = 2;
+	for (ours.npts = 0; sl_codecs[ours.npts].name && ours.npts < SL_SDP_CODECS; ours.npts++)
+		ours.pts[ours.npts] = sl_codecs[ours.npts].pt;
 	pt = sl_sdp_pick(&theirs, &ours);
 	if (pt >= 0) {
 		ours.pts[0] = pt;

@@ -15,11 +15,11 @@
  *   else sip-answer ringing without end (100, 180; never answered).
  *
  * Everything we send goes to a sink socket that nobody reads: no ICMP
- * errors, nothing leaves the host.  Media commands are never run: sl_spawn
- * and sl_child_watch are wrapped (-Wl,--wrap) to pretend, and a host name
- * in a message (a Contact, a Record-Route) is never looked up: sl_resolve
- * is wrapped to take IP literals only (fuzz/dns_answer.c covers what
- * reads DNS answers). */
+ * errors, nothing leaves the host.  Media commands and the default media
+ * are never run: sl_spawn, sl_fork and sl_child_watch are wrapped
+ * (-Wl,--wrap) to pretend, and a host name in a message (a Contact, a
+ * Record-Route) is never looked up: sl_resolve is wrapped to take IP
+ * literals only (fuzz/dns_answer.c covers what reads DNS answers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -55,6 +55,14 @@ int __real_sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *ar
 
 int
 __wrap_sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pid)
+{
+	*pid = FAKE_PID;
+	return 0;
+}
+
+/* The default media: the engine's fork, pretended the same way. */
+int
+__wrap_sl_fork(const int *fdmap, pid_t pgrp, pid_t *pid)
 {
 	*pid = FAKE_PID;
 	return 0;

@@ -226,11 +226,11 @@ sl_call_new(struct sl_sip *sip, struct sl_loop *loop,
 	c->sip = sip;
 	c->loop = loop;
 	c->cfg = *cfg;
-	if (c->cfg.ncodecs == 0) {
-		c->cfg.codecs[0] = SL_PT_PCMU;
-		c->cfg.codecs[1] = SL_PT_PCMA;
-		c->cfg.ncodecs = 2;
-	}
+	/* Every codec of the table, in its order. */
+	if (c->cfg.ncodecs == 0)
+		for (; sl_codecs[c->cfg.ncodecs].name && c->cfg.ncodecs < SL_CALL_CODECS;
+		     c->cfg.ncodecs++)
+			c->cfg.codecs[c->cfg.ncodecs] = sl_codecs[c->cfg.ncodecs].pt;
 	if (c->cfg.ptime == 0)
 		c->cfg.ptime = 20;
 	c->cb = cb;
@@ -318,14 +318,11 @@ on_media_over(struct sl_media *m, int status, void *arg)
 void
 sl_call_export_env(struct sl_call *c)
 {
-	setenv(SL_ENV_SIP_CALL_ID, c->call_id, 1);
-	setenv(SL_ENV_SIP_LOCAL_URI, c->local, 1);
-	setenv(SL_ENV_SIP_REMOTE_URI, c->remote, 1);
-	if (c->remote_name[0])
-		setenv(SL_ENV_SIP_REMOTE_NAME, c->remote_name, 1);
-	else
-		unsetenv(SL_ENV_SIP_REMOTE_NAME);
-	setenv(SL_ENV_SIP_DIRECTION, c->outgoing ? "outgoing" : "incoming", 1);
+	struct sl_handoff_call h = {
+		c->call_id, c->local, c->remote, c->remote_name, c->outgoing
+	};
+
+	sl_handoff_call_to_env(&h);
 }
 
 /* Points the sockets at the peer's address and starts the media. */
@@ -1013,7 +1010,8 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 			return 488;
 		}
 		if ((c->pt = sl_sdp_pick(&c->theirs, &tmp)) < 0) {
-			sl_warn("refusing call %s: no codec in common (we take PCMU, PCMA)", c->call_id);
+			sl_warn("refusing call %s: no codec in common (we take %s)", c->call_id,
+				sl_sdp_codec_list(&tmp));
 			return 488;
 		}
 	} else {

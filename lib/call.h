@@ -15,13 +15,16 @@
  * anyway (ms). */
 #define SL_CALL_ACK_WAIT_MS 2000
 
+/* Codecs a call offers or takes, at most. */
+#define SL_CALL_CODECS SL_SDP_CODECS
+
 struct sl_call;
 
 struct sl_call_config {
-	char *const *media_argv;    /* NULL: rtp-send on stdin, rtp-recv on stdout */
+	char *const *media_argv;    /* NULL: the default media (stdin, stdout) */
 	double rtp_timeout;         /* RTP_TIMEOUT for the media; 0: none */
 	double duration;            /* hang up after this many seconds answered */
-	int codecs[2];              /* offered / accepted, in preference order */
+	int codecs[SL_CALL_CODECS]; /* offered / accepted, in preference order */
 	int ncodecs;
 	int ptime;                  /* ms */
 };

@@ -26,15 +26,23 @@ static struct watched watched[MAX_WATCHED];
 static int sigchld_installed;
 
 int
-sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
+sl_fork(const int *fdmap, pid_t pgrp, pid_t *pidp)
 {
+	sigset_t all, old;
 	pid_t pid, parent = getpid();
-	int i;
+	int i, err;
 
+	/* No signal is handled between the fork and the reset of the
+	 * handlers in the child: it would go through the parent's
+	 * self-pipe, which the child shares until then. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
-	if (pid < 0)
-		return errno;
-	if (pid > 0) {
+	if (pid != 0) {
+		err = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (pid < 0)
+			return err;
 		/* Both sides set the group, so that a signal sent to it right
 		 * after this returns reaches the child whatever ran first. */
 		if (pgrp >= 0)
@@ -42,15 +50,17 @@ sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
 		*pidp = pid;
 		return 0;
 	}
+	*pidp = 0;
 	sl_loop_signals_reset();
+	sl_child_forget_all();
 	signal(SIGPIPE, SIG_DFL);
 	/* What we run does not outlive us: killed before we could stop it
 	 * (SIGKILL, a crash), we leave it a SIGHUP, the signal of a
 	 * controlling process gone.  A call's media then stops at once
-	 * (rtp-send and rtp-recv do not catch it, so they send no RTCP BYE
-	 * that would tell the peer to wait for a SIP BYE nobody will send:
-	 * the peer sees its RTP stop), and a chain-loaded sip-answer hangs
-	 * up as on SIGTERM.  Its own children are its business. */
+	 * (the media tools do not catch it, so they send no RTCP BYE that
+	 * would tell the peer to wait for a SIP BYE nobody will send: the
+	 * peer sees its RTP stop), and a chain-loaded sip-answer hangs up as
+	 * on SIGTERM.  Its own children are its business. */
 	prctl(PR_SET_PDEATHSIG, SIGHUP);
 	if (getppid() != parent)
 		_exit(SL_EXIT_CANTRUN);
@@ -81,10 +91,20 @@ sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
 			close(tmp[n]);
 		}
 	}
+	return 0;
+}
+
+int
+sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
+{
+	int err;
+
+	if ((err = sl_fork(fdmap, pgrp, pidp)) != 0 || *pidp != 0)
+		return err;
 	execvp(argv[0], argv);
-	i = errno;
-	sl_warn_err(i, "unable to run %s", argv[0]);
-	_exit(i == ENOENT ? SL_EXIT_NOCMD : SL_EXIT_CANTRUN);
+	err = errno;
+	sl_warn_err(err, "unable to run %s", argv[0]);
+	_exit(err == ENOENT ? SL_EXIT_NOCMD : SL_EXIT_CANTRUN);
 }
 
 static void

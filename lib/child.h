@@ -19,6 +19,9 @@ typedef void (*sl_child_cb)(pid_t pid, int status, void *arg);
  * exec fails the child reports it on stderr and exits 127 (not found) or
  * 126.  Returns 0 or an errno value of fork(). */
 int sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pid);
+/* The same without the exec: returns 0 in both processes, *pid 0 in the
+ * child (which must end with _exit), or an errno value of fork(). */
+int sl_fork(const int *fdmap, pid_t pgrp, pid_t *pid);
 
 /* Calls cb from the loop when pid ends.  Returns 0 or an errno value. */
 int sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *arg);

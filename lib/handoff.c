@@ -1,5 +1,6 @@
-/* The media hand-off: reading and writing the RTP_* variables that
- * describe the inherited RTP/RTCP sockets (sipline(7), MEDIA HAND-OFF). */
+/* The hand-off environment, written and read here only: the RTP_* and
+ * SIP_* variables of a media command (sipline(7), MEDIA HAND-OFF) and
+ * SIP_SOCKET_FD / SIP_CONTACT of chain-loading (CHAIN-LOADING). */
 #include "handoff.h"
 
 #include <errno.h>
@@ -9,7 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "g711.h"
+#include "codec.h"
+#include "log.h"
 #include "opt.h"
 
 static const char *const dir_names[] = {
@@ -25,8 +27,8 @@ sl_media_params_init(struct sl_media_params *p)
 	memset(p, 0, sizeof *p);
 	p->rtp_fd = -1;
 	p->rtcp_fd = -1;
-	p->payload_type = SL_PT_PCMU;
-	p->clock_rate = 8000;
+	p->payload_type = sl_codecs[0].pt;
+	p->clock_rate = sl_codecs[0].clock_rate;
 	p->ptime = 20;
 	p->dtmf_pt = -1;
 	p->rtp_timeout = 0;
@@ -126,12 +128,11 @@ sl_handoff_from_env(struct sl_media_params *p, const char **bad)
 		return EINVAL;
 	}
 	if ((v = env(SL_ENV_RTP_CODEC)) != NULL) {
-		if (strcasecmp(v, "PCMU") == 0)
-			codec_pt = SL_PT_PCMU;
-		else if (strcasecmp(v, "PCMA") == 0)
-			codec_pt = SL_PT_PCMA;
-		/* The only codecs of the media tools are static types, so a
-		 * name that disagrees with the number is an error. */
+		const struct sl_codec *c = sl_codec_by_name(v);
+
+		codec_pt = c ? c->pt : -1;
+		/* The number of a name is the table's, so a name that
+		 * disagrees with the number is an error. */
 		if (codec_pt < 0 || (pt >= 0 && pt != codec_pt)) {
 			*bad = SL_ENV_RTP_CODEC;
 			return EINVAL;
@@ -202,13 +203,10 @@ int
 sl_handoff_to_env(const struct sl_media_params *p)
 {
 	char buf[32];
-	const char *codec = NULL;
+	const struct sl_codec *c = sl_codec_by_pt(p->payload_type);
+	const char *codec = c ? c->name : NULL;
 	int rc = 0;
 
-	if (p->payload_type == SL_PT_PCMU)
-		codec = "PCMU";
-	else if (p->payload_type == SL_PT_PCMA)
-		codec = "PCMA";
 	if (p->rtp_timeout > 0)
 		snprintf(buf, sizeof buf, "%g", p->rtp_timeout);
 	if ((rc = put_int(SL_ENV_RTP_FD, p->rtp_fd)) ||
@@ -224,4 +222,84 @@ sl_handoff_to_env(const struct sl_media_params *p)
 	    (rc = put(SL_ENV_RTP_TIMEOUT, p->rtp_timeout > 0 ? buf : NULL)))
 		return rc;
 	return 0;
+}
+
+/* Exits 100 naming the variable behind a bad value. */
+static void
+bad_var(const char *name)
+{
+	const char *v = getenv(name);
+
+	sl_fatal(SL_EXIT_USAGE, "bad %s: %s", name, v ? v : "(unset)");
+}
+
+void
+sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
+		 int ptime, int dtmf_pt)
+{
+	const char *bad;
+	const struct sl_codec *c;
+
+	if (sl_handoff_from_env(p, &bad) != 0)
+		bad_var(bad);
+	if (codec)
+		p->payload_type = codec->pt;
+	if (ptime > 0)
+		p->ptime = ptime;
+	if (dtmf_pt >= 0)
+		p->dtmf_pt = dtmf_pt;
+	if ((c = sl_codec_by_pt(p->payload_type)) == NULL)
+		bad_var(getenv(SL_ENV_RTP_PAYLOAD_TYPE) ? SL_ENV_RTP_PAYLOAD_TYPE : SL_ENV_RTP_CODEC);
+	if (getenv(SL_ENV_RTP_CLOCK_RATE) && p->clock_rate != c->clock_rate)
+		bad_var(SL_ENV_RTP_CLOCK_RATE);
+	p->clock_rate = c->clock_rate;
+	if (!sl_codec_ptime_ok(c, p->ptime))
+		bad_var(SL_ENV_RTP_PTIME);
+}
+
+int
+sl_handoff_call_to_env(const struct sl_handoff_call *c)
+{
+	int rc;
+
+	if ((rc = put(SL_ENV_SIP_CALL_ID, c->call_id)) ||
+	    (rc = put(SL_ENV_SIP_LOCAL_URI, c->local_uri)) ||
+	    (rc = put(SL_ENV_SIP_REMOTE_URI, c->remote_uri)) ||
+	    (rc = put(SL_ENV_SIP_REMOTE_NAME,
+		      c->remote_name && *c->remote_name ? c->remote_name : NULL)) ||
+	    (rc = put(SL_ENV_SIP_DIRECTION, c->outgoing ? "outgoing" : "incoming")))
+		return rc;
+	return 0;
+}
+
+int
+sl_handoff_socket_to_env(int fd, const char *contact, const char *transport)
+{
+	int rc;
+
+	if ((rc = put_int(SL_ENV_SIP_SOCKET_FD, fd)) ||
+	    (rc = put(SL_ENV_SIP_CONTACT, fd >= 0 ? contact : NULL)))
+		return rc;
+	return transport ? put(SL_ENV_SIP_TRANSPORT, transport) : 0;
+}
+
+int
+sl_handoff_socket_from_env(int *fd)
+{
+	const char *v = env(SL_ENV_SIP_SOCKET_FD);
+	long n;
+
+	*fd = -1;
+	if (v == NULL)
+		return 0;
+	if (sl_parse_int(v, 0, 1023, &n) != 0 || n == 3)
+		return EINVAL;
+	*fd = (int)n;
+	return 0;
+}
+
+void
+sl_handoff_socket_forget(void)
+{
+	put(SL_ENV_SIP_SOCKET_FD, NULL);
 }

@@ -1,16 +1,20 @@
-/* The media hand-off contract between the signalling tools (sip-call,
- * sip-answer) and the media command they run: which descriptors are
- * inherited and which environment variables describe them.  sipline(7),
- * section MEDIA HAND-OFF, documents exactly this. */
+/* The hand-off contracts: between the signalling tools (sip-call,
+ * sip-answer) and the media command they run (which descriptors are
+ * inherited and which environment variables describe them and the call),
+ * and between sip-register and the program it chain-loads.  Every
+ * variable is here and written and read only in handoff.c; sipline(7),
+ * sections MEDIA HAND-OFF and CHAIN-LOADING, documents exactly this. */
 #ifndef SIPLINE_HANDOFF_H
 #define SIPLINE_HANDOFF_H
 
 #include "addr.h"
+#include "codec.h"
 
 /* Fixed descriptors (fd 3 is never used: bats and others own it). */
 #define SL_HANDOFF_RTP_FD   6   /* UDP, bound, connected to the peer's RTP */
 #define SL_HANDOFF_RTCP_FD  7   /* UDP, bound to RTP port + 1, connected to
 				 * the peer's RTCP; absent when RTCP_FD unset */
+#define SL_HANDOFF_SIP_FD   5   /* chain-loading: the answering socket */
 
 /* Environment variable names.  A value that is unknown is left unset. */
 #define SL_ENV_RTP_FD            "RTP_FD"
@@ -20,7 +24,7 @@
 #define SL_ENV_RTP_REMOTE_HOST   "RTP_REMOTE_HOST"
 #define SL_ENV_RTP_REMOTE_PORT   "RTP_REMOTE_PORT"
 #define SL_ENV_RTP_PAYLOAD_TYPE  "RTP_PAYLOAD_TYPE"
-#define SL_ENV_RTP_CODEC         "RTP_CODEC"        /* PCMU or PCMA */
+#define SL_ENV_RTP_CODEC         "RTP_CODEC"        /* a name of codec.h's table */
 #define SL_ENV_RTP_CLOCK_RATE    "RTP_CLOCK_RATE"
 #define SL_ENV_RTP_PTIME         "RTP_PTIME"        /* milliseconds */
 #define SL_ENV_RTP_DTMF_PT       "RTP_DTMF_PAYLOAD_TYPE"
@@ -31,6 +35,10 @@
 #define SL_ENV_SIP_REMOTE_URI    "SIP_REMOTE_URI"
 #define SL_ENV_SIP_REMOTE_NAME   "SIP_REMOTE_NAME"  /* display name, sanitised */
 #define SL_ENV_SIP_DIRECTION     "SIP_DIRECTION"    /* outgoing or incoming */
+#define SL_ENV_SIP_SOCKET_FD     "SIP_SOCKET_FD"    /* chain-loading: 5 */
+#define SL_ENV_SIP_CONTACT       "SIP_CONTACT"      /* the Contact registered */
+#define SL_ENV_SIP_TRANSPORT     "SIP_TRANSPORT"    /* chain-loading: the socket's
+							 * (a setting too) */
 
 /* RTP_DIRECTION, as the local side sees the stream (SDP a=sendrecv...). */
 enum sl_media_dir {
@@ -46,7 +54,7 @@ struct sl_media_params {
 	int rtcp_fd;            /* -1 when none */
 	struct sl_addr local;   /* len 0 when unknown */
 	struct sl_addr remote;  /* len 0 when unknown */
-	int payload_type;       /* 0 PCMU, 8 PCMA */
+	int payload_type;       /* a codec of codec.h's table */
 	int clock_rate;         /* 8000 */
 	int ptime;              /* ms */
 	int dtmf_pt;            /* -1 when the peer takes no telephone-event */
@@ -55,7 +63,8 @@ struct sl_media_params {
 };
 
 /* Sets p to the defaults of standalone use: no descriptors, no addresses,
- * PCMU at 8000 Hz, 20 ms, no telephone-event, no timeout, sendrecv. */
+ * the table's first codec, 20 ms, no telephone-event, no timeout,
+ * sendrecv. */
 void sl_media_params_init(struct sl_media_params *p);
 
 /* "sendrecv"... for an enum sl_media_dir; sl_media_dir_parse returns -1
@@ -71,5 +80,36 @@ int sl_handoff_from_env(struct sl_media_params *p, const char **bad);
 /* Writes the RTP_* variables of p into the environment (setenv), unsetting
  * those that are unknown.  Returns 0 or an errno value. */
 int sl_handoff_to_env(const struct sl_media_params *p);
+
+/* The media tools' settings: p from the environment (RTP_*), then the
+ * options given over it (codec NULL, ptime and dtmf_pt -1 when not
+ * given), then checked: a codec of the table at its clock rate, a packet
+ * time it takes.  Exits 100 with "prog: fatal: bad RTP_PTIME: 5" (the
+ * variable and its value) on anything wrong. */
+void sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
+		      int ptime, int dtmf_pt);
+
+/* The call, as its media command sees it (SIP_* variables). */
+struct sl_handoff_call {
+	const char *call_id;
+	const char *local_uri, *remote_uri;
+	const char *remote_name;        /* sanitised; NULL or "": none */
+	int outgoing;
+};
+
+/* Writes the SIP_* variables of the call.  Returns 0 or an errno value. */
+int sl_handoff_call_to_env(const struct sl_handoff_call *c);
+
+/* Chain-loading: the answering socket is descriptor fd (SIP_SOCKET_FD),
+ * contact the Contact registered (SIP_CONTACT) and transport its
+ * transport (SIP_TRANSPORT: a TCP and a TLS socket look the same; NULL
+ * leaves the variable as it is); fd -1 unsets the first two.  Returns 0 or
+ * an errno value. */
+int sl_handoff_socket_to_env(int fd, const char *contact, const char *transport);
+/* The descriptor in SIP_SOCKET_FD into *fd, -1 when unset.  Returns 0, or
+ * EINVAL when the value is no descriptor it may be (0-1023, never 3). */
+int sl_handoff_socket_from_env(int *fd);
+/* Removes SIP_SOCKET_FD: the socket is taken, and not passed on. */
+void sl_handoff_socket_forget(void);
 
 #endif

@@ -52,6 +52,15 @@ sl_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+sl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int
 sl_loop_new(struct sl_loop **out)
 {
@@ -173,6 +182,14 @@ sl_timer_start(struct sl_loop *l, struct sl_timer *t, int64_t ms,
 	*pp = t;
 }
 
+/* The callback of signals caught without a loop (sl_signals_catch). */
+static void
+sl_signal_noop(int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+}
+
 static void
 on_signal(int signo)
 {
@@ -233,14 +250,51 @@ sl_loop_signal(struct sl_loop *l, int signo, sl_signal_cb cb, void *arg)
 	return 0;
 }
 
+int
+sl_signals_catch(const int *signos)
+{
+	struct sigaction sa;
+
+	if (sigpipe_fds[0] < 0 && pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (; *signos; signos++) {
+		if (*signos >= 65)
+			continue;
+		/* Marked as ours, for sl_loop_signals_reset. */
+		sigwatches[*signos].cb = sl_signal_noop;
+		if (sigaction(*signos, &sa, NULL) < 0)
+			return -1;
+	}
+	return sigpipe_fds[0];
+}
+
+uint64_t
+sl_signals_take(void)
+{
+	unsigned char buf[64];
+	uint64_t mask = 0;
+	ssize_t n, i;
+
+	while (sigpipe_fds[0] >= 0 && (n = read(sigpipe_fds[0], buf, sizeof buf)) > 0)
+		for (i = 0; i < n; i++)
+			if (buf[i] < 64)
+				mask |= (uint64_t)1 << buf[i];
+	return mask;
+}
+
 void
 sl_loop_signals_reset(void)
 {
 	int s;
 
-	for (s = 1; s < 65; s++)
+	for (s = 1; s < 65; s++) {
 		if (sigwatches[s].cb)
 			signal(s, SIG_DFL);
+		sigwatches[s].cb = NULL;
+	}
 	if (sigpipe_fds[0] >= 0) {
 		close(sigpipe_fds[0]);
 		close(sigpipe_fds[1]);

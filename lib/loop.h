@@ -22,8 +22,9 @@ struct sl_timer {
 	struct sl_timer *next;
 };
 
-/* Monotonic milliseconds. */
+/* Monotonic milliseconds, and nanoseconds. */
 int64_t sl_now_ms(void);
+int64_t sl_now_ns(void);
 
 /* Returns 0 or an errno value. */
 int sl_loop_new(struct sl_loop **out);
@@ -46,6 +47,14 @@ int sl_loop_signal(struct sl_loop *l, int signo, sl_signal_cb cb, void *arg);
 /* Puts every signal handled by the loop back to its default disposition;
  * for a child process before exec. */
 void sl_loop_signals_reset(void);
+
+/* For a process that runs no loop (the media engine): the signals of the
+ * list (ended by 0) through the same self-pipe, their system calls
+ * interrupted (no SA_RESTART: a write blocked on a full pipe must give
+ * way).  Returns the pipe's read end to poll, or -1 with errno set. */
+int sl_signals_catch(const int *signos);
+/* The signals caught since the last call, as a mask (bit signo). */
+uint64_t sl_signals_take(void);
 
 /* Adds a hook run after each poll round.  Returns 0 or ENOMEM. */
 int sl_loop_hook(struct sl_loop *l, sl_hook_cb cb, void *arg);

@@ -1,6 +1,9 @@
 /* The media side of a call: the RTP/RTCP socket pair and the media
- * processes that inherit it.  The signalling tool keeps its copy of the
- * sockets so that it can re-point them when the peer moves its media. */
+ * process that inherits it.  The default media is the engine of lib/ in a
+ * child forked without exec (one process, both directions, pages shared
+ * with us); a COMMAND is run with the hand-off of sipline(7).  The
+ * signalling tool keeps its copy of the sockets so that it can re-point
+ * them when the peer moves its media. */
 #include "media.h"
 
 #include <errno.h>
@@ -10,19 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "child.h"
+#include "codec.h"
+#include "engine.h"
 #include "log.h"
+#include "pacer.h"
 
 struct sl_media {
 	struct sl_loop *loop;
 	int rtp_fd, rtcp_fd;
 	struct sl_addr local;
+	struct sl_addr peer;    /* the peer's RTP address (SDP); len 0 unknown */
+	int peer_rtcp;          /* and its RTCP port */
+	int connected;          /* the sockets are connect()ed to peer */
 	pid_t pgrp;
-	pid_t send_pid, recv_pid, cmd_pid;   /* 0 when not running */
+	pid_t engine_pid, cmd_pid;  /* 0 when not running */
+	int ctl;                /* the write end of the engine's updates */
 	int stopping;
 	int status;
 	sl_media_cb cb;
@@ -63,7 +74,7 @@ sl_media_new(struct sl_loop *loop, const struct sl_addr *ip, struct sl_media **o
 	if (m == NULL)
 		return ENOMEM;
 	m->loop = loop;
-	m->rtp_fd = m->rtcp_fd = -1;
+	m->rtp_fd = m->rtcp_fd = m->ctl = -1;
 	for (tries = 0; tries < 128; tries++) {
 		unsigned r;
 		int port;
@@ -99,12 +110,12 @@ sl_media_free(struct sl_media *m)
 	if (m == NULL)
 		return;
 	sl_timer_stop(m->loop, &m->kill_timer);
-	if (m->send_pid)
-		sl_child_unwatch(m->send_pid);
-	if (m->recv_pid)
-		sl_child_unwatch(m->recv_pid);
+	if (m->engine_pid)
+		sl_child_unwatch(m->engine_pid);
 	if (m->cmd_pid)
 		sl_child_unwatch(m->cmd_pid);
+	if (m->ctl >= 0)
+		close(m->ctl);
 	if (m->rtp_fd >= 0)
 		close(m->rtp_fd);
 	if (m->rtcp_fd >= 0)
@@ -118,16 +129,55 @@ sl_media_local(const struct sl_media *m)
 	return &m->local;
 }
 
+/* Connects both sockets to the peer.  Returns 0 or an errno value. */
+static int
+connect_peer(struct sl_media *m)
+{
+	struct sl_addr rtcp = m->peer;
+
+	if (m->peer.len == 0)
+		return 0;
+	if (connect(m->rtp_fd, (const struct sockaddr *)&m->peer.ss, m->peer.len) < 0)
+		return errno;
+	sl_addr_set_port(&rtcp, m->peer_rtcp);
+	if (connect(m->rtcp_fd, (const struct sockaddr *)&rtcp.ss, rtcp.len) < 0)
+		return errno;
+	m->connected = 1;
+	return 0;
+}
+
+/* Sends an update to the running engine. */
+static void
+update(struct sl_media *m, const struct sl_engine_update *u)
+{
+	if (m->ctl >= 0 && write(m->ctl, u, sizeof *u) != (ssize_t)sizeof *u)
+		sl_warn_err(errno, "unable to update the media");
+}
+
 int
 sl_media_connect(struct sl_media *m, const struct sl_addr *rtp, int rtcp_port)
 {
-	struct sl_addr rtcp = *rtp;
+	int moved = !sl_addr_equal(rtp, &m->peer) || rtcp_port != m->peer_rtcp;
 
-	if (connect(m->rtp_fd, (const struct sockaddr *)&rtp->ss, rtp->len) < 0)
-		return errno;
-	sl_addr_set_port(&rtcp, rtcp_port);
-	if (connect(m->rtcp_fd, (const struct sockaddr *)&rtcp.ss, rtcp.len) < 0)
-		return errno;
+	m->peer = *rtp;
+	m->peer_rtcp = rtcp_port;
+	if (m->engine_pid) {
+		/* The engine latches and connects the sockets itself: it is
+		 * told, and stops latching. */
+		struct sl_engine_update u;
+
+		if (!moved)
+			return 0;
+		memset(&u, 0, sizeof u);
+		u.moved = 1;
+		u.remote = *rtp;
+		u.rtcp_port = rtcp_port;
+		update(m, &u);
+		return 0;
+	}
+	/* A command has the sockets connected (now, or when it starts). */
+	if (m->cmd_pid || m->connected)
+		return connect_peer(m);
 	return 0;
 }
 
@@ -142,7 +192,7 @@ sl_media_status(int code)
 int
 sl_media_running(const struct sl_media *m)
 {
-	return m->send_pid || m->recv_pid || m->cmd_pid;
+	return m->engine_pid || m->cmd_pid;
 }
 
 static void
@@ -186,62 +236,90 @@ on_exit_child(pid_t pid, int wstatus, void *arg)
 {
 	struct sl_media *m = arg;
 	int code = sl_child_exit_code(wstatus);
-	int stopping = m->stopping;
 
 	if (pid == m->cmd_pid) {
 		m->cmd_pid = 0;
-		if (!stopping)
-			m->status = sl_media_status(code);
 		sl_debug("media command %d exited with %d", (int)pid, code);
-	} else if (pid == m->send_pid) {
-		m->send_pid = 0;
-		sl_debug("rtp-send %d exited with %d", (int)pid, code);
-		/* The audio to send has all gone out: the call is over. */
-		if (!stopping)
-			m->status = sl_media_status(code);
-		stop_rest(m);
-	} else if (pid == m->recv_pid) {
-		m->recv_pid = 0;
-		sl_debug("rtp-recv %d exited with %d", (int)pid, code);
-		/* Media lost, or a failure: the call ends with it.  An
-		 * ordinary end (the peer's RTCP BYE) leaves the call up until
-		 * our audio is sent or the peer hangs up. */
-		if (!stopping && sl_media_status(code) != 0) {
-			m->status = sl_media_status(code);
-			stop_rest(m);
+	} else if (pid == m->engine_pid) {
+		m->engine_pid = 0;
+		if (m->ctl >= 0) {
+			close(m->ctl);
+			m->ctl = -1;
 		}
+		sl_debug("media %d exited with %d", (int)pid, code);
+	} else {
+		return;
 	}
+	/* The audio to send has all gone out, no RTP came (8), or the
+	 * command ended: the call is over. */
+	if (!m->stopping)
+		m->status = sl_media_status(code);
 	maybe_over(m);
 }
 
-/* Starts one sipline media tool in the media's process group (making the
- * group if there is none yet).  Returns 0 or an errno value. */
+/* The default media: the engine in a child of ours (no exec), on our
+ * stdin and stdout and the call's sockets, unconnected so that it can
+ * latch to where the peer's RTP comes from (symmetric RTP, latch.h).
+ * send 0: receiving only, until an update says the call is answered.
+ * Returns 0 or an errno value. */
 static int
-spawn_tool(struct sl_media *m, const char *name, pid_t *pid)
+fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 {
-	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD, -1 };
-	char path[4096];
-	char *argv[] = { (char *)sl_tool_path(name, path, sizeof path), NULL };
-	int err, join = sl_media_running(m);
+	struct sl_engine_cfg ec;
+	const char *call_name = sl_prog;
+	int ctl[2], err;
+	pid_t pid;
 
-	if ((err = sl_spawn(argv, fdmap, join ? m->pgrp : 0, pid)) != 0)
+	if (pipe2(ctl, O_CLOEXEC | O_NONBLOCK) < 0)
+		return errno;
+	if ((err = sl_fork(NULL, 0, &pid)) != 0) {
+		close(ctl[0]);
+		close(ctl[1]);
 		return err;
-	if (!join)
-		m->pgrp = *pid;
-	sl_child_watch(m->loop, *pid, on_exit_child, m);
-	return 0;
-}
-
-/* Puts the hand-off variables of p in the environment for what we start. */
-static int
-export_params(struct sl_media *m, const struct sl_media_params *p)
-{
-	struct sl_media_params hp = *p;
-
-	hp.rtp_fd = SL_HANDOFF_RTP_FD;
-	hp.rtcp_fd = SL_HANDOFF_RTCP_FD;
-	hp.local = m->local;
-	return sl_handoff_to_env(&hp);
+	}
+	if (pid > 0) {
+		close(ctl[0]);
+		m->ctl = ctl[1];
+		/* Our updates may wait (they are small); the engine's reads
+		 * must not. */
+		fcntl(m->ctl, F_SETFL, 0);
+		m->engine_pid = m->pgrp = pid;
+		sl_child_watch(m->loop, pid, on_exit_child, m);
+		return 0;
+	}
+	close(ctl[1]);
+	prctl(PR_SET_NAME, "sipline-media");
+	memset(&ec, 0, sizeof ec);
+	ec.rtp_fd = m->rtp_fd;
+	ec.rtcp_fd = m->rtcp_fd;
+	ec.latch = 1;
+	ec.remote = m->peer;
+	ec.rtcp_port = m->peer_rtcp;
+	ec.codec = sl_codec_by_pt(p->payload_type);
+	if (ec.codec == NULL)
+		ec.codec = &sl_codecs[0];
+	ec.ptime = p->ptime;
+	ec.dtmf_pt = p->dtmf_pt;
+	ec.send = send;
+	ec.muted = p->direction == SL_DIR_RECVONLY || p->direction == SL_DIR_INACTIVE;
+	ec.input_fd = 0;
+	ec.fmt = SL_IN_S16LE;
+	ec.dtmf_in_fd = -1;
+	ec.recv = 1;
+	ec.output_fd = 1;
+	ec.jitter_ms = 60;
+	ec.timeout = p->direction == SL_DIR_SENDONLY || p->direction == SL_DIR_INACTIVE ?
+		     0 : p->rtp_timeout;
+	ec.in_call = 1;
+	ec.dtmf_out_fd = -1;
+	ec.output_nonblock = 1;
+	ec.ctl_fd = ctl[0];
+	/* Its lines are those of the tools it stands for. */
+	ec.send_name = "rtp-send";
+	ec.recv_name = "rtp-recv";
+	ec.call_name = call_name;
+	ec.call_id = getenv(SL_ENV_SIP_CALL_ID);
+	_exit(sl_engine_run(&ec));
 }
 
 int
@@ -249,28 +327,44 @@ sl_media_start(struct sl_media *m, char *const *argv,
 	       const struct sl_media_params *p, sl_media_cb cb, void *arg)
 {
 	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD, -1 };
+	struct sl_media_params hp = *p;
 	int err;
 
-	if ((err = export_params(m, p)) != 0)
-		return err;
 	m->cb = cb;
 	m->arg = arg;
 	m->status = 0;
 	m->stopping = 0;
-	if (argv) {
-		if ((err = sl_spawn(argv, fdmap, 0, &m->cmd_pid)) != 0)
-			return err;
-		m->pgrp = m->cmd_pid;
-		sl_child_watch(m->loop, m->cmd_pid, on_exit_child, m);
-		return 0;
+	if (argv == NULL) {
+		if (m->engine_pid) {
+			/* After early media: the engine runs; it sends from
+			 * now on. */
+			struct sl_engine_update u;
+
+			memset(&u, 0, sizeof u);
+			u.send = 1;
+			u.muted = p->direction == SL_DIR_RECVONLY ||
+				  p->direction == SL_DIR_INACTIVE;
+			u.pt = p->payload_type;
+			u.ptime = p->ptime;
+			u.dtmf_pt = p->dtmf_pt;
+			update(m, &u);
+			return 0;
+		}
+		return fork_engine(m, p, 1);
 	}
-	if (!m->send_pid && (err = spawn_tool(m, "rtp-send", &m->send_pid)) != 0)
+	/* A command gets the hand-off of sipline(7): the sockets connected
+	 * to the peer's addresses, on fds 6 and 7, described in RTP_*. */
+	if ((err = connect_peer(m)) != 0)
 		return err;
-	/* rtp-recv may be running already, for early media. */
-	if (!m->recv_pid && (err = spawn_tool(m, "rtp-recv", &m->recv_pid)) != 0) {
-		stop_rest(m);
+	hp.rtp_fd = SL_HANDOFF_RTP_FD;
+	hp.rtcp_fd = SL_HANDOFF_RTCP_FD;
+	hp.local = m->local;
+	if ((err = sl_handoff_to_env(&hp)) != 0)
 		return err;
-	}
+	if ((err = sl_spawn(argv, fdmap, 0, &m->cmd_pid)) != 0)
+		return err;
+	m->pgrp = m->cmd_pid;
+	sl_child_watch(m->loop, m->cmd_pid, on_exit_child, m);
 	return 0;
 }
 
@@ -278,17 +372,13 @@ int
 sl_media_start_early(struct sl_media *m, const struct sl_media_params *p,
 		     sl_media_cb cb, void *arg)
 {
-	int err;
-
 	if (sl_media_running(m))
 		return 0;
-	if ((err = export_params(m, p)) != 0)
-		return err;
 	m->cb = cb;
 	m->arg = arg;
 	m->status = 0;
 	m->stopping = 0;
-	return spawn_tool(m, "rtp-recv", &m->recv_pid);
+	return fork_engine(m, p, 0);
 }
 
 void

@@ -1,6 +1,8 @@
 /* The media side of a call as the signalling tools see it: the RTP and
- * RTCP sockets whose port goes into SDP, and the media command that gets
- * them (the hand-off of sipline(7)), started and stopped with the call. */
+ * RTCP sockets whose port goes into SDP, and what gets them, started and
+ * stopped with the call: the default media (lib/engine.c in a process of
+ * its own, forked without exec) or a media command (the hand-off of
+ * sipline(7)). */
 #ifndef SIPLINE_MEDIA_H
 #define SIPLINE_MEDIA_H
 
@@ -33,20 +35,23 @@ void sl_media_free(struct sl_media *m);
 /* Our RTP address (host and port) for SDP. */
 const struct sl_addr *sl_media_local(const struct sl_media *m);
 
-/* Points both sockets at the peer (again after a re-INVITE moved it).
- * Returns 0 or an errno value. */
+/* The peer's RTP address and RTCP port (again after a re-INVITE moved
+ * them).  A command gets the sockets connected to them; the default media
+ * latches (symmetric RTP) and connects them itself.  Returns 0 or an errno
+ * value. */
 int sl_media_connect(struct sl_media *m, const struct sl_addr *rtp, int rtcp_port);
 
-/* Runs argv (NULL: rtp-send reading our stdin and rtp-recv writing our
- * stdout) with the sockets on fds 6 and 7, the RTP_* variables of p, and
- * whatever SIP_* variables the caller has set, in a process group of its
- * own.  cb runs once it has all ended.  Returns 0 or an errno value. */
+/* Runs argv with the sockets on fds 6 and 7, the RTP_* variables of p,
+ * and whatever SIP_* variables the caller has set; or, argv NULL, the
+ * default media, which sends our stdin and plays to our stdout (one
+ * process, both directions).  Either in a process group of its own.  cb
+ * runs once it has ended.  Returns 0 or an errno value. */
 int sl_media_start(struct sl_media *m, char *const *argv,
 		   const struct sl_media_params *p, sl_media_cb cb, void *arg);
-/* Early media (a 183 with SDP): starts only rtp-recv, so that what the
- * network plays before the answer (ringback, announcements) reaches our
- * stdout; sl_media_start with argv NULL adds rtp-send at the answer.
- * Returns 0 or an errno value. */
+/* Early media (a 183 with SDP): starts the default media receiving only,
+ * so that what the network plays before the answer (ringback,
+ * announcements) reaches our stdout; sl_media_start with argv NULL makes
+ * it send too, at the answer.  Returns 0 or an errno value. */
 int sl_media_start_early(struct sl_media *m, const struct sl_media_params *p,
 			 sl_media_cb cb, void *arg);
 /* Asks the media to end (SIGTERM to its group, SIGKILL after

@@ -18,11 +18,24 @@
 const char *
 sl_sdp_codec_name(int pt)
 {
-	switch (pt) {
-	case SL_PT_PCMU: return "PCMU";
-	case SL_PT_PCMA: return "PCMA";
-	}
-	return NULL;
+	const struct sl_codec *c = sl_codec_by_pt(pt);
+
+	return c ? c->name : NULL;
+}
+
+const char *
+sl_sdp_codec_list(const struct sl_sdp_stream *s)
+{
+	static char buf[128];
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->npts && n < sizeof buf; i++)
+		if (sl_sdp_codec_name(s->pts[i]))
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s",
+					      n ? ", " : "", sl_sdp_codec_name(s->pts[i]));
+	return buf;
 }
 
 int
@@ -59,9 +72,12 @@ sl_sdp_build(const struct sl_sdp_stream *s, unsigned long session_id,
 	if (s->dtmf_pt >= 0)
 		PUT(" %d", s->dtmf_pt);
 	PUT("\r\n");
-	for (i = 0; i < s->npts; i++)
-		if (sl_sdp_codec_name(s->pts[i]))
-			PUT("a=rtpmap:%d %s/8000\r\n", s->pts[i], sl_sdp_codec_name(s->pts[i]));
+	for (i = 0; i < s->npts; i++) {
+		const struct sl_codec *c = sl_codec_by_pt(s->pts[i]);
+
+		if (c)
+			PUT("a=rtpmap:%d %s/%d\r\n", c->pt, c->name, c->clock_rate);
+	}
 	if (s->dtmf_pt >= 0)
 		PUT("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n",
 		    s->dtmf_pt, s->dtmf_pt);
@@ -154,23 +170,25 @@ rtpmap_pt(sdp_message_t *sdp, int pos, const char *encoding)
 	return -1;
 }
 
-/* 1 when payload type pt, as listed on the m= line, really is G.711 at
- * 8000 Hz: a static type not remapped to something else. */
+/* 1 when payload type pt, as listed on the m= line, really is the codec
+ * of the table with that number: its rtpmap, when there is one, names it
+ * at its clock rate (a static type not remapped to something else). */
 static int
-is_g711(sdp_message_t *sdp, int pos, int pt)
+is_known(sdp_message_t *sdp, int pos, int pt)
 {
-	char *f, *v;
+	const struct sl_codec *c = sl_codec_by_pt(pt);
+	char *f, *v, want[64];
 	int i;
 
-	if (pt != SL_PT_PCMU && pt != SL_PT_PCMA)
+	if (c == NULL)
 		return 0;
+	snprintf(want, sizeof want, "%s/%d", c->name, c->clock_rate);
 	for (i = 0; (f = sdp_message_a_att_field_get(sdp, pos, i)) != NULL; i++) {
 		if (strcasecmp(f, "rtpmap") != 0)
 			continue;
 		v = sdp_message_a_att_value_get(sdp, pos, i);
 		if (v && rtpmap_number(v) == pt)
-			return strncasecmp(strchr(v, ' ') + 1,
-					   sl_sdp_codec_name(pt), 4) == 0;
+			return strncasecmp(strchr(v, ' ') + 1, want, strlen(want)) == 0;
 	}
 	return 1;
 }
@@ -248,7 +266,7 @@ sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why)
 	for (i = 0; (v = sdp_message_m_payload_get(sdp, pos, i)) != NULL; i++) {
 		if (sl_parse_int(v, 0, 127, &lv) != 0)
 			continue;
-		if (is_g711(sdp, pos, (int)lv) && out->npts < (int)(sizeof out->pts / sizeof *out->pts))
+		if (is_known(sdp, pos, (int)lv) && out->npts < SL_SDP_CODECS)
 			out->pts[out->npts++] = (int)lv;
 	}
 	out->dtmf_pt = rtpmap_pt(sdp, pos, "telephone-event/8000");

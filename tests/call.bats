@@ -350,6 +350,50 @@ squeeze() {
 	check_tone -f 500 -s 30 -n 16000 -N 1600 "$D/rec.raw"
 }
 
+@test "call: the default media is one process per side, both ways, one wake-up a packet time" {
+	local side pid v1 kids rate
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/1k.raw" synth 5 sine 1000 vol 0.5
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/500.raw" synth 5 sine 500 vol 0.5
+	BOB_PORT=$(free_port)
+	start_bg bob sh -c 'exec env SIP_USER=bob SIP_PASSWORD=bobpw \
+		sip-register -e 60 -c "127.0.0.1:$1" -- sip-answer <"$2" >"$3"' \
+		_ "$BOB_PORT" "$D/500.raw" "$D/bob.raw"
+	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$BOB_PORT"
+	start_bg alice sh -c "exec env SIP_USER=alice SIP_PASSWORD=alicepw sip-call -T 5 -D 3 bob <'$D/1k.raw' >'$D/alice.raw'"
+	wait_for 10 grep -q '^sip-call: answered ' "$D/alice.err"
+	sleep 0.5
+	local -A mpid v0 t0
+	for side in alice bob; do
+		pid=$(media_child "$side")
+		[ -n "$pid" ]
+		mpid[$side]=$pid
+		# No other media process: the signalling tool's only child.
+		kids=$(ps -o comm= --ppid "$(ps -o ppid= -p "$pid" | tr -d " ")" | sort | tr '\n' ' ')
+		assert_equal "$kids" "sipline-media "
+		t0[$side]=$EPOCHREALTIME
+		v0[$side]=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$pid/status")
+	done
+	# Wake-ups: the times each went to sleep (voluntary context switches)
+	# in about a second of sending and receiving 50 packets a second.
+	sleep 1
+	for side in alice bob; do
+		v1=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/${mpid[$side]}/status")
+		rate=$(awk -v n="$((v1 - v0[$side]))" -v a="${t0[$side]}" -v b="$EPOCHREALTIME" \
+			'BEGIN { printf "%d", n / (b - a) }')
+		echo "$side: $((v1 - v0[$side])) wake-ups, $rate a second"
+		assert [ "$rate" -le 55 ]
+	done
+	run pgrep -x -s "$(ps -o sid= -p "$(bg_pid alice)" | tr -d ' ')" 'rtp-(send|recv)'
+	assert_failure
+	wait_bg alice 10
+	assert_success
+	wait_bg bob 5
+	assert_success
+	# Three seconds of call each way, give or take the jitter buffer.
+	check_tone -f 500 -s 30 -n 24000 -N 1600 "$D/alice.raw"
+	check_tone -f 1000 -s 30 -n 24000 -N 1600 "$D/bob.raw"
+}
+
 @test "call: side by side, serve mode: URI forms user, user@domain, sip:URI through the proxy, and direct" {
 	local port uri n=0
 	port=$(free_port)

@@ -7,8 +7,8 @@
 #
 # The quick test runs on a copy of the tree with a stand-in for the package
 # manager, since the libraries of this machine cannot be uninstalled for a
-# test: dpkg-query and pkg-config say that libosip2-dev, libortp-dev and
-# libbctoolbox-dev are missing until apt-get has "installed" them, after
+# test: dpkg-query and pkg-config say that libosip2-dev and nettle-dev are
+# missing until apt-get has "installed" them, after
 # which the real ones answer.  The long test (SIPLINE_LONG=1, root, about
 # 10 minutes, Debian's archive reachable) does it for real: a minimal
 # Debian 12 made by debootstrap, a clone of this repository, `make demo`
@@ -35,14 +35,14 @@ copy_tree() {
 }
 
 # fake_package_manager DIR: stand-ins for dpkg-query, apt-get, pkg-config
-# and id in DIR.  The three libraries are missing until apt-get is asked
+# and id in DIR.  The two libraries are missing until apt-get is asked
 # for them; apt-get logs what it was asked in DIR/apt.log.
 fake_package_manager() {
 	local bin=$1
 	mkdir -p "$bin"
 	cat >"$bin/lib" <<EOF
 state=$bin/installed
-missing="libosip2-dev libortp-dev libbctoolbox-dev"
+missing="libosip2-dev nettle-dev"
 installed() { [ -e "\$state/\$1" ]; }
 EOF
 	cat >"$bin/dpkg-query" <<EOF
@@ -68,7 +68,7 @@ EOF
 . "$bin/lib"
 for a; do
 	case \$a in
-	libosip2) p=libosip2-dev ;; ortp) p=libortp-dev ;; bctoolbox) p=libbctoolbox-dev ;;
+	libosip2) p=libosip2-dev ;; nettle) p=nettle-dev ;;
 	*) continue ;;
 	esac
 	if ! installed "\$p"; then
@@ -105,18 +105,18 @@ in_fresh_env() {
 	fake_package_manager "$D/fake"
 	mkdir -p "$D/home" "$D/tmp"
 	# The stand-ins see what a fresh machine shows.
-	run in_fresh_env pkg-config --libs ortp
+	run in_fresh_env pkg-config --libs libosip2
 	assert_failure
 	run -0 in_fresh_env timeout 600 make -C "$D/tree" demo 3>&-
 	echo "$output" | tail -40
 	assert_output --partial "demo: outcome: alice's sip-call exited 0"
 	assert_output --partial 'demo: done: Kamailio stopped'
-	# mk/need asked for the three libraries, once.
+	# mk/need asked for the two libraries, once.
 	run cat "$D/fake/apt.log"
-	assert_line --regexp '^apt-get .* install .*libosip2-dev libortp-dev libbctoolbox-dev'
+	assert_line --regexp '^apt-get .* install .*libosip2-dev.* nettle-dev'
 	assert_equal "$(grep -c '^apt-get .* install ' "$D/fake/apt.log")" 1
 	# The tools were linked with the libraries pkg-config named.
-	grep -q -- '-lortp' "$D/tree/build/plain/pkg.mk"
+	grep -q -- '-lnettle' "$D/tree/build/plain/pkg.mk"
 	grep -q -- '-losip2' "$D/tree/build/plain/pkg.mk"
 }
 
@@ -136,7 +136,7 @@ in_fresh_env() {
 	echo "$output" | tail -20
 	assert_line --regexp '^ok 1 the freshly built sip-call runs'
 	run cat "$D/fake/apt.log"
-	assert_line --regexp '^apt-get .* install .*libosip2-dev libortp-dev libbctoolbox-dev'
+	assert_line --regexp '^apt-get .* install .*libosip2-dev.* nettle-dev'
 	# Unit tests and test tools were linked too.
 	[ -x "$D/tree/build/plain/unit/digest" ]
 	[ -x "$D/tree/build/plain/test-tools/freeport" ]

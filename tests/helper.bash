@@ -44,6 +44,9 @@
 #   corpus_at_register                the corpus at sip-register's socket
 #   tone_raw FILE HZ SECONDS          a sine tone as raw s16le 8000 Hz mono
 #   check_tone FILE ARGS...           tone-check FILE, its report on failure
+#   capture_start NAME FILTER         tshark on lo (a pcap filter) as job NAME
+#   capture_ports NAME                "SRC DST" UDP ports of each packet it saw
+#   media_child NAME                  the default media process of a job
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
 # kamailio_add_user, kamailio_bindings, kamailio_has_binding,
 # kamailio_has_no_binding, kamailio_ctl; tests/pki.bash: pki_make (a test
@@ -829,4 +832,45 @@ corpus_single_call() {
 	assert_line --regexp '^sip-answer: hangup by=remote call-id=[0-9a-f]{32}$'
 	refute_line --partial "$1"      # no case became a call
 	no_sanitizer_report answer
+}
+
+# capture_start NAME FILTER: tshark capturing what FILTER (a pcap filter,
+# "udp and dst port 4000") selects on lo, as background job NAME, into
+# NAME.pcap; returns once it captures.  Needs root (the suite's machine).
+capture_start() {
+	local name=$1
+	start_bg "$name" tshark -i lo -f "$2" -w "$(sl_tmpdir)/$name.pcap"
+	wait_for 10 grep -q 'Capture started\|Capturing on' "$(sl_tmpdir)/$name.err"
+}
+
+# capture_ports NAME: stops the capture (its file complete) and prints one
+# line "SRC-PORT DST-PORT" per UDP packet it saw.
+capture_ports() {
+	local name=$1
+	if bg_running "$name"; then
+		# The last packets reach the file before it stops.
+		sleep 0.3
+		signal_bg "$name" INT
+		wait_bg "$name" 10 || stop_bg "$name"
+	fi
+	tshark -r "$(sl_tmpdir)/$name.pcap" -T fields -e udp.srcport -e udp.dstport \
+		2>/dev/null | tr '\t' ' '
+}
+
+# media_child NAME: the PID of the default media of background job NAME
+# (sip-call, sip-answer or what runs them): the process "sipline-media"
+# among its descendants.
+media_child() {
+	local pid
+	pid=$(bg_pid "$1") || return 1
+	ps -e -o pid=,ppid=,comm= | awk -v root="$pid" '
+		{ parent[$1] = $2; comm[$1] = $3 }
+		END {
+			for (p in comm) {
+				if (comm[p] != "sipline-media")
+					continue
+				for (q = parent[p]; q > 1; q = parent[q])
+					if (q == root) { print p; exit }
+			}
+		}'
 }

@@ -4,6 +4,8 @@
 # against each other, through a damaging relay, and against SIPp.  Audio is
 # judged by tests/tools/tone-check: frequency, SNR, length.
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
 	local f=$BATS_FILE_TMPDIR
 	# Raw s16le 8000 Hz mono tones, what arecord would write.
@@ -114,6 +116,37 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	run env RTP_FD=0 rtp-send </dev/null
 	assert_failure 100
 	assert_output 'rtp-send: fatal: RTP_FD 0: Socket operation on non-socket'
+}
+
+@test "media: a bad option, a bad codec, a bad RTP_* variable: the answer the sip-* tools give" {
+	local tool
+	for tool in rtp-send rtp-recv sip-call; do
+		run -100 "$tool" --no-such-option
+		assert_line "$tool: fatal: unknown option"
+		assert_line "Try '$tool --help'."
+		run -100 "$tool" --codec opus x
+		assert_line "$tool: fatal: --codec: opus is not pcmu or pcma"
+	done
+	# One check of the environment for both tools: a packet time that
+	# the codec does not take is refused by both, not used by one and
+	# replaced by the other.
+	for tool in rtp-send rtp-recv; do
+		run -100 env RTP_FD=0 RTP_PTIME=5 "$tool"
+		assert_output "$tool: fatal: bad RTP_PTIME: 5"
+		run -100 env RTP_FD=0 RTP_PAYLOAD_TYPE=9 "$tool"
+		assert_output "$tool: fatal: bad RTP_PAYLOAD_TYPE: 9"
+		run -100 env RTP_FD=0 RTP_CLOCK_RATE=16000 "$tool"
+		assert_output "$tool: fatal: bad RTP_CLOCK_RATE: 16000"
+	done
+}
+
+@test "media: every variable of the hand-off (lib/handoff.h) is in sipline(7)" {
+	local v missing=
+	for v in $(sed -n 's/^#define SL_ENV_[A-Z_]* *"\([A-Z_]*\)".*/\1/p' "$SIPLINE_TESTS/../lib/handoff.h"); do
+		grep -q "^\.It Ev $v\b\|Ev $v ,\|^\.It Ev [A-Z_]* , Ev $v\b" "$SIPLINE_TESTS/../man/sipline.7" ||
+			missing="$missing $v"
+	done
+	assert_equal "$missing" ""
 }
 
 @test "media: a port in use is a system failure, said the house way" {

@@ -335,3 +335,23 @@ rtcp_after_rtp() {
 	assert_equal "$(rtp | head -n 10 | steps ts 4294967296 | sort -u)" 160
 	assert_equal "$(rtp | tail -n 10 | steps ts 4294967296 | sort -u)" 160
 }
+
+@test "rtp-wire: a closed port refuses every datagram (ICMP port unreachable): each is sent again once, none is lost, the refusals are counted" {
+	local port n
+	port=$(free_rtp_port)
+	# Nothing listens on port: each datagram comes back refused, and
+	# the send after it fails with ECONNREFUSED.
+	capture_start wire "udp and dst port $port"
+	run rtp-send -r "127.0.0.1:$port" <"$T/8000.raw"
+	assert_success
+	echo "$output"
+	n=$(capture_ports wire | grep -c " $port\$")
+	echo "on the wire: $n datagrams to port $port"
+	assert_line --regexp '^rtp-send: stats packets=50 refused=(4[0-9]|50)$'
+	# Every one of them: sequence numbers without a gap (before, every
+	# other one was lost).  A loaded machine may start or stop the capture
+	# a packet or two late: those are at the ends, not in between.
+	tshark -r "$D/wire.pcap" -d "udp.port==$port,rtp" -T fields -e rtp.seq 2>/dev/null >"$D/seq"
+	assert_equal "$(steps seq 65536 < <(sed 's/^/x seq=/' "$D/seq") | sort -u)" 1
+	assert [ "$n" -ge 46 ]
+}

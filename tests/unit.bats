@@ -40,6 +40,22 @@ run_unit() {
 	run_unit dtmf
 }
 
+@test "unit: playout (the playout clock: loss, reordering, duplicates, late packets, host stops, SSRC changes, RTCP BYE)" {
+	run_unit playout
+}
+
+@test "unit: pacer (the send schedule: files, live sources that stall, late callers, DTMF, 10/20/30 ms)" {
+	run_unit pacer
+}
+
+@test "unit: latch (symmetric RTP: which source is the peer)" {
+	run_unit latch
+}
+
+@test "unit: rtp (RTP and RTCP packets, the codec table)" {
+	run_unit rtp
+}
+
 @test "unit: callid (the Call-ID hash, the set of recently ended calls)" {
 	run_unit callid
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
 # valgrind's memcheck over one normal run of each tool: sip-register --once
 # and sip-options against the private Kamailio, a call from sip-call to
-# sip-answer through it with a short media command, and rtp-send to
-# rtp-recv.  Each must end as usual with no memcheck error and no leak,
-# definite, indirect or possible, with no suppression file: libosip2, oRTP
-# and bctoolbox leave nothing lost either.  (Memory still reachable at
+# sip-answer through it with a short media command, one with the default
+# media of both, and rtp-send to rtp-recv.  Each must end as usual with no memcheck error and
+# no leak, definite, indirect or possible, with no suppression file:
+# libosip2 leaves nothing lost either.  (Memory still reachable at
 # exit, such as a library's static tables, is not a leak.)  Skipped under
 # SANITIZE=1: valgrind cannot run ASan binaries, and the sanitizers check
 # the same things.
@@ -115,6 +115,38 @@ clean() {
 	wait_bg bob 15
 	assert_success
 	assert_line --regexp '^sip-answer: hangup by=remote '
+	clean bob
+}
+
+@test "valgrind: a call with the default media on both sides" {
+	local port
+	# The default media is a child forked without exec: what it inherits
+	# of the signalling tool's heap (a message being handled when it was
+	# forked) it never frees, by design, and memcheck would call that
+	# lost.  So the child is not reported on here: the engine it runs is
+	# checked in rtp-send and rtp-recv below, and under ASan+UBSan
+	# (make check SANITIZE=1), which do follow it.
+	port=$(free_port)
+	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/tone.raw" synth 1 sine 1000 vol 0.5
+	start_bg bob sh -c 'exec valgrind -q --leak-check=full \
+		--show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+		--num-callers=30 --child-silent-after-fork=yes --log-file="$1/bob.vg" \
+		sip-answer -l "127.0.0.1:$2" <"$1/tone.raw" >"$1/bob.raw"' _ "$D" "$port"
+	wait_for 15 port_listening udp "$port"
+	run sh -c 'exec valgrind -q --leak-check=full \
+		--show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+		--num-callers=30 --child-silent-after-fork=yes --log-file="$1/alice.vg" \
+		env -u SIP_SERVER sip-call -d sipline.test -T 10 "sip:bob@127.0.0.1:$2" \
+		<"$1/tone.raw" >"$1/alice.raw"' _ "$D" "$port"
+	assert_success
+	assert_line --regexp '^sip-call: ended status=0 '
+	assert_line --regexp '^rtp-recv: stats packets=[1-9][0-9]* '
+	clean alice
+	wait_bg bob 20
+	assert_success
+	assert_line --regexp '^rtp-recv: stats packets=[1-9][0-9]* '
 	clean bob
 }
 

@@ -25,7 +25,8 @@
 
 #include "addr.h"
 #include "handoff.h"
-#include "rtp.h"
+#include "codec.h"
+#include "rtpsock.h"
 
 static pid_t child;
 
@@ -100,7 +101,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case '6': family = AF_INET6; lo = "::1"; break;
 		case 'R': rtcp = 0; break;
-		case 'c': p.payload_type = sl_rtp_codec_pt(optarg); break;
+		case 'c': p.payload_type = sl_codec_by_name(optarg) ? sl_codec_by_name(optarg)->pt : -1; break;
 		case 'd': p.dtmf_pt = atoi(optarg); break;
 		case 'i': inject = atoi(optarg); break;
 		case 'l': lport = atoi(optarg); break;
