@@ -46,9 +46,9 @@ tls_call() {
 	timeout -k 2 40 env SIP_CA_FILE="$PKI/ca.pem" sip-call -t tls "$@"
 }
 
-# capture_start PORT...: tshark on loopback for TCP to or from the PORTs
+# tls_capture_start PORT...: tshark on loopback for TCP to or from the PORTs
 # (job "cap"), capturing when this returns.
-capture_start() {
+tls_capture_start() {
 	local p filter=
 	CAP_PORTS=("$@")
 	for p; do
@@ -58,15 +58,15 @@ capture_start() {
 	wait_for 10 grep -q 'Capturing on' "$D/cap.err"
 }
 
-# capture_stop: ends the capture (tshark writes all it has on SIGTERM).
-capture_stop() {
+# tls_capture_stop: ends the capture (tshark writes all it has on SIGTERM).
+tls_capture_stop() {
 	sleep 0.5
 	stop_bg cap
 }
 
-# capture_count FILTER: how many captured packets match the display
+# tls_capture_count FILTER: how many captured packets match the display
 # filter, the PORTs decoded as TLS.
-capture_count() {
+tls_capture_count() {
 	local p decode=()
 	for p in "${CAP_PORTS[@]}"; do
 		decode+=(-d "tcp.port==$p,tls")
@@ -79,8 +79,8 @@ capture_count() {
 assert_no_clear_sip() {
 	local app clear
 	# TLS 1.3 hides the record type (opaque_type) of what 1.2 shows.
-	app=$(capture_count 'tls.record.opaque_type == 23 or tls.record.content_type == 23')
-	clear=$(capture_count 'frame contains "SIP/2.0" or frame contains "INVITE sip:" or frame contains "REGISTER sip:"')
+	app=$(tls_capture_count 'tls.record.opaque_type == 23 or tls.record.content_type == 23')
+	clear=$(tls_capture_count 'frame contains "SIP/2.0" or frame contains "INVITE sip:" or frame contains "REGISTER sip:"')
 	echo "TLS application data packets: $app; packets with SIP in clear: $clear"
 	[ "$app" -gt 0 ]
 	[ "$clear" = 0 ]
@@ -88,7 +88,7 @@ assert_no_clear_sip() {
 
 @test "tls: sip-call to sip-answer: the certificate verified, answered with sip=tls, a tone arrives, no SIP in clear" {
 	answer_tls bob server -- sh -c "exec rtp-recv > '$D/rec.raw'"
-	capture_start "$PORT"
+	tls_capture_start "$PORT"
 	start_bg alice sh -c "exec env SIP_CA_FILE='$PKI/ca.pem' sip-call -v -t tls -T 5 sip:bob@127.0.0.1:$PORT < '$T/1k2s.raw'"
 	wait_bg alice 15
 	assert_success
@@ -101,7 +101,7 @@ assert_no_clear_sip() {
 	assert_success
 	assert_line --regexp "^sip-answer: answered codec=PCMU rtp=$RTP sip=tls call-id=$CID$"
 	check_tone -f 1000 -s 30 -n 16000 -N 1600 "$D/rec.raw"
-	capture_stop
+	tls_capture_stop
 	assert_no_clear_sip
 }
 
@@ -127,7 +127,7 @@ tls_call_sips() {
 @test "tls: through Kamailio: bob registered over TLS with sip-answer chain-loaded, alice calls over TLS, audio both ways, nothing in clear" {
 	kamailio_start TLS
 	BOB_PORT=$(free_port)
-	capture_start "$KAM_TLS_PORT" "$BOB_PORT"
+	tls_capture_start "$KAM_TLS_PORT" "$BOB_PORT"
 	start_bg bob env SIP_SERVER="$KAM_TLS_SERVER" SIP_USER=bob SIP_PASSWORD=bobpw \
 		SIP_CA_FILE="$PKI/ca.pem" SIP_CERT_FILE="$PKI/server.pem" SIP_KEY_FILE="$PKI/server.key" \
 		sip-register -t tls -e 60 -c "127.0.0.1:$BOB_PORT" -- \
@@ -147,7 +147,7 @@ tls_call_sips() {
 	assert_line --regexp '^sip-register: unregistered aor=sip:bob@sipline\.test$'
 	check_tone -f 1000 -s 30 -n 16000 -N 1600 "$D/bob.raw"
 	check_tone -f 500 -s 30 -n 16000 -N 1600 "$D/alice.raw"
-	capture_stop
+	tls_capture_stop
 	assert_no_clear_sip
 	# Kamailio saw every request over TLS, and alice's dialog kept to one
 	# connection: INVITE, ACK and BYE from one port.
