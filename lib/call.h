@@ -8,13 +8,6 @@
 #include "sdp.h"
 #include "sip.h"
 
-/* How long a BYE or CANCEL waits for its answer before the call is over
- * anyway (ms); RFC 3261's 32 s is too long for a script. */
-#define SL_CALL_END_WAIT_MS 5000
-/* How long a hang-up waits for the ACK of our 2xx before its BYE goes
- * anyway (ms). */
-#define SL_CALL_ACK_WAIT_MS 2000
-
 /* Codecs a call offers or takes, at most. */
 #define SL_CALL_CODECS SL_SDP_CODECS
 

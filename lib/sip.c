@@ -777,11 +777,17 @@ sl_exit_for_status(int code)
 }
 
 int
-sl_client_exit_status(const struct sl_client *c, int code)
+sl_exit_for_answer(int code, int authorized)
 {
-	if (code == 403 && c->authorized)
+	if (code == 403 && authorized)
 		return SL_EXIT_AUTH;
 	return sl_exit_for_status(code);
+}
+
+int
+sl_client_exit_status(const struct sl_client *c, int code)
+{
+	return sl_exit_for_answer(code, c->authorized);
 }
 
 const char *

@@ -192,6 +192,9 @@ int sl_exit_for_status(int code);
  * a wrong password with 403 rather than a second challenge.  A 403 to a
  * request without credentials stays a rejection (1). */
 int sl_client_exit_status(const struct sl_client *c, int code);
+/* The same rule for a request that did (authorized 1) or did not carry
+ * our credentials. */
+int sl_exit_for_answer(int code, int authorized);
 /* Why an authentication failure happened, for an event line: "credentials
  * refused" or "no credentials sent" for a 401 or 407, and for a 403 to
  * credentials; NULL for any other answer. */

@@ -1,0 +1,214 @@
+/* A call's dialog (libre's sipsess/close.c, modify.c, request.c): which
+ * messages are the call's, the requests within it (BYE, CANCEL,
+ * re-INVITE, OPTIONS), and our BYE. */
+#include "call_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+int
+sl_call_owns(const struct sl_call *c, const osip_message_t *msg)
+{
+	const char *to_tag, *from_tag;
+
+	if (!sl_call_same_id(c, msg))
+		return 0;
+	if (c->dialog == NULL)
+		return 1;
+	to_tag = sl_call_tag(msg->to);
+	from_tag = sl_call_tag(msg->from);
+	if (MSG_IS_REQUEST(msg)) {
+		/* Their From tag is our remote tag; the To tag, once set, ours. */
+		if (c->dialog->remote_tag && strcmp(from_tag, c->dialog->remote_tag) != 0)
+			return 0;
+		return *to_tag == '\0' || strcmp(to_tag, c->dialog->local_tag) == 0;
+	}
+	return strcmp(from_tag, c->dialog->local_tag) == 0;
+}
+
+int
+sl_call_dialog_request(struct sl_call *c, const char *method, osip_message_t **out)
+{
+	osip_dialog_t *d = c->dialog;
+	osip_message_t *m = NULL;
+	char buf[64];
+	int pos;
+
+	if (d == NULL || osip_message_init(&m) != 0)
+		return ENOMEM;
+	osip_message_set_method(m, osip_strdup(method));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (d->remote_contact_uri && d->remote_contact_uri->url)
+		osip_uri_clone(d->remote_contact_uri->url, &m->req_uri);
+	else
+		osip_uri_clone(d->remote_uri->url, &m->req_uri);
+	osip_from_clone(d->local_uri, &m->from);
+	osip_to_clone(d->remote_uri, &m->to);
+	if (m->from && sl_call_tag(m->from)[0] == '\0')
+		osip_from_set_tag(m->from, osip_strdup(d->local_tag));
+	if (m->to && sl_call_tag(m->to)[0] == '\0' && d->remote_tag)
+		osip_to_set_tag(m->to, osip_strdup(d->remote_tag));
+	osip_message_set_call_id(m, d->call_id);
+	snprintf(buf, sizeof buf, "%lu %s", strcmp(method, "ACK") ? ++c->cseq : c->cseq, method);
+	osip_message_set_cseq(m, buf);
+	osip_message_set_max_forwards(m, "70");
+	for (pos = 0; pos < osip_list_size(&d->route_set); pos++) {
+		osip_record_route_t *rr = osip_list_get(&d->route_set, pos);
+		osip_route_t *r = NULL;
+
+		if (osip_route_clone((osip_route_t *)rr, &r) == 0)
+			osip_list_add(&m->routes, r, -1);
+	}
+	osip_message_set_user_agent(m, SL_USER_AGENT);
+	*out = m;
+	return 0;
+}
+
+/* ---- our BYE ---- */
+
+static void
+on_bye_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
+{
+	struct sl_call *c = arg;
+	struct sl_call_ev ev = { .type = SL_CALL_EV_BYE_ANSWERED, .err = err };
+
+	if (resp && resp->status_code < 200)
+		return;
+	c->bye = NULL;
+	memset(&c->in, 0, sizeof c->in);
+	c->in.cl = cl;
+	c->in.msg = resp;
+	c->in.err = err;
+	ev.code = resp ? resp->status_code : 0;
+	sl_call_step(c, &ev);
+	memset(&c->in, 0, sizeof c->in);
+}
+
+/* Sends the BYE; the machine bounds the wait for its answer. */
+void
+sl_call_dialog_bye(struct sl_call *c)
+{
+	osip_message_t *bye;
+	int err;
+
+	if ((err = sl_call_dialog_request(c, "BYE", &bye)) != 0 ||
+	    (err = sl_sip_send(c->sip, bye, on_bye_response, c, &c->bye)) != 0) {
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to send BYE");
+		c->bye = NULL;
+		sl_call_event(c, SL_CALL_EV_BYE_UNSENT);
+		return;
+	}
+	sl_client_set_timeout(c->bye, SL_CALL_END_WAIT_MS);
+}
+
+void
+sl_call_dialog_abandon_bye(struct sl_call *c)
+{
+	if (c->bye)
+		sl_client_abandon(c->bye);
+	c->bye = NULL;
+}
+
+/* ---- their requests ---- */
+
+void
+sl_call_dialog_respond(struct sl_call *c, int code)
+{
+	if (c->in.srv)
+		sl_server_reply(c->in.srv, code);
+}
+
+/* Checks a re-INVITE's offer (into c->reoffer): 1 when the call can go
+ * on with it (the codec it has is in it), or when it has none. */
+static int
+check_reoffer(struct sl_call *c, osip_message_t *req)
+{
+	osip_body_t *body = NULL;
+	const char *why;
+	int i;
+
+	osip_message_get_body(req, 0, &body);
+	c->reoffer_given = body && body->body && body->length > 0;
+	if (!c->reoffer_given)
+		return 1;
+	if (sl_sdp_parse(body->body, &c->reoffer, &why) != 0)
+		return 0;
+	for (i = 0; i < c->reoffer.npts; i++)
+		if (c->reoffer.pts[i] == c->pt)
+			return 1;
+	return 0;
+}
+
+/* Takes the re-INVITE's offer (hold, resume, a moved media address, a
+ * session refresh) and answers 200 with the codec the call has. */
+void
+sl_call_dialog_reinvite_ok(struct sl_call *c)
+{
+	struct sl_sdp_stream *offer = &c->reoffer;
+	struct sl_server *srv = c->in.srv;
+	char a[SL_ADDR_STRLEN];
+	osip_message_t *ok;
+	int dir;
+
+	if (c->reoffer_given) {
+		if (offer->addr.len && (!c->theirs.addr.len ||
+					!sl_addr_equal(&offer->addr, &c->theirs.addr))) {
+			sl_media_connect(c->media, &offer->addr, offer->rtcp_port);
+			sl_event("media-moved rtp=%s call-id=%s", sl_addr_str(&offer->addr, a),
+				 c->call_id);
+		}
+		dir = sl_sdp_mirror(offer->dir);
+		if (offer->dir != c->theirs.dir)
+			sl_event("%s call-id=%s", offer->dir == SL_DIR_SENDRECV ? "resumed" :
+				 "held", c->call_id);
+		if (dir != c->ours.dir) {
+			c->ours.dir = dir;
+			c->sdp_version++;
+		}
+		offer->dtmf_pt = offer->dtmf_pt >= 0 ? offer->dtmf_pt : c->theirs.dtmf_pt;
+		c->theirs = *offer;
+	}
+	c->ours.pts[0] = c->pt;
+	c->ours.npts = 1;
+	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
+		return;
+	sl_call_in_contact(c, srv, ok);
+	osip_message_set_allow(ok, SL_ALLOW);
+	sl_call_sdp_body(c, ok);
+	sl_call_in_send_2xx(c, srv, ok);
+}
+
+void
+sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
+{
+	struct sl_call_ev ev = { 0 };
+
+	/* OPTIONS in a dialog is answered as outside one; INFO (RFC 6086),
+	 * REFER (RFC 3515) and UPDATE (RFC 3311) would become events of
+	 * their own here. */
+	if (MSG_IS_OPTIONS(req)) {
+		sl_server_reply(srv, 200);
+		return;
+	}
+	if (MSG_IS_BYE(req)) {
+		ev.type = SL_CALL_EV_BYE;
+	} else if (MSG_IS_CANCEL(req)) {
+		ev.type = SL_CALL_EV_CANCEL;
+	} else if (MSG_IS_INVITE(req)) {
+		ev.type = SL_CALL_EV_REINVITE;
+		ev.cseq = strtoul(req->cseq->number, NULL, 10);
+		ev.sdp_ok = check_reoffer(c, req);
+	} else {
+		sl_server_reply_unsupported(srv);
+		return;
+	}
+	memset(&c->in, 0, sizeof c->in);
+	c->in.srv = srv;
+	c->in.msg = req;
+	sl_call_step(c, &ev);
+	memset(&c->in, 0, sizeof c->in);
+}

@@ -1,0 +1,155 @@
+/* What the parts of a call share (call.c the glue, call_out.c,
+ * call_in.c, call_dialog.c, call_media.c): the call's data, and the
+ * functions that carry out the state machine's actions.  The tools use
+ * call.h, never this. */
+#ifndef SIPLINE_CALL_INT_H
+#define SIPLINE_CALL_INT_H
+
+#include "call.h"
+#include "call_fsm.h"
+#include "redirect.h"
+
+/* The message whose event is being stepped, for the actions it sets off
+ * and the lines they say; valid during that step only. */
+struct sl_call_msg {
+	struct sl_server *srv;      /* a request's server transaction */
+	struct sl_client *cl;       /* a response's client transaction */
+	osip_message_t *msg;        /* NULL: no response came */
+	int err;                    /* then, why */
+	char status[160];           /* a response's status line, cleaned */
+	const char *auth;           /* why an authentication failed, or NULL */
+};
+
+struct sl_call_alarm {
+	struct sl_timer t;
+	struct sl_call *c;
+	int which;                  /* enum sl_call_timer */
+};
+
+/* Events that actions give back while a step runs (a media start that
+ * failed, a BYE that could not be sent); a handful at most. */
+#define SL_CALL_QUEUE_MAX 8
+
+struct sl_call {
+	struct sl_sip *sip;
+	struct sl_loop *loop;
+	struct sl_call_config cfg;
+	sl_call_cb cb;
+	void *arg;
+	struct sl_call_fsm fsm;
+	struct sl_call_msg in;
+	struct sl_call_alarm timers[SL_CALL_T_COUNT];
+	struct sl_call_ev queue[SL_CALL_QUEUE_MAX];
+	int nqueue;
+	int stepping;
+
+	char *cid;                  /* the Call-ID as it is, however long */
+	char call_id[256];          /* the Call-ID cleaned, for events */
+	char remote[512];           /* remote URI, for events */
+	char remote_name[130];      /* display name, cleaned */
+	char local[512];
+	osip_dialog_t *dialog;
+	unsigned long cseq;         /* our last in-dialog CSeq */
+	int64_t answered_at;
+
+	/* outgoing (call_out.c) */
+	struct sl_client *invite;
+	osip_message_t *ack;        /* for retransmitted 2xx */
+	struct sl_addr ack_dst;
+	double timeout;
+	struct sl_redirect redir;   /* 3xx targets; hops taken */
+
+	/* incoming (call_in.c) */
+	struct sl_server *srv;      /* INVITE server transaction until final */
+	osip_message_t *invite_req; /* copy of the INVITE */
+	unsigned long invite_cseq;
+	char from_tag[128];
+	osip_message_t *answer;     /* our 2xx, made for SL_CALL_DO_ANSWER */
+	const char *refer_to;       /* a 3xx's Contact, for SL_CALL_DO_REFUSE */
+	osip_message_t *ok;         /* our last 2xx, for its retransmissions */
+	struct sl_addr ok_dst;
+	int answered_again;         /* SL_CALL_DO_2XX_AGAIN ran */
+
+	/* in the dialog (call_dialog.c) */
+	struct sl_client *bye;
+	struct sl_sdp_stream reoffer; /* a re-INVITE's offer, checked */
+	int reoffer_given;
+
+	/* media and SDP (call_media.c) */
+	struct sl_media *media;
+	struct sl_sdp_stream ours, theirs;
+	int pt;
+	struct sl_sdp_stream peer;  /* an answer just checked: SDP of a 183,
+				     * a 2xx or an ACK */
+	int peer_pt;
+	const char *peer_why;       /* why it cannot be used */
+	unsigned long sdp_id, sdp_version;
+};
+
+/* call.c: the glue */
+/* Feeds ev to the machine and carries out its actions. */
+void sl_call_step(struct sl_call *c, const struct sl_call_ev *ev);
+/* The same for an event with only a type. */
+void sl_call_event(struct sl_call *c, enum sl_call_ev_type type);
+/* Copies text from the network for an event line or the environment:
+ * printable, no quotes or backslashes, at most size - 1 bytes. */
+void sl_call_clean(char *dst, size_t size, const char *src);
+/* The tag parameter of a From or To ("" when none). */
+const char *sl_call_tag(osip_from_t *f);
+/* Notes the call's Call-ID (the whole, and the cleaned copy).  Returns 0
+ * or ENOMEM. */
+int sl_call_set_id(struct sl_call *c, const osip_message_t *msg);
+/* 1 when msg's Call-ID is the call's. */
+int sl_call_same_id(const struct sl_call *c, const osip_message_t *msg);
+/* Writes a URI as cleaned text into buf. */
+void sl_call_uri_text(const osip_uri_t *u, char *buf, size_t size);
+
+/* call_out.c */
+void sl_call_out_cancel(struct sl_call *c);
+void sl_call_out_abandon(struct sl_call *c);
+void sl_call_out_redirect(struct sl_call *c, int code);
+void sl_call_out_ack(struct sl_call *c);
+void sl_call_out_ack_again(struct sl_call *c);
+
+/* call_in.c */
+void sl_call_in_ring(struct sl_call *c);
+void sl_call_in_answer(struct sl_call *c);
+void sl_call_in_refuse(struct sl_call *c, int code);
+void sl_call_in_resend_2xx(struct sl_call *c);
+void sl_call_in_2xx_again(struct sl_call *c);
+void sl_call_in_ack(struct sl_call *c, osip_message_t *ack);
+/* Sends our 2xx in srv's transaction and keeps a copy for its
+ * retransmissions (RFC 3261 §13.3.1.4). */
+void sl_call_in_send_2xx(struct sl_call *c, struct sl_server *srv, osip_message_t *ok);
+/* Adds our Contact (where in-dialog requests reach us) to a response of
+ * srv's transaction (the INVITE's, or a re-INVITE's). */
+void sl_call_in_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp);
+
+/* call_dialog.c */
+/* Builds a request within the dialog (RFC 3261 §12.2.1.1).  Returns 0 or
+ * ENOMEM. */
+int sl_call_dialog_request(struct sl_call *c, const char *method, osip_message_t **out);
+void sl_call_dialog_bye(struct sl_call *c);
+void sl_call_dialog_abandon_bye(struct sl_call *c);
+void sl_call_dialog_respond(struct sl_call *c, int code);
+void sl_call_dialog_reinvite_ok(struct sl_call *c);
+
+/* call_media.c */
+/* Binds our RTP sockets on the address that reaches toward.  Returns 0 or
+ * an errno value. */
+int sl_call_media_open(struct sl_call *c, const struct sl_addr *toward);
+/* Our side of the SDP, in direction dir. */
+void sl_call_media_ours(struct sl_call *c, int dir);
+/* Puts our SDP in msg.  Returns 0 or ENOSPC. */
+int sl_call_sdp_body(struct sl_call *c, osip_message_t *msg);
+/* Checks the SDP answer in msg against our offer into c->peer: 1 when it
+ * can be used, else 0 with the reason in c->peer_why. */
+int sl_call_sdp_answer(struct sl_call *c, osip_message_t *msg);
+void sl_call_sdp_take(struct sl_call *c);
+/* The peer's RTP address for an event line ("none" while on hold). */
+const char *sl_call_peer_rtp(const struct sl_call *c, char *buf);
+void sl_call_media_start(struct sl_call *c);
+void sl_call_media_early(struct sl_call *c);
+void sl_call_media_stop(struct sl_call *c);
+
+#endif

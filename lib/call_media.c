@@ -1,0 +1,183 @@
+/* A call's offer/answer and its media: our SDP, the peer's answer, and
+ * the media processes started and stopped as the state machine says. */
+#include "call_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+int
+sl_call_media_open(struct sl_call *c, const struct sl_addr *toward)
+{
+	struct sl_addr ip;
+	int err;
+
+	if (c->media)
+		return 0;
+	if ((err = sl_addr_route_to(toward, &ip)) != 0)
+		return err;
+	return sl_media_new(c->loop, &ip, &c->media);
+}
+
+void
+sl_call_media_ours(struct sl_call *c, int dir)
+{
+	int i;
+
+	c->ours.addr = *sl_media_local(c->media);
+	c->ours.rtcp_port = sl_addr_port(&c->ours.addr) + 1;
+	c->ours.npts = c->cfg.ncodecs;
+	for (i = 0; i < c->cfg.ncodecs; i++)
+		c->ours.pts[i] = c->cfg.codecs[i];
+	c->ours.dtmf_pt = SL_PT_DTMF;
+	c->ours.ptime = c->cfg.ptime;
+	c->ours.dir = dir;
+}
+
+int
+sl_call_sdp_body(struct sl_call *c, osip_message_t *msg)
+{
+	char sdp[SL_SDP_MAX];
+	int err;
+
+	if ((err = sl_sdp_build(&c->ours, c->sdp_id, c->sdp_version, sdp, sizeof sdp)) != 0)
+		return err;
+	osip_message_set_body(msg, sdp, strlen(sdp));
+	osip_message_set_content_type(msg, "application/sdp");
+	return 0;
+}
+
+int
+sl_call_sdp_answer(struct sl_call *c, osip_message_t *msg)
+{
+	osip_body_t *body = NULL;
+
+	c->peer_why = "no SDP";
+	osip_message_get_body(msg, 0, &body);
+	if (body == NULL || body->body == NULL ||
+	    sl_sdp_parse(body->body, &c->peer, &c->peer_why) != 0)
+		return 0;
+	c->peer_why = "no codec in common";
+	if ((c->peer_pt = sl_sdp_pick(&c->peer, &c->ours)) < 0)
+		return 0;
+	c->peer_why = NULL;
+	return 1;
+}
+
+void
+sl_call_sdp_take(struct sl_call *c)
+{
+	c->theirs = c->peer;
+	c->pt = c->peer_pt;
+}
+
+const char *
+sl_call_peer_rtp(const struct sl_call *c, char *buf)
+{
+	if (c->theirs.addr.len == 0)
+		return "none";
+	return sl_addr_str(&c->theirs.addr, buf);
+}
+
+void
+sl_call_export_env(struct sl_call *c)
+{
+	struct sl_handoff_call h = {
+		c->call_id, c->local, c->remote, c->remote_name, c->fsm.outgoing
+	};
+
+	sl_handoff_call_to_env(&h);
+}
+
+/* Every media process has exited. */
+static void
+on_media_over(struct sl_media *m, int status, void *arg)
+{
+	struct sl_call *c = arg;
+	struct sl_call_ev ev = { .type = SL_CALL_EV_MEDIA_EXITED, .code = status };
+
+	sl_call_step(c, &ev);
+}
+
+static void
+media_failed(struct sl_call *c)
+{
+	struct sl_call_ev ev = { .type = SL_CALL_EV_MEDIA_FAILED };
+
+	ev.running = c->media && sl_media_running(c->media);
+	sl_call_step(c, &ev);
+}
+
+/* Points the sockets at the peer's address and starts the media. */
+void
+sl_call_media_start(struct sl_call *c)
+{
+	struct sl_media_params p;
+	int err;
+
+	/* The 200 (or ACK) queued just now leaves before the fork and exec
+	 * of the media, which take milliseconds the caller would wait. */
+	sl_sip_flush(c->sip);
+
+	if (c->theirs.addr.len &&
+	    (err = sl_media_connect(c->media, &c->theirs.addr, c->theirs.rtcp_port)) != 0) {
+		sl_warn_err(err, "unable to direct RTP to the peer");
+		media_failed(c);
+		return;
+	}
+	sl_media_params_init(&p);
+	p.payload_type = c->pt;
+	p.clock_rate = 8000;
+	p.ptime = c->theirs.ptime ? c->theirs.ptime : c->cfg.ptime;
+	p.dtmf_pt = c->ours.dtmf_pt >= 0 ? c->theirs.dtmf_pt : -1;
+	p.rtp_timeout = c->cfg.rtp_timeout;
+	p.remote = c->theirs.addr;
+	p.direction = c->ours.dir;
+	sl_call_export_env(c);
+	if ((err = sl_media_start(c->media, c->cfg.media_argv, &p, on_media_over, c)) != 0) {
+		sl_warn_err(err, "unable to start the media");
+		media_failed(c);
+	}
+}
+
+/* A provisional response with SDP: the network plays something before the
+ * answer (ringback, an announcement).  rtp-recv starts now so that it
+ * reaches our stdout; we send nothing until the answer (RFC 3960's
+ * gateway model). */
+void
+sl_call_media_early(struct sl_call *c)
+{
+	struct sl_media_params p;
+	char a[SL_ADDR_STRLEN];
+
+	sl_call_sdp_take(c);
+	if (sl_media_connect(c->media, &c->theirs.addr, c->theirs.rtcp_port) != 0) {
+		media_failed(c);
+		return;
+	}
+	sl_media_params_init(&p);
+	p.payload_type = c->pt;
+	p.ptime = c->theirs.ptime ? c->theirs.ptime : c->cfg.ptime;
+	p.dtmf_pt = c->theirs.dtmf_pt;
+	p.rtp_timeout = c->cfg.rtp_timeout;
+	p.remote = c->theirs.addr;
+	p.direction = SL_DIR_RECVONLY;
+	sl_call_export_env(c);
+	if (sl_media_start_early(c->media, &p, on_media_over, c) != 0) {
+		media_failed(c);
+		return;
+	}
+	sl_event("early-media codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt),
+		 sl_addr_str(&c->theirs.addr, a), c->call_id);
+}
+
+void
+sl_call_media_stop(struct sl_call *c)
+{
+	/* What was queued (our BYE) leaves first: stopping the media sends
+	 * our RTCP BYE. */
+	sl_sip_flush(c->sip);
+	if (c->media)
+		sl_media_stop(c->media);
+}

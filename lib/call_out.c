@@ -1,0 +1,256 @@
+/* The outgoing side of a call (libre's sipsess/connect.c): the INVITE and
+ * its responses, redirection to the targets of a 3xx, CANCEL, and the ACK
+ * of the 2xx, which libosip2 leaves to us (RFC 3261 §13.2.2.4). */
+#include "call_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static void on_invite_response(struct sl_client *cl, osip_message_t *resp,
+			       int err, void *arg);
+
+int
+sl_call_dial(struct sl_call *c, const char *uri, double timeout)
+{
+	struct sl_call_ev ev = { .type = SL_CALL_EV_DIAL };
+	osip_message_t *inv;
+	struct sl_addr dst;
+	int err;
+
+	c->timeout = timeout;
+	if ((err = sl_sip_new_request(c->sip, "INVITE", uri, NULL, &inv)) != 0)
+		return err;
+	if ((err = sl_sip_destination(c->sip, inv, &dst)) != 0 ||
+	    (err = sl_call_media_open(c, &dst)) != 0) {
+		osip_message_free(inv);
+		return err;
+	}
+	sl_call_media_ours(c, SL_DIR_SENDRECV);
+	if ((err = sl_call_sdp_body(c, inv)) != 0 || (err = sl_call_set_id(c, inv)) != 0) {
+		osip_message_free(inv);
+		return err;
+	}
+	osip_message_set_allow(inv, SL_ALLOW);
+	sl_call_uri_text(inv->to->url, c->remote, sizeof c->remote);
+	sl_call_uri_text(inv->from->url, c->local, sizeof c->local);
+	if ((err = sl_redirect_init(&c->redir, uri)) != 0) {
+		osip_message_free(inv);
+		return err;
+	}
+	if ((err = sl_sip_send(c->sip, inv, on_invite_response, c, &c->invite)) != 0)
+		return err;
+	/* Before any provisional response, timer B is the bound; it must not
+	 * outlast what the user allowed. */
+	if (timeout > 0 && timeout < 32)
+		sl_client_set_timeout(c->invite, (int)(timeout * 1000));
+	ev.ms = timeout > 0 ? (int64_t)(timeout * 1000) : 0;
+	sl_call_step(c, &ev);
+	return 0;
+}
+
+/* Notes what the event lines of a response need, and its SDP. */
+static void
+take_in(struct sl_call *c, struct sl_client *cl, osip_message_t *resp, int err)
+{
+	char line[160];
+
+	memset(&c->in, 0, sizeof c->in);
+	c->in.cl = cl;
+	c->in.msg = resp;
+	c->in.err = err;
+	if (resp) {
+		sl_status_line(resp, line, sizeof line);
+		sl_call_clean(c->in.status, sizeof c->in.status, line);
+		c->in.auth = sl_client_auth_failure(cl, resp->status_code);
+	}
+}
+
+/* Makes the dialog of a 2xx; 1 when it could. */
+static int
+make_dialog(struct sl_call *c, struct sl_client *cl, osip_message_t *resp)
+{
+	if (osip_dialog_init_as_uac(&c->dialog, resp) != 0)
+		return 0;
+	c->cseq = strtoul(sl_client_request(cl)->cseq->number, NULL, 10);
+	c->answered_at = sl_now_ms();
+	return 1;
+}
+
+static void
+on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
+{
+	struct sl_call *c = arg;
+	struct sl_call_ev ev = { 0 };
+
+	take_in(c, cl, resp, err);
+	if (resp && resp->status_code < 200) {
+		ev.type = SL_CALL_EV_PROVISIONAL;
+		ev.code = resp->status_code;
+		ev.sdp_ok = sl_call_sdp_answer(c, resp) && c->peer.addr.len != 0;
+	} else {
+		/* The transaction is over; a redirection makes another. */
+		c->invite = NULL;
+		if (resp == NULL) {
+			ev.type = SL_CALL_EV_NO_RESPONSE;
+			ev.err = err;
+		} else if (resp->status_code < 300) {
+			ev.type = SL_CALL_EV_2XX;
+			ev.dialog_ok = make_dialog(c, cl, resp);
+			ev.sdp_ok = sl_call_sdp_answer(c, resp);
+		} else {
+			ev.type = SL_CALL_EV_FAILURE;
+			ev.code = resp->status_code;
+			ev.authorized = sl_client_authorized(cl);
+		}
+	}
+	sl_call_step(c, &ev);
+	memset(&c->in, 0, sizeof c->in);
+}
+
+void
+sl_call_out_cancel(struct sl_call *c)
+{
+	if (c->invite)
+		sl_client_cancel(c->invite);
+}
+
+void
+sl_call_out_abandon(struct sl_call *c)
+{
+	if (c->invite)
+		sl_client_abandon(c->invite);
+	c->invite = NULL;
+}
+
+/* ---- redirection ---- */
+
+/* Gives the timer B of the INVITE just sent what is left of --timeout,
+ * when that is less than RFC 3261's 32 s. */
+static void
+bound_invite(struct sl_call *c)
+{
+	const struct sl_timer *t = &c->timers[SL_CALL_T_NOANSWER].t;
+	int64_t left;
+
+	if (c->timeout <= 0 || !sl_timer_armed(t))
+		return;
+	left = t->due - sl_now_ms();
+	if (left < 32000)
+		sl_client_set_timeout(c->invite, left > 1 ? (int)left : 1);
+}
+
+/* Sends the INVITE of cl again to target, as a new transaction: same
+ * Call-ID, From and To, the next CSeq, no credentials (the new target's
+ * realm may be another), a new Via and Contact.  Returns 0 or an errno
+ * value. */
+static int
+redial(struct sl_call *c, struct sl_client *cl, const char *target)
+{
+	osip_message_t *inv = NULL;
+	osip_uri_t *u = NULL;
+	char buf[32];
+	int err;
+
+	if (osip_uri_init(&u) != 0)
+		return ENOMEM;
+	if (osip_uri_parse(u, target) != 0 || u->host == NULL) {
+		osip_uri_free(u);
+		return EINVAL;
+	}
+	if (osip_message_clone(sl_client_request(cl), &inv) != 0) {
+		osip_uri_free(u);
+		return ENOMEM;
+	}
+	osip_uri_free(inv->req_uri);
+	inv->req_uri = u;
+	snprintf(buf, sizeof buf, "%lu", strtoul(inv->cseq->number, NULL, 10) + 1);
+	osip_free(inv->cseq->number);
+	inv->cseq->number = osip_strdup(buf);
+	osip_list_special_free(&inv->authorizations,
+			       (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&inv->proxy_authorizations,
+			       (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&inv->contacts, (void (*)(void *))osip_contact_free);
+	osip_message_force_update(inv);
+	if ((err = sl_sip_send(c->sip, inv, on_invite_response, c, &c->invite)) != 0)
+		return err;
+	bound_invite(c);
+	return 0;
+}
+
+/* The machine follows a 3xx (code), or a failure of a redirected call:
+ * the next target the 3xx answers named, if any. */
+void
+sl_call_out_redirect(struct sl_call *c, int code)
+{
+	const char *target, *st = c->in.msg ? c->in.status : sl_describe_error(c->in.err);
+	char to[512];
+	int limit, err;
+
+	if (c->in.msg && code >= 300 && code < 400)
+		sl_redirect_add(&c->redir, c->in.msg);
+	while ((target = sl_redirect_next(&c->redir, &limit)) != NULL) {
+		sl_call_clean(to, sizeof to, target);
+		if ((err = redial(c, c->in.cl, target)) == 0) {
+			sl_event("redirected status=\"%s\" to=%s hop=%d call-id=%s", st, to,
+				 c->redir.hops, c->call_id);
+			sl_call_event(c, SL_CALL_EV_REDIALED);
+			return;
+		}
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to call %s", to);
+	}
+	if (limit)
+		sl_warn("not following %s: %d redirections already", st, SL_REDIRECT_MAX_HOPS);
+	sl_call_event(c, SL_CALL_EV_NO_TARGET);
+}
+
+/* ---- the ACK of the 2xx ---- */
+
+/* Sends the ACK for the 2xx just taken and keeps it for the 2xx's
+ * retransmissions. */
+void
+sl_call_out_ack(struct sl_call *c)
+{
+	osip_message_t *ack, *inv = sl_client_request(c->in.cl);
+	int pos, err;
+
+	if (sl_call_dialog_request(c, "ACK", &ack) != 0)
+		return;
+	/* The ACK carries the INVITE's CSeq number and credentials. */
+	osip_free(ack->cseq->number);
+	ack->cseq->number = osip_strdup(inv->cseq->number);
+	for (pos = 0; pos < osip_list_size(&inv->proxy_authorizations); pos++) {
+		osip_proxy_authorization_t *a = osip_list_get(&inv->proxy_authorizations, pos), *ac = NULL;
+
+		if (osip_authorization_clone(a, &ac) == 0)
+			osip_list_add(&ack->proxy_authorizations, ac, -1);
+	}
+	for (pos = 0; pos < osip_list_size(&inv->authorizations); pos++) {
+		osip_authorization_t *a = osip_list_get(&inv->authorizations, pos), *ac = NULL;
+
+		if (osip_authorization_clone(a, &ac) == 0)
+			osip_list_add(&ack->authorizations, ac, -1);
+	}
+	if ((err = sl_sip_destination(c->sip, ack, &c->ack_dst)) != 0 ||
+	    (err = sl_sip_add_via(c->sip, ack, &c->ack_dst)) != 0) {
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to send ACK");
+		osip_message_free(ack);
+		return;
+	}
+	osip_message_force_update(ack);
+	sl_sip_send_raw(c->sip, ack, &c->ack_dst);
+	if (c->ack)
+		osip_message_free(c->ack);
+	c->ack = ack;
+}
+
+void
+sl_call_out_ack_again(struct sl_call *c)
+{
+	if (c->ack)
+		sl_sip_send_raw(c->sip, c->ack, &c->ack_dst);
+}
