@@ -72,6 +72,10 @@ run_unit() {
 	run_unit tls
 }
 
+@test "unit: call_fsm (the call's state machine: each race the suite found, and the exit statuses)" {
+	run_unit call_fsm
+}
+
 @test "unit: every tests/unit/*.c is built and has a test in unit.bats" {
 	local src name missing=
 

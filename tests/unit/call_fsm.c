@@ -1,0 +1,554 @@
+/* Unit tests for lib/call_fsm.c: each race the integration suite found
+ * over time, replayed on the state machine alone, with the exit status it
+ * must give; and the exit-status table of the call's outcomes. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "call_fsm.h"
+#include "log.h"
+#include "tap.h"
+
+static struct sl_call_fsm f;
+static struct sl_call_acts a;       /* the actions of the last step */
+
+#define EV(...) (&(struct sl_call_ev){ __VA_ARGS__ })
+
+static void
+step(const struct sl_call_ev *ev)
+{
+	sl_call_fsm_step(&f, ev, &a);
+}
+
+static void
+on(enum sl_call_ev_type type)
+{
+	step(EV(.type = type));
+}
+
+static void
+fire(enum sl_call_timer t)
+{
+	step(EV(.type = SL_CALL_EV_TIMER, .timer = t));
+}
+
+static int
+armed(enum sl_call_timer t)
+{
+	return (f.timers & (1u << t)) != 0;
+}
+
+/* How many times the last step asked for t (with arg, unless arg < 0). */
+static int
+did_arg(enum sl_call_act_type t, int arg)
+{
+	int i, n = 0;
+
+	for (i = 0; i < a.n; i++)
+		if (a.a[i].type == t && (arg < 0 || a.a[i].arg == arg))
+			n++;
+	return n;
+}
+
+static int
+did(enum sl_call_act_type t)
+{
+	return did_arg(t, -1);
+}
+
+/* Where in the last step's actions t comes (-1: not there). */
+static int
+at(enum sl_call_act_type t)
+{
+	int i;
+
+	for (i = 0; i < a.n; i++)
+		if (a.a[i].type == t)
+			return i;
+	return -1;
+}
+
+static const char *
+state(void)
+{
+	return sl_call_state_name(f.state);
+}
+
+/* The exit status once whatever media ran has exited as asked (-1: the
+ * call is not over). */
+static int
+outcome(void)
+{
+	if (f.state == SL_CALL_ENDED && f.media != SL_CALL_MEDIA_NONE)
+		step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 0));
+	if (f.state != SL_CALL_DONE || !did(SL_CALL_DO_FINISH))
+		return -1;
+	return f.status;
+}
+
+/* ---- calls brought to a state ---- */
+
+static void
+dial(int has_command)
+{
+	sl_call_fsm_init(&f, 0, has_command);
+	step(EV(.type = SL_CALL_EV_DIAL, .ms = 64000));
+}
+
+static void
+ringing(void)
+{
+	dial(0);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 180));
+}
+
+static void
+talking(void)
+{
+	ringing();
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1));
+}
+
+static void
+incoming(int offer)
+{
+	sl_call_fsm_init(&f, 0, 0);
+	step(EV(.type = SL_CALL_EV_INVITE, .sdp_ok = offer));
+}
+
+static void
+answered(int offer)
+{
+	incoming(offer);
+	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1));
+}
+
+static void
+confirmed(void)
+{
+	answered(1);
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+}
+
+static void
+bye_answered(int code)
+{
+	step(EV(.type = SL_CALL_EV_BYE_ANSWERED, .code = code, .err = code ? 0 : ETIMEDOUT));
+}
+
+/* ---- the exit-status table ---- */
+
+static void
+test_outcomes(void)
+{
+	static const struct { int code, authorized, status; } t[] = {
+		{ 486, 0, 2 }, { 600, 0, 2 }, { 603, 0, 3 }, { 404, 0, 5 },
+		{ 484, 0, 5 }, { 604, 0, 5 }, { 408, 0, 4 }, { 480, 0, 4 },
+		{ 487, 0, 4 }, { 401, 1, 6 }, { 407, 0, 6 }, { 403, 1, 6 },
+		{ 403, 0, 1 }, { 500, 0, 1 }, { 488, 0, 1 }, { 302, 0, 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ringing();
+		step(EV(.type = SL_CALL_EV_FAILURE, .code = t[i].code,
+			.authorized = t[i].authorized));
+		if (f.state == SL_CALL_REDIRECTING)
+			on(SL_CALL_EV_NO_TARGET);
+		is_int(outcome(), t[i].status, "outgoing: %d%s is exit %d", t[i].code,
+		       t[i].authorized ? " to our credentials" : "", t[i].status);
+	}
+	dial(0);
+	step(EV(.type = SL_CALL_EV_NO_RESPONSE, .err = ETIMEDOUT));
+	ok(did(SL_CALL_SAY_FAILED) && outcome() == 7, "outgoing: no response at all is exit 7");
+	dial(0);
+	step(EV(.type = SL_CALL_EV_NO_RESPONSE, .err = ENOMEM));
+	is_int(outcome(), 111, "outgoing: out of memory is exit 111");
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (t[i].authorized || t[i].code == 401 || t[i].code == 407)
+			continue;
+		incoming(1);
+		step(EV(.type = SL_CALL_EV_REJECT, .code = t[i].code));
+		ok(did_arg(SL_CALL_DO_REFUSE, t[i].code) && outcome() == t[i].status,
+		   "incoming: refused with %d is exit %d", t[i].code, t[i].status);
+	}
+}
+
+/* ---- outgoing ---- */
+
+static void
+test_noanswer(void)
+{
+	ringing();
+	ok(armed(SL_CALL_T_NOANSWER), "the no-answer timer runs while it rings");
+	fire(SL_CALL_T_NOANSWER);
+	ok(did(SL_CALL_SAY_NOANSWER) && did(SL_CALL_DO_CANCEL) && armed(SL_CALL_T_END_WAIT),
+	   "no answer in time after a provisional: CANCEL, bounded");
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 487));
+	ok(!did(SL_CALL_SAY_REJECTED) && outcome() == 4, "... its 487 is exit 4, said once");
+
+	dial(0);
+	fire(SL_CALL_T_NOANSWER);
+	ok(a.n == 0 && f.state == SL_CALL_CALLING,
+	   "no-answer timer before any provisional: nothing (the INVITE's own timer says)");
+	step(EV(.type = SL_CALL_EV_NO_RESPONSE, .err = ETIMEDOUT));
+	is_int(outcome(), 7, "... whose timeout is exit 7");
+
+	ringing();
+	fire(SL_CALL_T_NOANSWER);
+	fire(SL_CALL_T_END_WAIT);
+	ok(did(SL_CALL_DO_ABANDON_INVITE) && outcome() == 4,
+	   "a CANCEL never answered: given up after the end wait, exit 4");
+}
+
+static void
+test_cancel_crosses_2xx(void)
+{
+	ringing();
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "interrupted"));
+	ok(did_arg(SL_CALL_SAY_CANCELLED, 1) && did(SL_CALL_DO_CANCEL), "our hang-up while ringing: CANCEL");
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_ACK) && did(SL_CALL_DO_BYE) && !did(SL_CALL_DO_MEDIA_START) &&
+	   at(SL_CALL_DO_ACK) < at(SL_CALL_DO_BYE),
+	   "a 200 crossing our CANCEL: ACK, then BYE, no media");
+	is_str(state(), "BYE_SENT", "... the BYE awaits its answer");
+	bye_answered(200);
+	is_int(outcome(), 4, "... and the call is exit 4, as cancelled");
+
+	answered(1);
+	on(SL_CALL_EV_CANCEL);
+	ok(did_arg(SL_CALL_DO_RESPOND, 200) && !did(SL_CALL_DO_REFUSE) &&
+	   f.state == SL_CALL_ANSWERED, "a CANCEL crossing our 200: 200 to it, no 487, still answered");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	on(SL_CALL_EV_BYE);
+	is_int(outcome(), 0, "... the call goes on, and ends 0");
+
+	incoming(1);
+	on(SL_CALL_EV_CANCEL);
+	ok(did_arg(SL_CALL_DO_REFUSE, 487) && did_arg(SL_CALL_SAY_CANCELLED, 0) && outcome() == 4,
+	   "a CANCEL while ringing: 487, exit 4");
+}
+
+static void
+test_2xx_again(void)
+{
+	talking();
+	on(SL_CALL_EV_2XX_AGAIN);
+	ok(did(SL_CALL_DO_ACK_AGAIN) && f.state == SL_CALL_CONFIRMED,
+	   "a 2xx retransmitted after our ACK: ACK again, the call goes on");
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "x"));
+	on(SL_CALL_EV_2XX_AGAIN);
+	ok(did(SL_CALL_DO_ACK_AGAIN), "... even while our BYE is out");
+}
+
+static void
+test_unusable_2xx(void)
+{
+	ringing();
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 0));
+	ok(did(SL_CALL_DO_ACK) && did(SL_CALL_SAY_UNUSABLE_ANSWER) && did(SL_CALL_DO_BYE),
+	   "a 2xx with an unusable answer: ACK, BYE");
+	bye_answered(200);
+	is_int(outcome(), 1, "... exit 1");
+
+	ringing();
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 0));
+	ok(!did(SL_CALL_DO_ACK) && !did(SL_CALL_DO_BYE) && outcome() == 1,
+	   "a 2xx no dialog can be made of: exit 1, nothing sent");
+}
+
+static void
+test_redirect(void)
+{
+	dial(0);
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 302));
+	ok(did_arg(SL_CALL_DO_REDIRECT, 302) && f.state == SL_CALL_REDIRECTING, "a 302: the next target");
+	on(SL_CALL_EV_REDIALED);
+	ok(f.state == SL_CALL_CALLING && armed(SL_CALL_T_NOANSWER),
+	   "... a new INVITE, under the same no-answer timer");
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 486));
+	ok(did(SL_CALL_DO_REDIRECT), "a failure after a redirection tries the next target");
+	on(SL_CALL_EV_NO_TARGET);
+	ok(did_arg(SL_CALL_SAY_REJECTED, 486) && outcome() == 2, "... none left: the 486 is the outcome, exit 2");
+
+	dial(0);
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 301));
+	on(SL_CALL_EV_REDIALED);
+	step(EV(.type = SL_CALL_EV_NO_RESPONSE, .err = ETIMEDOUT));
+	on(SL_CALL_EV_NO_TARGET);
+	ok(did(SL_CALL_SAY_FAILED) && outcome() == 7, "a redirected INVITE unanswered: exit 7");
+
+	dial(0);
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 302));
+	on(SL_CALL_EV_REDIALED);
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_MEDIA_START) && f.state == SL_CALL_CONFIRMED, "a redirected call answered");
+}
+
+/* ---- incoming ---- */
+
+static void
+test_bye_before_ack(void)
+{
+	answered(1);
+	on(SL_CALL_EV_BYE);
+	ok(did_arg(SL_CALL_DO_RESPOND, 200) && did_arg(SL_CALL_SAY_HANGUP, 0) &&
+	   !did(SL_CALL_DO_BYE) && did(SL_CALL_DO_MEDIA_STOP) && !armed(SL_CALL_T_RETRANSMIT),
+	   "a BYE before the ACK: 200, the call ends at once, no more 2xx");
+	is_int(outcome(), 0, "... exit 0");
+}
+
+static void
+test_hangup_awaiting_ack(void)
+{
+	answered(1);
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
+	ok(did_arg(SL_CALL_SAY_HANGUP, 1) && !did(SL_CALL_DO_BYE) && did(SL_CALL_DO_MEDIA_STOP) &&
+	   armed(SL_CALL_T_ACK_WAIT), "our hang-up while our 2xx awaits its ACK: no BYE yet");
+	is_str(state(), "ANSWERED_HANGUP", "... a state of its own");
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 0));
+	ok(a.n == 0, "... the media's exit says nothing more");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	ok(did(SL_CALL_DO_BYE) && !did(SL_CALL_SAY_HANGUP) && !armed(SL_CALL_T_ACK_WAIT),
+	   "... the ACK comes: the BYE goes");
+	bye_answered(200);
+	is_int(outcome(), 0, "... exit 0");
+
+	answered(1);
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
+	fire(SL_CALL_T_ACK_WAIT);
+	ok(did(SL_CALL_DO_BYE) && !armed(SL_CALL_T_RETRANSMIT),
+	   "no ACK within the wait: the BYE goes anyway, the 2xx stops");
+	bye_answered(200);
+	is_int(outcome(), 0, "... exit 0");
+
+	answered(1);
+	step(EV(.type = SL_CALL_EV_INVITE_AGAIN, .cseq = 1));
+	ok(did(SL_CALL_DO_2XX_AGAIN), "the INVITE again before the ACK: our 2xx again");
+	step(EV(.type = SL_CALL_EV_INVITE_AGAIN, .cseq = 2));
+	ok(a.n == 0, "... not for another CSeq");
+}
+
+static void
+test_no_ack(void)
+{
+	int64_t when = 0, last = 0;
+	int resent = 0, rounds = 0;
+
+	answered(1);
+	while (f.state == SL_CALL_ANSWERED && rounds++ < 100) {
+		when += f.ok.interval;
+		last = f.ok.interval;
+		fire(SL_CALL_T_RETRANSMIT);
+		resent += did(SL_CALL_DO_RESEND_2XX);
+	}
+	is_int(resent, 10, "no ACK: the 2xx is sent again 10 times (0.5 s, doubling, at most 4 s)");
+	is_int(last, SL_CALL_T2_MS, "... at T2 at the end");
+	is_int(when, 35500, "... given up 35.5 s after it (64*T1 on timer G's grid)");
+	ok(did(SL_CALL_SAY_NO_ACK) && did(SL_CALL_DO_BYE), "... then BYE");
+	bye_answered(481);
+	is_int(outcome(), 7, "... exit 7");
+
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	ok(a.n == 0, "an ACK after the end changes nothing");
+}
+
+static void
+test_delayed_offer(void)
+{
+	answered(0);
+	ok(!did(SL_CALL_DO_MEDIA_START) && did_arg(SL_CALL_SAY_ANSWERED, 0) &&
+	   f.sdp == SL_CALL_SDP_OFFER_SENT, "an INVITE without SDP: our 2xx offers, no media yet");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_TAKE_ANSWER) && did(SL_CALL_DO_MEDIA_START) &&
+	   f.state == SL_CALL_CONFIRMED, "... the answer in the ACK starts the media");
+
+	answered(0);
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1, .sdp_ok = 0));
+	ok(did(SL_CALL_SAY_UNUSABLE_ANSWER) && did(SL_CALL_DO_BYE) && !did(SL_CALL_DO_MEDIA_START),
+	   "an unusable answer in the ACK: BYE");
+	bye_answered(200);
+	is_int(outcome(), 1, "... exit 1");
+
+	answered(0);
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_BYE, 0) == 1 && !did(SL_CALL_DO_MEDIA_START),
+	   "a hang-up before that ACK: one BYE, no media");
+}
+
+static void
+test_ringing_in(void)
+{
+	incoming(1);
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491) && f.state == SL_CALL_INCOMING,
+	   "a re-INVITE while ringing: 491, still ringing");
+	on(SL_CALL_EV_RING);
+	ok(did(SL_CALL_DO_RING), "... 180");
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
+	ok(did_arg(SL_CALL_DO_REFUSE, 480) && outcome() == 4, "our hang-up while ringing: 480, exit 4");
+
+	ringing();
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "a re-INVITE to our call while it rings: 491");
+}
+
+/* ---- the dialog ---- */
+
+static void
+test_reinvite(void)
+{
+	answered(1);
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "a re-INVITE while our 2xx awaits its ACK: 491");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_REINVITE_OK) && f.modify == SL_CALL_MODIFY_ACK_WAIT &&
+	   armed(SL_CALL_T_RETRANSMIT), "a re-INVITE in the call: 200, sent again until its ACK");
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 3, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "... another before that ACK: 491");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 2));
+	ok(f.modify == SL_CALL_MODIFY_NONE && !armed(SL_CALL_T_RETRANSMIT) &&
+	   f.state == SL_CALL_CONFIRMED, "... its ACK");
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 4, .sdp_ok = 0));
+	ok(did_arg(SL_CALL_DO_RESPOND, 488), "a re-INVITE without our codec: 488");
+}
+
+static void
+test_bye(void)
+{
+	confirmed();
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "interrupted"));
+	ok(did(SL_CALL_DO_BYE) && at(SL_CALL_DO_BYE) < at(SL_CALL_DO_MEDIA_STOP),
+	   "our hang-up: the BYE leaves before the media is stopped");
+	bye_answered(408);
+	ok(did(SL_CALL_SAY_BYE_FAILED) && outcome() == 0, "a 408 to our BYE: said, exit 0");
+
+	confirmed();
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "interrupted"));
+	bye_answered(481);
+	ok(!did(SL_CALL_SAY_BYE_FAILED) && outcome() == 0, "a 481 to our BYE: nothing said, exit 0");
+
+	confirmed();
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "interrupted"));
+	bye_answered(0);
+	ok(did(SL_CALL_SAY_BYE_FAILED) && outcome() == 0, "no answer to our BYE: said, exit 0");
+
+	confirmed();
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "interrupted"));
+	fire(SL_CALL_T_END_WAIT);
+	ok(did(SL_CALL_DO_ABANDON_BYE) && outcome() == 0, "our BYE's transaction silent: given up, exit 0");
+
+	confirmed();
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "interrupted"));
+	on(SL_CALL_EV_BYE);
+	ok(did_arg(SL_CALL_DO_RESPOND, 200) && f.state == SL_CALL_ENDED,
+	   "their BYE while ours is out: 200, the call is over");
+	bye_answered(481);
+	ok(a.n == 0 && outcome() == 0, "... the 481 to ours says nothing; exit 0");
+
+	confirmed();
+	on(SL_CALL_EV_BYE);
+	ok(did_arg(SL_CALL_SAY_HANGUP, 0) && outcome() == 0, "their BYE: exit 0");
+	on(SL_CALL_EV_BYE);
+	ok(did_arg(SL_CALL_DO_RESPOND, 200) && a.n == 1, "... a BYE again: 200 again, nothing else");
+}
+
+static void
+test_media(void)
+{
+	dial(0);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_EARLY_MEDIA) && f.media == SL_CALL_MEDIA_EARLY, "a 183 with SDP: early media");
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 8));
+	ok(a.n == 0 && f.status < 0 && f.state == SL_CALL_PROCEEDING,
+	   "the early media exiting (8) during early media: the call goes on, nothing decided");
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_MEDIA_START), "... the answer starts the media");
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 0));
+	ok(did(SL_CALL_DO_BYE) && did_arg(SL_CALL_SAY_HANGUP, 1), "the media exiting after the answer: BYE");
+	bye_answered(200);
+	is_int(outcome(), 0, "... exit 0");
+
+	dial(1);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .sdp_ok = 1));
+	ok(!did(SL_CALL_DO_EARLY_MEDIA), "a media command: no early media");
+
+	dial(0);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .sdp_ok = 1));
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 486));
+	ok(did(SL_CALL_DO_MEDIA_STOP) && f.state == SL_CALL_ENDED && outcome() == 2,
+	   "early media, then 486: the media stopped, exit 2 once it has exited");
+
+	talking();
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 8));
+	ok(did(SL_CALL_SAY_MEDIA_LOST) && did(SL_CALL_DO_BYE), "media lost: said, BYE");
+	on(SL_CALL_EV_BYE);
+	is_int(outcome(), 8, "... exit 8, whatever comes after");
+
+	confirmed();
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 127));
+	bye_answered(200);
+	is_int(outcome(), 127, "a media command not found: exit 127");
+
+	talking();
+	step(EV(.type = SL_CALL_EV_MEDIA_FAILED, .running = 0));
+	ok(did(SL_CALL_DO_BYE) && f.media == SL_CALL_MEDIA_NONE, "the media could not start: BYE");
+	bye_answered(200);
+	is_int(outcome(), 126, "... exit 126");
+
+	answered(1);
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 0));
+	ok(!did(SL_CALL_DO_BYE) && f.state == SL_CALL_ANSWERED_HANGUP,
+	   "the media exiting before the ACK: the BYE waits for it");
+}
+
+static void
+test_other(void)
+{
+	sl_call_fsm_init(&f, 1500, 0);
+	step(EV(.type = SL_CALL_EV_INVITE, .sdp_ok = 1));
+	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1));
+	ok(!armed(SL_CALL_T_DURATION), "--duration runs from the ACK, not the 2xx");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	ok(armed(SL_CALL_T_DURATION), "... armed at the ACK");
+	fire(SL_CALL_T_DURATION);
+	ok(did(SL_CALL_DO_BYE), "--duration reached: BYE");
+	bye_answered(200);
+	is_int(outcome(), 0, "... exit 0");
+
+	sl_call_fsm_init(&f, 0, 0);
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
+	is_int(outcome(), 0, "a hang-up before anything: over, exit 0");
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
+	ok(a.n == 0, "... a hang-up after the end does nothing");
+
+	confirmed();
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	ok(a.n == 0, "a retransmitted ACK changes nothing");
+	ok(strcmp(sl_call_state_name(SL_CALL_DONE), "DONE") == 0 &&
+	   strcmp(sl_call_state_name((enum sl_call_state)99), "?") == 0, "state names");
+}
+
+int
+main(void)
+{
+	test_outcomes();
+	test_noanswer();
+	test_cancel_crosses_2xx();
+	test_2xx_again();
+	test_unusable_2xx();
+	test_redirect();
+	test_bye_before_ack();
+	test_hangup_awaiting_ack();
+	test_no_ack();
+	test_delayed_offer();
+	test_ringing_in();
+	test_reinvite();
+	test_bye();
+	test_media();
+	test_other();
+	return done_testing();
+}
