@@ -61,15 +61,17 @@ enum sl_call_sdp {
 	SL_CALL_SDP_OFFER_SENT, /* in our INVITE, or in our 2xx to an INVITE
 				 * without SDP: the answer comes in the 2xx,
 				 * or in the ACK */
-	SL_CALL_SDP_OFFER_RECEIVED,/* in their INVITE: our 2xx answers */
+	/* in their INVITE: our 2xx answers */
+	SL_CALL_SDP_OFFER_RECEIVED,
 	SL_CALL_SDP_DONE,       /* answered; the codec is settled */
 };
 
 /* An INVITE within the dialog (libre's modify.c). */
 enum sl_call_modify {
 	SL_CALL_MODIFY_NONE,
-	SL_CALL_MODIFY_ACK_WAIT,/* our 2xx to their re-INVITE awaits its ACK;
-				 * another re-INVITE gets 491 */
+	/* our 2xx to their re-INVITE awaits its ACK; another re-INVITE
+	 * gets 491 */
+	SL_CALL_MODIFY_ACK_WAIT,
 };
 
 /* The timers the machine arms; the glue fires SL_CALL_EV_TIMER. */

@@ -20,6 +20,7 @@ struct sl_call_msg {
 	const char *auth;           /* why an authentication failed, or NULL */
 };
 
+/* One of the machine's timers, and what its callback needs. */
 struct sl_call_alarm {
 	struct sl_timer t;
 	struct sl_call *c;
