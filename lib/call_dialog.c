@@ -1,6 +1,7 @@
 /* A call's dialog (libre's sipsess/close.c, modify.c, request.c): which
- * messages are the call's, the requests within it (BYE, CANCEL,
- * re-INVITE, OPTIONS), and our BYE. */
+ * messages are the call's, requests within it (ours, and theirs: BYE,
+ * CANCEL, re-INVITE, OPTIONS), our 2xx to an INVITE or a re-INVITE, sent
+ * again until its ACK, and our BYE. */
 #include "call_int.h"
 
 #include <errno.h>
@@ -66,6 +67,38 @@ sl_call_dialog_request(struct sl_call *c, const char *method, osip_message_t **o
 	osip_message_set_user_agent(m, SL_USER_AGENT);
 	*out = m;
 	return 0;
+}
+
+/* ---- our 2xx ---- */
+
+void
+sl_call_dialog_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp)
+{
+	char contact[600], buf[620];
+
+	if (sl_sip_contact_for(c->sip, sl_server_source(srv), sl_server_request(srv),
+			       contact, sizeof contact) == 0) {
+		snprintf(buf, sizeof buf, "<%s>", contact);
+		osip_message_set_contact(resp, buf);
+	}
+}
+
+void
+sl_call_dialog_send_2xx(struct sl_call *c, struct sl_server *srv, osip_message_t *ok)
+{
+	if (c->ok)
+		osip_message_free(c->ok);
+	c->ok = NULL;
+	osip_message_clone(ok, &c->ok);
+	c->ok_dst = *sl_server_source(srv);
+	sl_server_send(srv, ok);
+}
+
+void
+sl_call_dialog_resend_2xx(struct sl_call *c)
+{
+	if (c->ok)
+		sl_sip_send_raw(c->sip, c->ok, &c->ok_dst);
 }
 
 /* ---- our BYE ---- */
@@ -176,10 +209,10 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 	c->ours.npts = 1;
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
 		return;
-	sl_call_in_contact(c, srv, ok);
+	sl_call_dialog_contact(c, srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
 	sl_call_sdp_body(c, ok);
-	sl_call_in_send_2xx(c, srv, ok);
+	sl_call_dialog_send_2xx(c, srv, ok);
 }
 
 void

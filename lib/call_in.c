@@ -1,7 +1,7 @@
 /* The incoming side of a call (libre's sipsess/accept.c, reply.c, ack.c):
  * the INVITE and its checks, ringing, the answer or the refusal through
- * the INVITE server transaction, and our 2xx, which we retransmit until
- * its ACK (libosip2 leaves that to the application, RFC 3261 §13.3.1.4). */
+ * the INVITE server transaction, the INVITE again after our 2xx, and the
+ * ACK (libosip2 leaves the 2xx and its ACK to us, RFC 3261 §13.3.1.4). */
 #include "call_int.h"
 
 #include <errno.h>
@@ -97,18 +97,6 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 }
 
 void
-sl_call_in_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp)
-{
-	char contact[600], buf[620];
-
-	if (sl_sip_contact_for(c->sip, sl_server_source(srv), sl_server_request(srv),
-			       contact, sizeof contact) == 0) {
-		snprintf(buf, sizeof buf, "<%s>", contact);
-		osip_message_set_contact(resp, buf);
-	}
-}
-
-void
 sl_call_ring(struct sl_call *c)
 {
 	sl_call_event(c, SL_CALL_EV_RING);
@@ -121,7 +109,7 @@ sl_call_in_ring(struct sl_call *c)
 
 	if (c->srv == NULL || sl_server_response(c->srv, 180, &r) != 0)
 		return;
-	sl_call_in_contact(c, c->srv, r);
+	sl_call_dialog_contact(c, c->srv, r);
 	sl_server_send(c->srv, r);
 	sl_event("ringing call-id=%s", c->call_id);
 }
@@ -181,7 +169,7 @@ make_answer(struct sl_call *c, osip_message_t **out)
 	}
 	if (sl_server_response(c->srv, 200, &ok) != 0)
 		return ENOMEM;
-	sl_call_in_contact(c, c->srv, ok);
+	sl_call_dialog_contact(c, c->srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
 	if (sl_call_sdp_body(c, ok) != 0 ||
 	    osip_dialog_init_as_uas(&c->dialog, c->invite_req, ok) != 0) {
@@ -207,17 +195,6 @@ sl_call_answer(struct sl_call *c)
 }
 
 void
-sl_call_in_send_2xx(struct sl_call *c, struct sl_server *srv, osip_message_t *ok)
-{
-	if (c->ok)
-		osip_message_free(c->ok);
-	c->ok = NULL;
-	osip_message_clone(ok, &c->ok);
-	c->ok_dst = *sl_server_source(srv);
-	sl_server_send(srv, ok);
-}
-
-void
 sl_call_in_answer(struct sl_call *c)
 {
 	osip_message_t *ok = c->answer;
@@ -226,15 +203,8 @@ sl_call_in_answer(struct sl_call *c)
 	if (ok == NULL || c->srv == NULL)
 		return;
 	c->answered_at = sl_now_ms();
-	sl_call_in_send_2xx(c, c->srv, ok);
+	sl_call_dialog_send_2xx(c, c->srv, ok);
 	c->srv = NULL;      /* the transaction ended with the 2xx */
-}
-
-void
-sl_call_in_resend_2xx(struct sl_call *c)
-{
-	if (c->ok)
-		sl_sip_send_raw(c->sip, c->ok, &c->ok_dst);
 }
 
 int

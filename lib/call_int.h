@@ -1,7 +1,8 @@
-/* What the parts of a call share (call.c the glue, call_out.c,
- * call_in.c, call_dialog.c, call_media.c): the call's data, and the
- * functions that carry out the state machine's actions.  The tools use
- * call.h, never this. */
+/* What the parts of a call share: the call's data, the driver of its
+ * state machine (call_core.c), and the functions that carry out the
+ * machine's actions (call_out.c, call_in.c, call_dialog.c,
+ * call_media.c), which call.c maps the actions to.  The tools use call.h,
+ * never this. */
 #ifndef SIPLINE_CALL_INT_H
 #define SIPLINE_CALL_INT_H
 
@@ -31,6 +32,10 @@ struct sl_call_alarm {
  * failed, a BYE that could not be sent); a handful at most. */
 #define SL_CALL_QUEUE_MAX 8
 
+/* Carries out one action of the machine (call.c's, set by sl_call_new):
+ * the driver below every part hands actions up through it. */
+typedef void (*sl_call_exec)(struct sl_call *c, const struct sl_call_act *a);
+
 struct sl_call {
 	struct sl_sip *sip;
 	struct sl_loop *loop;
@@ -38,6 +43,7 @@ struct sl_call {
 	sl_call_cb cb;
 	void *arg;
 	struct sl_call_fsm fsm;
+	sl_call_exec exec;
 	struct sl_call_msg in;
 	struct sl_call_alarm timers[SL_CALL_T_COUNT];
 	struct sl_call_ev queue[SL_CALL_QUEUE_MAX];
@@ -67,11 +73,11 @@ struct sl_call {
 	char from_tag[128];
 	osip_message_t *answer;     /* our 2xx, made for SL_CALL_DO_ANSWER */
 	const char *refer_to;       /* a 3xx's Contact, for SL_CALL_DO_REFUSE */
-	osip_message_t *ok;         /* our last 2xx, for its retransmissions */
-	struct sl_addr ok_dst;
 	int answered_again;         /* SL_CALL_DO_2XX_AGAIN ran */
 
 	/* in the dialog (call_dialog.c) */
+	osip_message_t *ok;         /* our last 2xx, for its retransmissions */
+	struct sl_addr ok_dst;
 	struct sl_client *bye;
 	struct sl_sdp_stream reoffer; /* a re-INVITE's offer, checked */
 	int reoffer_given;
@@ -87,8 +93,10 @@ struct sl_call {
 	unsigned long sdp_id, sdp_version;
 };
 
-/* call.c: the glue */
-/* Feeds ev to the machine and carries out its actions. */
+/* call_core.c */
+/* Feeds ev to the machine and carries out its actions.  Called while
+ * actions are carried out (an action's outcome), ev waits for the end of
+ * that step. */
 void sl_call_step(struct sl_call *c, const struct sl_call_ev *ev);
 /* The same for an event with only a type. */
 void sl_call_event(struct sl_call *c, enum sl_call_ev_type type);
@@ -116,20 +124,20 @@ void sl_call_out_ack_again(struct sl_call *c);
 void sl_call_in_ring(struct sl_call *c);
 void sl_call_in_answer(struct sl_call *c);
 void sl_call_in_refuse(struct sl_call *c, int code);
-void sl_call_in_resend_2xx(struct sl_call *c);
 void sl_call_in_2xx_again(struct sl_call *c);
 void sl_call_in_ack(struct sl_call *c, osip_message_t *ack);
-/* Sends our 2xx in srv's transaction and keeps a copy for its
- * retransmissions (RFC 3261 §13.3.1.4). */
-void sl_call_in_send_2xx(struct sl_call *c, struct sl_server *srv, osip_message_t *ok);
-/* Adds our Contact (where in-dialog requests reach us) to a response of
- * srv's transaction (the INVITE's, or a re-INVITE's). */
-void sl_call_in_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp);
 
 /* call_dialog.c */
 /* Builds a request within the dialog (RFC 3261 §12.2.1.1).  Returns 0 or
  * ENOMEM. */
 int sl_call_dialog_request(struct sl_call *c, const char *method, osip_message_t **out);
+/* Adds our Contact (where in-dialog requests reach us) to a response of
+ * srv's transaction (the INVITE's, or a re-INVITE's). */
+void sl_call_dialog_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp);
+/* Sends our 2xx in srv's transaction and keeps a copy for its
+ * retransmissions (RFC 3261 §13.3.1.4), which the machine times. */
+void sl_call_dialog_send_2xx(struct sl_call *c, struct sl_server *srv, osip_message_t *ok);
+void sl_call_dialog_resend_2xx(struct sl_call *c);
 void sl_call_dialog_bye(struct sl_call *c);
 void sl_call_dialog_abandon_bye(struct sl_call *c);
 void sl_call_dialog_respond(struct sl_call *c, int code);
