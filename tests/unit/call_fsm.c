@@ -1,7 +1,11 @@
 /* Unit tests for lib/call_fsm.c: each race the integration suite found
  * over time, replayed on the state machine alone, with the exit status it
- * must give; and the exit-status table of the call's outcomes. */
+ * must give; the exit-status table of the call's outcomes; and random
+ * walks that check what must hold whatever comes (a call always ends once
+ * its timers run out, its status is decided once, nothing after the
+ * end). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -505,6 +509,131 @@ test_media(void)
 	   "the media exiting before the ACK: the BYE waits for it");
 }
 
+/* ---- whatever comes ---- */
+
+static uint32_t seed = 12345;
+
+static unsigned
+rnd(unsigned n)
+{
+	seed = seed * 1103515245u + 12345u;
+	return (seed >> 16) % n;
+}
+
+/* A random event, of any type, with plausible fields. */
+static void
+random_event(struct sl_call_ev *ev)
+{
+	static const int codes[] = { 100, 180, 183, 200, 302, 403, 404, 408, 481,
+				     486, 487, 500, 603 };
+	static const int errs[] = { ETIMEDOUT, ECONNREFUSED, ENOMEM };
+
+	memset(ev, 0, sizeof *ev);
+	ev->type = (enum sl_call_ev_type)rnd(SL_CALL_EV_TIMER + 1);
+	ev->code = ev->type == SL_CALL_EV_MEDIA_EXITED ? (int)rnd(2) * 8 :
+		   codes[rnd(sizeof codes / sizeof codes[0])];
+	ev->err = ev->type == SL_CALL_EV_BYE_ANSWERED && rnd(2) ? 0 :
+		  errs[rnd(sizeof errs / sizeof errs[0])];
+	ev->timer = (int)rnd(SL_CALL_T_COUNT);
+	ev->sdp_ok = (int)rnd(2);
+	ev->dialog_ok = (int)rnd(4) != 0;
+	ev->authorized = (int)rnd(2);
+	ev->running = (int)rnd(2);
+	ev->cseq = 1 + rnd(2);
+	ev->ms = rnd(2) ? 64000 : 0;
+	ev->reason = "random";
+}
+
+/* What must hold after any step (status_was, done_was: before it);
+ * *finished counts the times the tool was told. */
+static const char *
+broken(int status_was, int done_was, int *finished)
+{
+	int i;
+
+	if (a.n >= SL_CALL_ACTS_MAX)
+		return "as many actions as the list holds";
+	if (status_was >= 0 && f.status != status_was)
+		return "the exit status changed once decided";
+	if ((f.state == SL_CALL_ENDED || f.state == SL_CALL_DONE) && f.timers)
+		return "a timer armed after the signalling ended";
+	if (f.state == SL_CALL_DONE && f.media != SL_CALL_MEDIA_NONE)
+		return "over while media runs";
+	for (i = 0; i < a.n; i++) {
+		if (a.a[i].type == SL_CALL_DO_FINISH &&
+		    (++*finished > 1 || f.state != SL_CALL_DONE || a.a[i].arg < 0))
+			return "the tool told twice, too soon, or without a status";
+		if (done_was && a.a[i].type != SL_CALL_DO_RESPOND &&
+		    a.a[i].type != SL_CALL_DO_ACK_AGAIN)
+			return "an action after the end other than an answer";
+	}
+	return NULL;
+}
+
+/* One step of a walk, checked. */
+static const char *
+walk_step(const struct sl_call_ev *ev, int *finished)
+{
+	int status_was = f.status, done_was = f.state == SL_CALL_DONE;
+
+	step(ev);
+	return broken(status_was, done_was, finished);
+}
+
+/* Drives a call to its end as the world would: timers fire, media
+ * exits, a pending redirection finds no target, and, when nothing is
+ * left to wait for, the user hangs up.  Returns the steps it took. */
+static int
+run_out(int *finished, const char **why)
+{
+	int n, t;
+
+	for (n = 0; n < 200 && f.state != SL_CALL_DONE && *why == NULL; n++) {
+		for (t = 0; t < SL_CALL_T_COUNT && !armed(t); t++)
+			;
+		if (f.state == SL_CALL_REDIRECTING)
+			*why = walk_step(EV(.type = SL_CALL_EV_NO_TARGET), finished);
+		else if (t < SL_CALL_T_COUNT)
+			*why = walk_step(EV(.type = SL_CALL_EV_TIMER, .timer = t), finished);
+		else if (f.media != SL_CALL_MEDIA_NONE)
+			*why = walk_step(EV(.type = SL_CALL_EV_MEDIA_EXITED), finished);
+		else
+			*why = walk_step(EV(.type = SL_CALL_EV_HANGUP, .reason = "random"), finished);
+	}
+	return n;
+}
+
+static void
+test_random_walks(void)
+{
+	struct sl_call_ev ev;
+	const char *why = NULL;
+	int walk, i, finished, most = 0, n, stuck = 0;
+
+	for (walk = 0; walk < 5000 && why == NULL; walk++) {
+		sl_call_fsm_init(&f, rnd(2) ? 1500 : 0, (int)rnd(2));
+		finished = 0;
+		if (rnd(2))
+			step(EV(.type = SL_CALL_EV_DIAL, .ms = 64000));
+		else
+			step(EV(.type = SL_CALL_EV_INVITE, .sdp_ok = (int)rnd(2)));
+		for (i = 0; i < 40 && why == NULL; i++) {
+			random_event(&ev);
+			why = walk_step(&ev, &finished);
+		}
+		n = run_out(&finished, &why);
+		if (n > most)
+			most = n;
+		if (f.state != SL_CALL_DONE || finished != 1)
+			stuck++;
+	}
+	if (!ok(why == NULL, "5000 random walks: the status decided once, the end said once, "
+		"nothing sent or armed after it"))
+		diag("walk %d: %s (state %s)", walk, why, state());
+	ok(stuck == 0, "... and each call ended once its timers ran out and its media exited "
+	   "(at most %d steps)", most);
+}
+
 static void
 test_other(void)
 {
@@ -550,5 +679,6 @@ main(void)
 	test_bye();
 	test_media();
 	test_other();
+	test_random_walks();
 	return done_testing();
 }
