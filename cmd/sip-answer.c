@@ -73,9 +73,9 @@ open_socket(struct sl_sip *sip, const char *listen_spec)
 
 	if (listen_spec == NULL && (fd >= 0 || bad)) {
 		if (bad)
-			sl_fatal(SL_EXIT_USAGE, "SIP_SOCKET_FD=%s is not a descriptor", v);
+			sl_usage_error("SIP_SOCKET_FD=%s is not a descriptor", v);
 		if ((err = sl_sip_adopt(sip, fd)) != 0)
-			sl_fatal_err(SL_EXIT_USAGE, err, "unable to use SIP_SOCKET_FD=%s", v);
+			sl_usage_error("unable to use SIP_SOCKET_FD=%s: %s", v, sl_strerror(err));
 		sl_handoff_socket_forget();
 		return;
 	}
@@ -89,7 +89,7 @@ open_socket(struct sl_sip *sip, const char *listen_spec)
 	if (listen_spec == NULL)
 		listen_spec = ":5060";
 	if ((err = sl_addr_parse(listen_spec, 5060, 1, &a)) != 0)
-		sl_fatal_err(SL_EXIT_USAGE, err, "--listen %s", listen_spec);
+		sl_usage_error("--listen %s: %s", listen_spec, sl_strerror(err));
 	if ((err = sl_sip_bind(sip, &a)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to listen on %s", listen_spec);
 }
@@ -164,7 +164,7 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			if ((err = sl_answer_accept_from(&ac, optarg)) != 0)
-				sl_fatal_err(SL_EXIT_USAGE, err, "--accept-from %s", optarg);
+				sl_usage_error("--accept-from %s: %s", optarg, sl_strerror(err));
 			break;
 		case 'S':
 			serve = 1;

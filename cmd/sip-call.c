@@ -158,7 +158,7 @@ main(int argc, char **argv)
 		struct sl_addr a;
 
 		if ((err = sl_addr_parse(local, 0, 1, &a)) != 0)
-			sl_fatal_err(SL_EXIT_USAGE, err, "--local %s", local);
+			sl_usage_error("--local %s: %s", local, sl_strerror(err));
 		if ((err = sl_sip_bind(sip, &a)) != 0)
 			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind %s", local);
 	}

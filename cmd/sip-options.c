@@ -208,7 +208,7 @@ send_probe(void *arg)
 	if (p->stopping || (p->count && p->sent >= p->count))
 		return;
 	if ((err = sl_sip_new_request(p->sip, "OPTIONS", p->target, NULL, &req)) != 0)
-		sl_fatal_err(SL_EXIT_USAGE, err, "unable to build OPTIONS for %s", p->target);
+		sl_usage_error("unable to build OPTIONS for %s: %s", p->target, sl_strerror(err));
 	osip_message_set_accept(req, "application/sdp");
 	pr = calloc(1, sizeof *pr);
 	if (pr == NULL)
@@ -343,7 +343,7 @@ main(int argc, char **argv)
 		struct sl_addr a;
 
 		if ((err = sl_addr_parse(local, 0, 1, &a)) != 0)
-			sl_fatal_err(SL_EXIT_USAGE, err, "--local %s", local);
+			sl_usage_error("--local %s: %s", local, sl_strerror(err));
 		if ((err = sl_sip_bind(p.sip, &a)) != 0)
 			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind %s", local);
 	}

@@ -328,9 +328,11 @@ main(int argc, char **argv)
 		    sl_resolve_failed(err))
 			sl_fatal_err(sl_exit_for_error(err), err, "unable to resolve %s",
 				     registrar(&set));
+		if (err < 0)
+			sl_usage_error("unable to bind the answering socket %s: %s",
+				       contact_spec ? contact_spec : "", sl_strerror(err));
 		if (err != 0)
-			sl_fatal_err(err < 0 ? SL_EXIT_USAGE : SL_EXIT_SYSTEM, err,
-				     "unable to bind the answering socket %s",
+			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind the answering socket %s",
 				     contact_spec ? contact_spec : "");
 		snprintf(contact, sizeof contact, "sip:%s@%s:%d%s", set.user,
 			 sl_addr_uri_host(&bound, host), sl_addr_port(&bound),
@@ -367,7 +369,7 @@ main(int argc, char **argv)
 	}
 	if ((err = sl_reg_new(st.sip, st.loop, contact[0] ? contact : NULL, expires,
 			      (once || unreg || list) ? once_done : on_reg, &st, &st.reg)) != 0)
-		sl_fatal_err(SL_EXIT_USAGE, err, "unable to set up the registration");
+		sl_usage_error("unable to set up the registration: %s", sl_strerror(err));
 	sl_loop_signal(st.loop, SIGINT, on_signal, &st);
 	sl_loop_signal(st.loop, SIGTERM, on_signal, &st);
 	sl_loop_signal(st.loop, SIGHUP, on_signal, &st);

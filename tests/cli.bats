@@ -76,6 +76,37 @@ call_direct() {
 	done
 }
 
+# usage_error TOOL ARGS...: TOOL refuses ARGS as every SIP tool refuses
+# a usage error: exit 100, "TOOL: fatal: WHY", then the hint, last.
+usage_error() {
+	local tool=$1
+	run -100 bare SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
+	assert_line --regexp "^$tool: fatal: ."
+	assert_equal "${lines[-1]}" "Try '$tool --help'."
+}
+
+@test "cli: a usage error of any SIP tool: exit 100, 'TOOL: fatal: ...', then Try 'TOOL --help'." {
+	local tool
+	for tool in sip-register sip-options sip-call sip-answer; do
+		usage_error "$tool" --no-such-option
+		usage_error "$tool" --transport sctp
+		usage_error "$tool" -u 'al ice'
+	done
+	usage_error sip-register --expires 0
+	usage_error sip-register --contact 'not an address!'
+	usage_error sip-register --contact nowhere.invalid:5 -- true
+	usage_error sip-options --count -1 sip:127.0.0.1
+	usage_error sip-options --local 127.0.0.1:99999 sip:127.0.0.1
+	usage_error sip-options sip:a sip:b
+	usage_error sip-call
+	usage_error sip-call --timeout soon bob
+	usage_error sip-call --local nowhere.invalid:5 bob
+	usage_error sip-answer --listen 127.0.0.1:99999
+	usage_error sip-answer --accept-from no.such.host.invalid
+	usage_error sip-answer --max-calls 2
+	SIP_SOCKET_FD=3 usage_error sip-answer
+}
+
 # --- sip-register
 
 @test "cli: sip-register --user --domain --server --transport --verbose --expires --contact --once" {
