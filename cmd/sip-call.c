@@ -170,7 +170,7 @@ main(int argc, char **argv)
 	sl_loop_signal(st.loop, SIGTERM, on_signal, &st);
 	sl_loop_signal(st.loop, SIGHUP, on_signal, &st);
 	if ((err = sl_call_dial(st.call, target, timeout)) != 0 && sl_resolve_failed(err))
-		sl_fatal_err(sl_exit_for_error(err), err, "unable to resolve %s", sl_sip_last_hop(sip));
+		sl_fatal_unreached(err, "resolve", sl_sip_last_hop(sip));
 	if (err != 0)
 		sl_fatal_err(err < 0 || err == ECONNREFUSED || err == ETIMEDOUT ||
 			     err == EHOSTUNREACH || err == ENETUNREACH ?

@@ -223,8 +223,7 @@ send_probe(void *arg)
 		 * it. */
 		free(pr);
 		if (sl_resolve_failed(err))
-			sl_fatal_err(sl_exit_for_error(err), err, "unable to resolve %s",
-				     sl_sip_last_hop(p->sip));
+			sl_fatal_unreached(err, "resolve", sl_sip_last_hop(p->sip));
 		if (err < 0 || !p->ping_mode)
 			sl_fatal_err(err < 0 ? SL_EXIT_NORESPONSE : sl_exit_for_error(err), err,
 				     "unable to send OPTIONS to %s", p->target);

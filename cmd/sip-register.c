@@ -326,8 +326,7 @@ main(int argc, char **argv)
 
 		if ((err = bind_answering(&set, contact_spec, &bound, &sockfd)) != 0 &&
 		    sl_resolve_failed(err))
-			sl_fatal_err(sl_exit_for_error(err), err, "unable to resolve %s",
-				     registrar(&set));
+			sl_fatal_unreached(err, "resolve", registrar(&set));
 		if (err < 0)
 			sl_usage_error("unable to bind the answering socket %s: %s",
 				       contact_spec ? contact_spec : "", sl_strerror(err));
@@ -352,9 +351,8 @@ main(int argc, char **argv)
 
 				if ((err = registrar_addr(&set, &srv)) != 0 ||
 				    (err = sl_addr_route_to(&srv, &a)) != 0)
-					sl_fatal_err(sl_exit_for_error(err), err, "unable to %s %s",
-						     sl_resolve_failed(err) ? "resolve" : "reach",
-						     registrar(&set));
+					sl_fatal_unreached(err, sl_resolve_failed(err) ?
+							   "resolve" : "reach", registrar(&set));
 				sl_addr_uri_host(&a, h);
 			} else if (strchr(h, ':')) {
 				snprintf(bracketed, sizeof bracketed, "[%s]", h);

@@ -808,6 +808,14 @@ sl_exit_for_error(int err)
 	return err == ENOMEM ? SL_EXIT_SYSTEM : SL_EXIT_NORESPONSE;
 }
 
+void
+sl_fatal_unreached(int err, const char *verb, const char *host)
+{
+	if (err == SL_ERESOLVE_BADNAME)
+		sl_usage_error("unable to %s %s: %s", verb, host, sl_strerror(err));
+	sl_fatal_err(sl_exit_for_error(err), err, "unable to %s %s", verb, host);
+}
+
 const char *
 sl_describe_error(int err)
 {

@@ -203,6 +203,11 @@ const char *sl_client_auth_failure(const struct sl_client *c, int code);
  * sl_response_cb, or returned by sl_sip_send): 7, or 100 for a host name
  * that is not one, 111 when out of memory. */
 int sl_exit_for_error(int err);
+/* Exits for err, a failure to VERB host ("resolve", "reach"): a host name
+ * that is not one is a usage error (100, said like every usage error),
+ * the rest as sl_exit_for_error says. */
+void sl_fatal_unreached(int err, const char *verb, const char *host)
+	__attribute__((noreturn));
 /* Describes a missing response for humans: "no response (timeout)",
  * "no response (ICMP port unreachable)"... */
 const char *sl_describe_error(int err);

@@ -101,6 +101,7 @@ usage_error() {
 	usage_error sip-call
 	usage_error sip-call --timeout soon bob
 	usage_error sip-call --local nowhere.invalid:5 bob
+	usage_error sip-call sip:bob@bad..name
 	usage_error sip-answer --listen 127.0.0.1:99999
 	usage_error sip-answer --accept-from no.such.host.invalid
 	usage_error sip-answer --max-calls 2

@@ -390,7 +390,8 @@ DEAD_A=--host-record=dead.sipline.test,127.0.0.1
 	run -100 in_netns env SIP_SERVER=-x_.example..test sip-options
 	assert_output --partial 'sip-options: fatal: SIP_SERVER: not a host name or address'
 	run -100 alice sip-call -T 5 'sip:bob@bad..name' -- true
-	assert_output 'sip-call: fatal: unable to resolve bad..name: not a valid host name'
+	assert_line 'sip-call: fatal: unable to resolve bad..name: not a valid host name'
+	assert_equal "${lines[-1]}" "Try 'sip-call --help'."
 	assert_equal "$(grep -c 'query\[' "$DNS_LOG")" 0
 }
 
