@@ -15,13 +15,6 @@ teardown() {
 	stop_all_bg
 }
 
-CID='[0-9a-f]{32}'
-
-# udp_bound PORT: true when a UDP socket is bound to PORT.
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
 @test "accounts: SIP_AUTH_USER authenticates while From, To and Contact keep the user name" {
 	kamailio_start AUTHID
 	kamailio_add_user alice-id secret-id
@@ -48,7 +41,7 @@ udp_bound() {
 	local port
 	port=$(free_port)
 	start_bg bob sip-answer -l "127.0.0.1:$port" -- true
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	run -0 timeout 30 env SIP_SERVER= SIP_USER=alice SIP_DOMAIN=sipline.test \
 		SIP_DISPLAY_NAME='Zoë "Z" O\Brien' sip-call -v -T 5 "sip:bob@127.0.0.1:$port"
 	assert_line --regexp '^From: "Zoë \\"Z\\" O\\\\Brien" <sip:alice@sipline\.test>;tag='
@@ -78,8 +71,8 @@ udp_bound() {
 	p2=$(free_port)
 	start_bg carol sip-answer -l "127.0.0.1:$p1" --redirect "bob@127.0.0.1:$p2"
 	start_bg bob sip-answer -l "127.0.0.1:$p2" -- true
-	wait_for 5 udp_bound "$p1"
-	wait_for 5 udp_bound "$p2"
+	wait_for 5 port_listening udp "$p1"
+	wait_for 5 port_listening udp "$p2"
 	run -0 timeout 30 env SIP_SERVER= sip-call -T 10 "sip:carol@127.0.0.1:$p1"
 	assert_line --regexp "^sip-call: calling to=sip:carol@127\.0\.0\.1:$p1 call-id=$CID$"
 	assert_line --regexp "^sip-call: redirected status=\"302 Moved Temporarily\" to=sip:bob@127\.0\.0\.1:$p2 hop=1 call-id=$CID$"
@@ -104,7 +97,7 @@ udp_bound() {
 	done
 	start_bg r6 sip-answer -l "127.0.0.1:${ports[6]}" -- true
 	for i in 0 1 2 3 4 5 6; do
-		wait_for 5 udp_bound "${ports[i]}"
+		wait_for 5 port_listening udp "${ports[i]}"
 	done
 	run -1 timeout 30 env SIP_SERVER= sip-call -T 10 "sip:127.0.0.1:${ports[0]}"
 	assert_equal "$(grep -c '^sip-call: redirected ' <<<"$output")" 5
@@ -119,8 +112,8 @@ udp_bound() {
 	b=$(free_port)
 	start_bg ra sip-answer -S -l "127.0.0.1:$a" --redirect "sip:127.0.0.1:$b"
 	start_bg rb sip-answer -S -l "127.0.0.1:$b" --redirect "sip:127.0.0.1:$a"
-	wait_for 5 udp_bound "$a"
-	wait_for 5 udp_bound "$b"
+	wait_for 5 port_listening udp "$a"
+	wait_for 5 port_listening udp "$b"
 	run -1 timeout 30 env SIP_SERVER= sip-call -T 10 "sip:127.0.0.1:$a"
 	assert_equal "$(grep -c '^sip-call: redirected ' <<<"$output")" 1
 	assert_line --regexp "^sip-call: redirected status=\"302 Moved Temporarily\" to=sip:127\.0\.0\.1:$b hop=1 call-id=$CID$"
@@ -131,7 +124,7 @@ udp_bound() {
 	local port t0 t1
 	port=$(free_port)
 	start_bg registrar sipp_run registrar reg-503-then-200 -p "$port" -key retry 3
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	t0=$(sl_now_us)
 	start_bg reg env SIP_USER=alice SIP_PASSWORD=x sip-register -e 60 -s "127.0.0.1:$port"
 	wait_for 10 grep -q '^sip-register: registered ' "$D/reg.err"

@@ -26,7 +26,6 @@ teardown() {
 
 # --- helpers for this file
 
-CID='[0-9a-f]{32}'
 SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
 RTP='127\.0\.0\.1:[0-9]+'
 
@@ -37,23 +36,7 @@ answer_on() {
 	shift
 	PORT=$(free_port)
 	start_bg "$name" sip-answer -l "127.0.0.1:$PORT" "$@"
-	wait_for 5 udp_bound "$PORT"
-}
-
-# udp_bound PORT: true when a UDP socket is bound to PORT.
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
-# tcp_listening PORT: true when a TCP socket listens on PORT.
-tcp_listening() {
-	[ -n "$(ss -Hltn "sport = :$1")" ]
-}
-
-# direct CMD...: CMD as alice@sipline.test without a server (calls go
-# straight to the phone), bounded: `run direct sip-call ...`.
-direct() {
-	timeout -k 2 30 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
+	wait_for 5 port_listening udp "$PORT"
 }
 
 # alice CMD...: CMD as alice through the proxy, bounded.
@@ -68,25 +51,6 @@ bob_answers() {
 	start_bg bob env SIP_USER=bob SIP_PASSWORD=bobpw \
 		sip-register -e 60 -c "127.0.0.1:$BOB_PORT" -- sip-answer "$@"
 	wait_for 5 kamailio_has_binding bob "@127\.0\.0\.1:$BOB_PORT"
-}
-
-# probe FILE [ARGS...]: the command line of handoff-probe reporting to
-# $D/FILE.
-probe() {
-	local file=$1
-	shift
-	echo handoff-probe -o "$D/$file" "$@"
-}
-
-# report_env FILE NAME: the value of NAME in a probe report; fails when it
-# is unset.
-report_env() {
-	grep -q "^env $2=" "$D/$1" || return 1
-	sed -n "s/^env $2=//p" "$D/$1"
-}
-
-report_fds() {
-	awk '$1 == "fd" { printf "%s%s", sep, $2; sep = " " } END { print "" }' "$D/$1"
 }
 
 # screen_script VERDICT-FILE: writes $D/screen, a screening program that
@@ -106,17 +70,13 @@ sipp_status() {
 	sipp_trace "$1" | sed -n 's/^SIP\/2\.0 \([2-6][0-9][0-9]\) .*/\1/p' | tail -n 1
 }
 
-squeeze() {
-	tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
-}
-
 @test "answer: --screen: 0 answers, 2 busy, 3 declines, 4 unavailable, 5 not found, others decline" {
 	local verdict want n=0
 	screen_script "$D/verdict"
 	# A password in sip-answer's environment must not reach the program.
 	PORT=$(free_port)
 	start_bg ans env SIP_PASSWORD=secret sip-answer -S -l "127.0.0.1:$PORT" -x "$D/screen" -- true
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 	for verdict in 0:0:200 2:2:486 3:3:603 4:4:480 5:5:404 9:3:603 1:3:603; do
 		n=$((n + 1))
 		echo "${verdict%%:*}" >"$D/verdict"
@@ -468,7 +428,7 @@ squeeze() {
 @test "answer: over TCP, and over IPv6" {
 	PORT=$(free_port)
 	start_bg tcp sip-answer -t tcp -l "127.0.0.1:$PORT" -- $(probe tcp.txt -s -1)
-	wait_for 5 tcp_listening "$PORT"
+	wait_for 5 port_listening tcp "$PORT"
 	run direct sip-call -t tcp -T 5 "sip:bob@127.0.0.1:$PORT;transport=tcp" -- sleep 0.5
 	assert_success
 	wait_bg tcp 5
@@ -480,7 +440,7 @@ squeeze() {
 
 	PORT=$(free_port)
 	start_bg v6 sip-answer -l "[::1]:$PORT" -- $(probe v6.txt -s -1)
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 	run direct sip-call -T 5 "sip:bob@[::1]:$PORT" -- sleep 0.5
 	assert_success
 	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=\[::1\]:[0-9]+ call-id=$CID$"

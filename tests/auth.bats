@@ -28,8 +28,6 @@ teardown() {
 	stop_all_bg
 }
 
-CID='[0-9a-f]{32}'
-
 @test "auth: a 403 to wrong credentials is exit 6 for sip-register, sip-call and sip-options" {
 	run -6 timeout 30 env SIP_USER=alice SIP_PASSWORD=wrong sip-register --once
 	assert_output 'sip-register: refused aor=sip:alice@sipline.test reason="403 Forbidden (credentials refused)"'

@@ -33,16 +33,10 @@ teardown() {
 
 # --- helpers for this file
 
-# udp_bound PORT: true when a UDP socket is bound to 127.0.0.1:PORT.
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
 forget_bindings() {
 	kamailio_has_no_binding bob || kamailio_ctl ul.rm location bob
 }
 
-CID='[0-9a-f]{32}'
 RTP='127\.0\.0\.1:[0-9]+'
 
 # bob_answers [SIP-ANSWER-ARGS...]: bob registers from port $BOB_PORT with
@@ -62,39 +56,15 @@ alice() {
 	timeout -k 2 30 env SIP_USER=alice SIP_PASSWORD=alicepw "$@"
 }
 
-# probe FILE [ARGS...]: the command line of a media command that writes its
-# report to $D/FILE (see tests/tools/handoff-probe.c).
-probe() {
-	local file=$1
-	shift
-	echo handoff-probe -o "$D/$file" "$@"
-}
-
-# report_fds FILE: the descriptors of a probe report, on one line.
-report_fds() {
-	awk '$1 == "fd" { printf "%s%s", sep, $2; sep = " " } END { print "" }' "$D/$1"
-}
-
 # report_fd FILE N: "KIND LOCAL PEER" of descriptor N.
 report_fd() {
 	awk -v n="$2" '$1 == "fd" && $2 == n { print $3, $4, $5 }' "$D/$1"
-}
-
-# report_env FILE NAME: the value of NAME; fails when it is unset.
-report_env() {
-	grep -q "^env $2=" "$D/$1" || return 1
-	sed -n "s/^env $2=//p" "$D/$1"
 }
 
 # event_value JOB KEY: the value of KEY= in the first line of JOB's stderr
 # that has it (after "PROG: EVENT").
 event_value() {
 	sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" "$D/$1.err" | head -n 1
-}
-
-# squeeze: the text on stdin on one line, blanks squeezed, ends trimmed.
-squeeze() {
-	tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }
 
 @test "call: answered, the caller hangs up: 0 both sides, registered exactly while answering" {
@@ -211,7 +181,7 @@ squeeze() {
 
 	# A socket that takes the INVITE and never says a word: -T bounds it.
 	start_bg hole sipp_run hole call-uas-mute -p "$port" -timeout 30s
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	SIP_SERVER=127.0.0.1:$port run alice sip-call -T 2 bob
 	assert_failure 7
 	assert_line --regexp "^sip-call: failed reason=\"no response \\(timeout\\)\" call-id=$CID$"

@@ -30,20 +30,10 @@ teardown() {
 	stop_all_bg
 }
 
-CID='[0-9a-f]{32}'
-
 # bare CMD...: CMD without any of the settings in the environment (the
 # password excepted), bounded.
 bare() {
 	timeout -k 2 30 env -u SIP_USER -u SIP_DOMAIN -u SIP_SERVER -u SIP_TRANSPORT "$@"
-}
-
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
-tcp_listening() {
-	[ -n "$(ss -Hltn "sport = :$1")" ]
 }
 
 # answer_on NAME [SIP-ANSWER-ARGS...]: sip-answer --listen 127.0.0.1:$PORT
@@ -53,7 +43,7 @@ answer_on() {
 	shift
 	PORT=$(free_port)
 	start_bg "$name" env -u SIP_SERVER sip-answer --listen "127.0.0.1:$PORT" "$@"
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 }
 
 # call_direct ARGS...: sip-call as alice, straight to a phone, bounded.
@@ -220,7 +210,7 @@ usage_error() {
 	start_bg ans env -u SIP_USER -u SIP_DOMAIN -u SIP_SERVER sip-answer \
 		--listen "127.0.0.1:$PORT" --transport tcp --user bob \
 		--domain sipline.test --server "$KAM" --verbose --ring 1.5 -- true
-	wait_for 5 tcp_listening "$PORT"
+	wait_for 5 port_listening tcp "$PORT"
 	t0=$(sl_now_us)
 	run -0 call_direct -v -t tcp "sip:whoever@127.0.0.1:$PORT;transport=tcp" -- true
 	# --ring: a 180, and the 200 a second and a half later.

@@ -34,20 +34,8 @@ teardown() {
 	netns_delete
 }
 
-CID='[0-9a-f]{32}'
-
-# figure TEXT...: a measured figure, shown in the TAP output.
-figure() {
-	echo "# $*" >&3
-}
-
 long_only() {
 	[ "${SIPLINE_LONG:-}" = 1 ] || skip "slow variant: run with SIPLINE_LONG=1"
-}
-
-# seconds_since US: seconds (two decimals) since sl_now_us printed US.
-seconds_since() {
-	sl_us_text $(($(sl_now_us) - $1))
 }
 
 # events JOB WORD: JOB's stderr lines with that event.
@@ -71,18 +59,9 @@ is_default_media() {
 	[ $# = 1 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = sipline-media ]
 }
 
-# children PID: the PIDs of PID's live children, one per line.
-children() {
-	ps --ppid "$1" -o pid=,stat= | awk '$2 !~ /^Z/ { print $1 }'
-}
-
 # zombies PID: PID's children that ended and were not reaped.
 zombies() {
 	ps --ppid "$1" -o pid=,stat= | awk '$2 ~ /^Z/ { print $1 }'
-}
-
-no_children() {
-	[ -z "$(ps --ppid "$1" -o pid=)" ]
 }
 
 # gone PID...: none of the PIDs runs any more.

@@ -47,6 +47,15 @@
 #   capture_start NAME FILTER         tshark on lo (a pcap filter) as job NAME
 #   capture_ports NAME                "SRC DST" UDP ports of each packet it saw
 #   media_child NAME                  the default media process of a job
+#   direct CMD...                     CMD as alice straight to the phone, bounded
+#   probe FILE [ARGS...]              a handoff-probe media command reporting to $D/FILE
+#   report_env FILE NAME              NAME's value in that report (fails if unset)
+#   report_fds FILE                   the descriptors in that report, one line
+#   children PID / no_children PID    PID's live children / none left at all
+#   seconds_since US                  seconds since sl_now_us printed US
+#   figure TEXT...                    a measured figure in the TAP output
+#   squeeze                           stdin on one line, blanks squeezed
+# and $CID, the pattern of a Call-ID that sipline makes;
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
 # kamailio_add_user, kamailio_bindings, kamailio_has_binding,
 # kamailio_has_no_binding, kamailio_ctl; tests/pki.bash: pki_make (a test
@@ -873,4 +882,59 @@ media_child() {
 					if (q == root) { print p; exit }
 			}
 		}'
+}
+
+# The pattern of a Call-ID that sipline makes (lib/callid.c): 32 hex digits.
+CID='[0-9a-f]{32}'
+
+# direct CMD...: CMD as alice@sipline.test without a server (calls go
+# straight to the phone), bounded: `run direct sip-call ...`.
+direct() {
+	timeout -k 2 30 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
+}
+
+# probe FILE [ARGS...]: the command line of a media command that writes its
+# report to $D/FILE (see tests/tools/handoff-probe.c).
+probe() {
+	local file=$1
+	shift
+	echo handoff-probe -o "$D/$file" "$@"
+}
+
+# report_env FILE NAME: the value of NAME in a probe report; fails when it
+# is unset.
+report_env() {
+	grep -q "^env $2=" "$D/$1" || return 1
+	sed -n "s/^env $2=//p" "$D/$1"
+}
+
+# report_fds FILE: the descriptors of a probe report, on one line.
+report_fds() {
+	awk '$1 == "fd" { printf "%s%s", sep, $2; sep = " " } END { print "" }' "$D/$1"
+}
+
+# children PID: the PIDs of PID's live (not zombie) children, one a line.
+children() {
+	ps --ppid "$1" -o pid=,stat= | awk '$2 !~ /^Z/ { print $1 }'
+}
+
+# no_children PID: true when PID has no child left, zombies included
+# (a zombie is a child nobody reaped).
+no_children() {
+	[ -z "$(ps --ppid "$1" -o pid=)" ]
+}
+
+# seconds_since US: seconds (two decimals) since sl_now_us printed US.
+seconds_since() {
+	sl_us_text $(($(sl_now_us) - $1))
+}
+
+# figure TEXT...: a measured figure, shown in the TAP output.
+figure() {
+	echo "# $*" >&3
+}
+
+# squeeze: the text on stdin on one line, blanks squeezed, ends trimmed.
+squeeze() {
+	tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }

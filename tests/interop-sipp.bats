@@ -26,12 +26,7 @@ teardown() {
 
 # --- helpers for this file
 
-CID='[0-9a-f]{32}'
 SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
-
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
 
 # sipp_uas NAME SCENARIO [SIPP-ARGS...]: a SIPp phone for one call as job
 # NAME on 127.0.0.1:$SIPP_PORT (media on $SIPP_MEDIA), ready when this
@@ -51,7 +46,7 @@ sipp_uas() {
 		-mp "$SIPP_MEDIA" -m 1 -timeout 20s -timeout_error \
 		-trace_msg -message_file "$dir/$name.sipp-msg" \
 		-trace_err -error_file "$dir/$name.sipp-err" "$@"
-	wait_for 5 udp_bound "$SIPP_PORT"
+	wait_for 5 port_listening udp "$SIPP_PORT"
 }
 
 # register_sipp: bob's binding points at the SIPp phone (sip-register
@@ -62,19 +57,9 @@ register_sipp() {
 	kamailio_has_binding bob "@127\.0\.0\.1:$SIPP_PORT"
 }
 
-# direct CMD...: CMD as alice@sipline.test straight to the phone, bounded.
-direct() {
-	timeout -k 2 30 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
-}
-
 # alice CMD...: CMD as alice through the proxy, bounded.
 alice() {
 	timeout -k 2 30 env SIP_USER=alice SIP_PASSWORD=alicepw "$@"
-}
-
-report_env() {
-	grep -q "^env $2=" "$D/$1" || return 1
-	sed -n "s/^env $2=//p" "$D/$1"
 }
 
 @test "interop: SIPp's built-in UAS answers sip-call directly; no telephone-event, no RTP_DTMF_PAYLOAD_TYPE" {
@@ -226,7 +211,7 @@ report_env() {
 	local port
 	port=$(free_port)
 	start_bg ans sip-answer -l "127.0.0.1:$port" -- handoff-probe -o "$D/media.txt" -s -1
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	sipp_run uac call-uac -s bob -key from alice -key domain "127.0.0.1:$port" -d 500 \
 		"127.0.0.1:$port"
 	wait_bg ans 5

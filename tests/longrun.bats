@@ -25,11 +25,6 @@ teardown() {
 	stop_all_bg
 }
 
-# figure TEXT...: a measured figure, shown in the TAP output.
-figure() {
-	echo "# $*" >&3
-}
-
 # fds PID: how many descriptors PID has open.
 fds() {
 	local f n=0
@@ -44,10 +39,6 @@ rss() {
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"
 }
 
-no_children() {
-	[ -z "$(ps --ppid "$1" -o pid=)" ]
-}
-
 # count JOB WORD: how many event lines WORD JOB wrote.
 count() {
 	grep -cE "^[a-z-]+: $2( |$)" "$D/$1.err" || true
@@ -55,10 +46,6 @@ count() {
 
 has_events() {
 	[ "$(count "$1" "$2")" -ge "${3:-1}" ]
-}
-
-seconds_since() {
-	sl_us_text $(($(sl_now_us) - $1))
 }
 
 # A growth of VmRSS (kB) still taken as steady: malloc's arenas, stdio.

@@ -32,16 +32,11 @@ media_port() {
 		p=$(free_port) || return 1
 		((p % 2 == 0)) || continue
 		grep -qx "$((p + 1))" "$list" 2>/dev/null && continue
-		udp_bound "$((p + 1))" && continue
+		port_listening udp "$((p + 1))" && continue
 		echo "$((p + 1))" >>"$list"
 		echo "$p"
 		return 0
 	done
-}
-
-# udp_bound PORT: true when a UDP socket is bound to PORT.
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
 }
 
 # recv_stat NAME FILE: the value of NAME= in the stats line in FILE.
@@ -49,17 +44,12 @@ recv_stat() {
 	sed -n "s/^rtp-recv: stats .*\\b$1=\\([0-9.]*\\).*/\\1/p" "$2"
 }
 
-# squeeze: the text on stdin on one line, blanks squeezed, ends trimmed.
-squeeze() {
-	tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
-}
-
 # A receiver on PORT writing $D/recv.out (audio) and $D/recv.err.
 start_recv() {
 	local port=$1
 	shift
 	start_bg recv rtp-recv -l "127.0.0.1:$port" "$@"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 }
 
 STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-9]+ jitter=[0-9]+\.[0-9]{2}ms$'
@@ -205,7 +195,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	local port
 	port=$(media_port)
 	start_bg recv rtp-recv -vv -l "[::1]:$port"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	run rtp-send -vv -p 30 -r "[::1]:$port" <"$T/1k1s.raw"
 	assert_success
 	assert_output --partial 'rtp-send: debug: '
@@ -236,7 +226,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 start_capture() {
 	rm -f "$D/payload"  # (rtp-dump -w appends)
 	start_bg capture rtp-dump -p "$1" -b -I 5 -t 30 -w "$D/payload"
-	wait_for 5 udp_bound "$1"
+	wait_for 5 port_listening udp "$1"
 }
 
 @test "media: already encoded input of the codec's law (--format ulaw -c pcmu, alaw -c pcma) goes out byte for byte" {
@@ -323,7 +313,7 @@ start_capture() {
 		_ "$D/heard"
 	start_bg recv bash -c 'exec rtp-recv -l "127.0.0.1:$1" --dtmf-fd 5 5>"$2"' \
 		_ "$port" "$D/heard"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	start_bg send bash -c 'exec rtp-send -r "127.0.0.1:$1" --dtmf-fd 5 5<"$2" </dev/zero' \
 		_ "$port" "$D/keys"
 	exec {w}>"$D/keys"
@@ -354,7 +344,7 @@ start_capture() {
 	relay=$(media_port)
 	start_recv "$port"
 	start_bg relay udp-relay -l "$relay" -r "$port" -L 10 -S 7 -I 10
-	wait_for 5 udp_bound "$relay"
+	wait_for 5 port_listening udp "$relay"
 	run rtp-send -r "127.0.0.1:$relay" <"$T/1k2s.raw"
 	assert_success
 	wait_bg recv 5
@@ -377,7 +367,7 @@ start_capture() {
 	relay=$(media_port)
 	start_recv "$port"
 	start_bg relay udp-relay -l "$relay" -r "$port" -D 5 -W 7 -I 10
-	wait_for 5 udp_bound "$relay"
+	wait_for 5 port_listening udp "$relay"
 	run rtp-send -r "127.0.0.1:$relay" <"$T/1k1s.raw"
 	assert_success
 	wait_bg recv 5
@@ -453,7 +443,7 @@ start_capture() {
 	port=$(media_port)
 	start_bg recv bash -c 'rtp-recv -l "127.0.0.1:$1" | head -c 1000 >/dev/null
 		echo "status ${PIPESTATUS[0]}"' _ "$port"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	start_bg send sh -c "exec rtp-send -r 127.0.0.1:$port <'$T/1k2s.raw'"
 	wait_bg recv 5
 	run cat "$D/recv.out"
@@ -491,7 +481,7 @@ start_capture() {
 	start_recv "$port"
 	# RTCP dropped: no BYE, the signal alone ends the receiver.
 	start_bg relay udp-relay -x -l "$relay" -r "$port" -I 10
-	wait_for 5 udp_bound "$relay"
+	wait_for 5 port_listening udp "$relay"
 	run rtp-send -r "127.0.0.1:$relay" <"$T/1k1s.raw"
 	assert_success
 	signal_bg recv TERM
@@ -510,9 +500,9 @@ start_capture() {
 	# told: after a quarter of a second, rtp-recv blocks in write(2).
 	start_bg recv sh -c 'rtp-recv -l "127.0.0.1:$1" | held-reader "$2" "$3"' \
 		_ "$port" "$D/go" "$D/held.out"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	start_bg relay udp-relay -x -l "$relay" -r "$port" -I 10
-	wait_for 5 udp_bound "$relay"
+	wait_for 5 port_listening udp "$relay"
 	run rtp-send -r "127.0.0.1:$relay" <"$T/1k1s.raw"
 	assert_success
 	sh_pid=$(bg_pid recv)
@@ -594,7 +584,7 @@ start_capture() {
 	local port
 	port=$(media_port)
 	start_bg recv rtp-recv -c pcma -l "127.0.0.1:$port"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	run handoff-run -c pcma -p 30 -d 101 -r "127.0.0.1:$port" rtp-send -v --dtmf 7 <"$T/1k1s.raw"
 	assert_success
 	assert_output --partial 'inherited socket PCMA, ptime 30 ms, telephone-event 101, RTCP on'
@@ -643,7 +633,7 @@ start_capture() {
 	EOF
 	start_bg sipp sipp -sf "$D/idle.xml" -nostdin -i 127.0.0.1 -p "$sip" \
 		-mp "$mport" -rtp_echo -m 1 -timeout 20s
-	wait_for 5 udp_bound "$mport"
+	wait_for 5 port_listening udp "$mport"
 	run handoff-run -r "127.0.0.1:$mport" sh -c "
 		rtp-recv >'$D/echo.raw' 2>'$D/echo.err' & r=\$!
 		rtp-send <'$T/1k1s.raw' || exit 1
@@ -754,7 +744,7 @@ start_capture() {
 	EOF
 	start_recv "$port"
 	start_bg uas sipp_run uas "$D/uas.xml" -p "$uas"
-	wait_for 5 udp_bound "$uas"
+	wait_for 5 port_listening udp "$uas"
 	run sipp_run uac "$D/uac.xml" -p "$uac" "127.0.0.1:$uas"
 	assert_success
 	wait_bg uas 5

@@ -15,11 +15,6 @@ teardown() {
 	stop_all_bg
 }
 
-# udp_bound PORT: true when a UDP socket is bound to PORT.
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
 # timed CMD...: runs CMD, output discarded; sets RC to its exit status and
 # MS to the milliseconds it took.
 timed() {
@@ -34,7 +29,7 @@ timed() {
 silent_peer() {
 	PORT=$(free_port)
 	start_bg silent sipp_run silent opt-silent -i "$1" -p "$PORT" -timeout 10s
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 }
 
 @test "options: Kamailio answers 200, with what it allows" {
@@ -59,7 +54,7 @@ silent_peer() {
 options_phone() {
 	PORT=$(free_port)
 	start_bg phone sipp_run phone options-uas -i 127.0.0.1 -p "$PORT"
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 }
 
 @test "options: a phone's Supported and User-Agent are shown" {

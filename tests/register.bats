@@ -112,11 +112,6 @@ udp_send() {
 	dd if="$3" bs=65535 count=1 status=none >"/dev/udp/$1/$2"
 }
 
-# udp_bound PORT: true when a UDP socket is bound to PORT.
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
 # closed_port: a loopback port that nothing listens on.
 closed_port() {
 	free_port
@@ -257,13 +252,13 @@ closed_port() {
 @test "register: a registrar that answers 503: failed; --once exits 1, the heartbeat retries" {
 	port=$(free_port)
 	start_bg registrar sipp_run registrar reg-503 -p "$port"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	run -1 timeout 10 sip-register --once -s "127.0.0.1:$port"
 	assert_output 'sip-register: failed aor=sip:alice@127.0.0.1 reason="503 Service Unavailable"'
 	wait_bg registrar 5
 	assert_success
 	start_bg registrar sipp_run registrar reg-503 -p "$port"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	start_bg reg sip-register -s "127.0.0.1:$port"
 	wait_for 5 has_events reg retrying
 	run events reg failed
@@ -276,7 +271,7 @@ closed_port() {
 @test "register: a registrar that calls every nonce stale: --once gives up after two stale retries, exit 6" {
 	port=$(free_port)
 	start_bg registrar sipp_run registrar reg-always-stale -p "$port"
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	start=$(sl_now_us)
 	run -6 timeout 10 sip-register --once -s "127.0.0.1:$port"
 	elapsed=$(($(sl_now_us) - start))
@@ -297,7 +292,7 @@ closed_port() {
 @test "register: a registrar that never answers: a SIGTERM still ends it within 5 s" {
 	port=$(free_port)
 	start_bg registrar sipp_run registrar reg-silent -p "$port" -timeout 15s
-	wait_for 5 udp_bound "$port"
+	wait_for 5 port_listening udp "$port"
 	start_bg reg sip-register -s "127.0.0.1:$port"
 	wait_for 5 grep -q '^REGISTER ' "$D/registrar.sipp-msg"
 	# The REGISTER is under way: its answer is awaited (5 s), not that of

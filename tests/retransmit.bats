@@ -20,17 +20,7 @@ teardown() {
 	stop_all_bg
 }
 
-CID='[0-9a-f]{32}'
 SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
-
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
-# direct CMD...: CMD as alice@sipline.test straight to the phone, bounded.
-direct() {
-	timeout -k 2 30 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
-}
 
 # answer_on NAME [SIP-ANSWER-ARGS...]: sip-answer as job NAME on
 # 127.0.0.1:$PORT (a new free port), ready when this returns.
@@ -39,7 +29,7 @@ answer_on() {
 	shift
 	PORT=$(free_port)
 	start_bg "$name" sip-answer -l "127.0.0.1:$PORT" "$@"
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 }
 
 # messages NAME: the messages of SIPp run NAME, one line each, in order:
@@ -128,7 +118,7 @@ late_ack_check() {
 	PORT=$(free_port)
 	# -nr: see the scenario.
 	start_bg uas sipp_run uas call-uas-double-200 -nr -s bob -p "$PORT"
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- handoff-probe -o "$D/media.txt" -s 1.5
 	assert_success
 	assert_equal "$(grep -c '^sip-call: answered ' <<<"$output")" 1

@@ -21,8 +21,6 @@ teardown() {
 	stop_all_bg
 }
 
-CID='[0-9a-f]{32}'
-
 # registrar_scenario FILE WWW-AUTHENTICATE...: a SIPp scenario for a
 # registrar that answers a REGISTER with 401 and one WWW-Authenticate
 # header per argument, then 200 to the REGISTER with credentials.  With

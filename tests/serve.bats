@@ -27,7 +27,6 @@ teardown() {
 
 # --- helpers for this file
 
-CID='[0-9a-f]{32}'
 SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
 
 # serve_on [SIP-ANSWER-ARGS...]: sip-answer --serve as job "srv" on
@@ -35,27 +34,7 @@ SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
 serve_on() {
 	PORT=$(free_port)
 	start_bg srv sip-answer -S -l "127.0.0.1:$PORT" "$@"
-	wait_for 5 udp_bound "$PORT"
-}
-
-udp_bound() {
-	[ -n "$(ss -Hlun "sport = :$1")" ]
-}
-
-# direct CMD...: CMD as alice@sipline.test straight to the phone, bounded.
-direct() {
-	timeout -k 2 30 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test "$@"
-}
-
-# children PID: the live (not zombie) child processes of PID, one a line.
-children() {
-	ps --ppid "$1" -o pid=,stat= | awk '$2 !~ /^Z/ { print $1 }'
-}
-
-# no_children PID: true when PID has no child left, zombies included
-# (a zombie is a child nobody reaped).
-no_children() {
-	[ -z "$(ps --ppid "$1" -o pid=)" ]
+	wait_for 5 port_listening udp "$PORT"
 }
 
 # count PATTERN FILE: lines of FILE matching the extended regex.
@@ -227,7 +206,7 @@ in_dialog_file() {
 	# The same without --serve: the copies are one call.
 	PORT=$(free_port)
 	start_bg one sip-answer -l "127.0.0.1:$PORT" -- handoff-probe -s -1 -o /dev/null
-	wait_for 5 udp_bound "$PORT"
+	wait_for 5 port_listening udp "$PORT"
 	invite_file
 	run udp-send -a -w 1 -u retrans-call@sipline.test "127.0.0.1:$PORT" "$D/invite" "$D/invite"
 	assert_success
@@ -335,11 +314,7 @@ in_dialog_file() {
 serve_tcp() {
 	PORT=$(free_port)
 	start_bg srv sip-answer -S -t tcp -l "127.0.0.1:$PORT" "$@"
-	wait_for 5 tcp_listening "$PORT"
-}
-
-tcp_listening() {
-	[ -n "$(ss -Hltn "sport = :$1")" ]
+	wait_for 5 port_listening tcp "$PORT"
 }
 
 # tcp_conns PORT: the TCP connections of local port PORT that are not

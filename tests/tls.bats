@@ -26,7 +26,6 @@ teardown() {
 	stop_all_bg
 }
 
-CID='[0-9a-f]{32}'
 RTP='127\.0\.0\.1:[0-9]+'
 
 # answer_tls NAME CERT [SIP-ANSWER-ARGS...]: sip-answer over TLS on a new
