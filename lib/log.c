@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "resolve.h"
+#include "resolve_err.h"
 #include "tls.h"
 
 const char *sl_prog = "sipline";

@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "transport.h"
+#include "resolve_err.h"
 
 /* Every DNS wait of one resolution together (NAPTR, SRV, A/AAAA): the
  * event loop is never held longer than this (ms). */
@@ -36,17 +37,6 @@ struct sl_target {
 	enum sl_proto proto;
 };
 
-/* Why a name could not be located: negative, apart from getaddrinfo's
- * EAI_* codes; sl_strerror() knows them. */
-#define SL_ERESOLVE_NXDOMAIN    (-3001)  /* no such domain */
-#define SL_ERESOLVE_NODATA      (-3002)  /* no usable NAPTR, SRV or address */
-#define SL_ERESOLVE_TIMEOUT     (-3003)  /* no answer within SL_RESOLVE_WAIT_MS */
-#define SL_ERESOLVE_SERVER      (-3004)  /* SERVFAIL, REFUSED, no name server */
-#define SL_ERESOLVE_BADANSWER   (-3005)  /* an answer that cannot be read */
-#define SL_ERESOLVE_UNAVAILABLE (-3006)  /* SRV target "." (RFC 2782) */
-#define SL_ERESOLVE_BADNAME     (-3007)  /* not a host name or address */
-#define SL_ERESOLVE_TRANSPORT   (-3008)  /* only transports sipline lacks */
-
 /* Locates host (a DNS name, or an IPv4 / IPv6 literal with or without
  * brackets) for a sip: URI.  port: the URI's port, 0 when it has none.
  * protos: the transports that may be used; one alone is "forced" (the
@@ -68,10 +58,6 @@ int sl_resolve_first(const char *hostport, unsigned protos,
  * SL_RESOLVE_DOWN_MS, resolutions list it after the others. */
 void sl_resolve_mark_down(const struct sl_target *t);
 
-/* 1 when err is an SL_ERESOLVE_* code. */
-int sl_resolve_failed(int err);
-/* Text for an SL_ERESOLVE_* code. */
-const char *sl_resolve_strerror(int err);
 /* 1 when host is an IP literal (brackets allowed), 0 otherwise. */
 int sl_resolve_is_literal(const char *host);
 /* 1 when host is an IP literal or a well-formed DNS name (labels of 1 to
