@@ -20,6 +20,11 @@ struct sl_call_config {
 	int codecs[SL_CALL_CODECS]; /* offered / accepted, in preference order */
 	int ncodecs;
 	int ptime;                  /* ms */
+	/* Told once, when the call's signalling is over (its dialog ended
+	 * or its INVITE was refused), before its media may have exited:
+	 * serve mode frees the call's slot then.  NULL: not told. */
+	void (*on_over)(void *arg);
+	void *over_arg;
 };
 
 /* The call is over (signalling done, media exited); status is the tool's

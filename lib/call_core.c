@@ -34,6 +34,11 @@ sl_call_step(struct sl_call *c, const struct sl_call_ev *ev)
 		if (c->fsm.state != was)
 			sl_debug("call %s: %s -> %s", c->call_id, sl_call_state_name(was),
 				 sl_call_state_name(c->fsm.state));
+		if (c->fsm.state >= SL_CALL_ENDED && !c->over_told) {
+			c->over_told = 1;
+			if (c->cfg.on_over)
+				c->cfg.on_over(c->cfg.over_arg);
+		}
 		for (i = 0; i < acts.n; i++)
 			c->exec(c, &acts.a[i]);
 		if (c->nqueue == 0)

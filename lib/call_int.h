@@ -49,6 +49,7 @@ struct sl_call {
 	struct sl_call_ev queue[SL_CALL_QUEUE_MAX];
 	int nqueue;
 	int stepping;
+	int over_told;              /* cfg.on_over has been called */
 
 	char *cid;                  /* the Call-ID as it is, however long */
 	char call_id[256];          /* the Call-ID cleaned, for events */

@@ -15,8 +15,14 @@ sl_call_media_open(struct sl_call *c, const struct sl_addr *toward)
 
 	if (c->media)
 		return 0;
-	if ((err = sl_addr_route_to(toward, &ip)) != 0)
-		return err;
+	/* SIP bound to one address (sip-answer --listen ADDR:PORT): the
+	 * media goes there too; else the address that routes to the peer. */
+	if (sl_transport_bound(sl_sip_transport(c->sip), &ip) != 0 || sl_addr_is_any(&ip) ||
+	    sl_addr_family(&ip) != sl_addr_family(toward)) {
+		if ((err = sl_addr_route_to(toward, &ip)) != 0)
+			return err;
+	}
+	sl_addr_set_port(&ip, 0);
 	return sl_media_new(c->loop, &ip, &c->media);
 }
 

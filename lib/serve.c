@@ -12,6 +12,22 @@
  * their messages.  So the child hands what it sends to such a peer back
  * through the socketpair, and the parent writes it.
  *
+ * --max-calls counts calls, not processes: a call process tells the parent
+ * through the socketpair when its call's signalling is over (a "done"
+ * message), and from then on holds no call slot, though it may run on
+ * while its media command exits.  Processes stay bounded all the same, at
+ * PROCS_PER_CALL times --max-calls.
+ *
+ * A refusal keeps a server transaction (its response is retransmitted
+ * until the ACK, 32 s at most) only while fewer than REFUSED_MAX were made
+ * within REFUSED_MS; past that, new INVITEs are refused statelessly, so a
+ * burst of them costs no memory.
+ *
+ * SIGUSR1 drains: OPTIONS and new INVITEs get 503 (a dispatcher probing us
+ * takes us out), the calls in progress go on, and the parent exits when
+ * the last call process has.  SIGTERM, SIGINT and SIGHUP stop: every call
+ * is hung up.
+ *
  * Call-IDs of calls that ended are remembered for 64*T1: a late
  * retransmission of their INVITE must not start a second call.  Both the
  * running calls and the ended ones are found by a hash of the Call-ID:
@@ -40,10 +56,15 @@
  * forgotten first. */
 #define RECENT_MAX 65536
 #define STOP_WAIT_MS 10000
+#define PROCS_PER_CALL 2
+/* Refusals with a transaction of their own, at most, within REFUSED_MS. */
+#define REFUSED_MAX 128
+#define REFUSED_MS 32000
 
 struct kid {
 	pid_t pid;
 	int pair;               /* our end of the socketpair; -1 when free */
+	int done;               /* its call is over (it said so) */
 	uint64_t hash;          /* of call_id */
 	int next;               /* next kid in the same bucket, -1: none */
 	char *call_id;          /* whole: a Call-ID has no length limit */
@@ -55,8 +76,14 @@ struct server {
 	const struct sl_settings *set;
 	const struct sl_answer_config *ac;
 	int max_calls;
+	int max_procs;          /* PROCS_PER_CALL * max_calls: slots in kids */
 	struct kid *kids;
-	int nkids;              /* slots in use */
+	int nkids;              /* slots in use: processes */
+	int ncalls;             /* calls in progress: processes not done */
+	int64_t refused[REFUSED_MAX]; /* when the last refusals with a
+				 * transaction were made, a ring */
+	int nrefused;           /* next in the ring */
+	int draining;
 	int *bucket;            /* kids by hash of Call-ID, chained by next */
 	size_t nbucket;         /* a power of two */
 	struct sl_recent *recent;
@@ -68,10 +95,15 @@ struct server {
 	int reply_sock;
 };
 
-/* The header in front of each message passed to a child. */
+/* What goes over a socketpair. */
+enum { PASS_MSG, PASS_DONE };
+
+/* The header in front of each message passed to a child (or handed back
+ * by one). */
 struct passed {
 	struct sockaddr_storage src;
 	socklen_t len;
+	int kind;               /* PASS_*; a PASS_DONE carries no message */
 };
 
 static struct kid *
@@ -121,8 +153,13 @@ pass(int fd, const char *buf, size_t len, const struct sl_addr *addr, int flags)
 	struct msghdr mh;
 
 	memset(&hdr, 0, sizeof hdr);
-	memcpy(&hdr.src, &addr->ss, addr->len);
-	hdr.len = addr->len;
+	if (addr) {
+		memcpy(&hdr.src, &addr->ss, addr->len);
+		hdr.len = addr->len;
+		hdr.kind = PASS_MSG;
+	} else {
+		hdr.kind = PASS_DONE;
+	}
 	iov[0].iov_base = &hdr;
 	iov[0].iov_len = sizeof hdr;
 	iov[1].iov_base = (void *)buf;
@@ -136,19 +173,23 @@ pass(int fd, const char *buf, size_t len, const struct sl_addr *addr, int flags)
 }
 
 /* Reads one message passed over a socketpair into buf (NUL-terminated),
- * its address into addr.  Returns its length, 0 when the other end is
- * gone, -1 when there is nothing (or nothing usable) to read. */
+ * its address into addr, its kind into *kind.  Returns its length (0 for
+ * a PASS_DONE), -2 when the other end is gone, -1 when there is nothing
+ * (or nothing usable) to read. */
 static ssize_t
-unpass(int fd, char *buf, size_t size, struct sl_addr *addr)
+unpass(int fd, char *buf, size_t size, struct sl_addr *addr, int *kind)
 {
 	struct passed hdr;
 	ssize_t n = recv(fd, buf, size - 1, MSG_DONTWAIT);
 
 	if (n == 0)
-		return 0;
+		return -2;
 	if (n < (ssize_t)sizeof hdr)
 		return -1;
 	memcpy(&hdr, buf, sizeof hdr);
+	*kind = hdr.kind;
+	if (hdr.kind == PASS_DONE)
+		return 0;
 	memset(addr, 0, sizeof *addr);
 	memcpy(&addr->ss, &hdr.src, sizeof addr->ss);
 	addr->len = hdr.len;
@@ -178,20 +219,32 @@ on_from_parent(int fd, short revents, void *arg)
 	struct server *sv = arg;
 	static char buf[sizeof(struct passed) + SL_SIP_MAX + 1];
 	struct sl_addr src;
-	ssize_t n = unpass(fd, buf, sizeof buf, &src);
+	int kind;
+	ssize_t n = unpass(fd, buf, sizeof buf, &src, &kind);
 
-	if (n == 0) {
+	if (n == -2) {
 		/* The parent is gone: nobody will pass us CANCELs any more,
 		 * but the call itself goes on through our own socket. */
 		sl_loop_unwatch(sv->loop, fd);
 		return;
 	}
-	if (n < 0)
+	if (n <= 0)
 		return;
 	if (sv->set->proto != SL_PROTO_UDP &&
 	    sl_transport_relay(sl_sip_transport(sv->sip), &src, relay_to_parent, sv) != 0)
 		sl_debug("too many peers to answer through the parent");
 	sl_sip_inject(sv->sip, buf, (size_t)n, &src, sv->reply_sock);
+}
+
+/* The call's signalling is over: its slot is free for the next call,
+ * whatever the media command does now. */
+static void
+on_call_over(void *arg)
+{
+	struct server *sv = arg;
+
+	if (pass(sv->child_pair, NULL, 0, NULL, 0) != 0)
+		sl_debug("unable to tell the serve process the call is over");
 }
 
 /* Runs in the new process: a fresh loop and SIP core of its own, the
@@ -204,13 +257,13 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 	struct server sv;
 	struct sl_loop *loop;
 	struct sl_sip *sip;
-	struct sl_addr any;
+	struct sl_addr local;
 	int i, err, status;
 
 	/* The signal pipe and handlers were the parent's. */
 	sl_loop_signals_reset();
 	sl_child_forget_all();
-	for (i = 0; i < parent->max_calls; i++)
+	for (i = 0; i < parent->max_procs; i++)
 		if (parent->kids[i].pair >= 0)
 			close(parent->kids[i].pair);
 	/* A TCP connection held open here would outlive its closing by the
@@ -226,10 +279,16 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 	}
 	sv.loop = loop;
 	sv.sip = sip;
-	memset(&any, 0, sizeof any);
-	any.ss.ss_family = src->ss.ss_family;
-	any.len = src->len;
-	if ((err = sl_sip_bind(sip, &any)) != 0) {
+	/* On the address the parent listens on, when that is one (so its
+	 * Contact names it, and the media is there too), else any. */
+	if (sl_transport_bound(sl_sip_transport(parent->sip), &local) != 0 ||
+	    sl_addr_is_any(&local) || sl_addr_family(&local) != sl_addr_family(src)) {
+		memset(&local, 0, sizeof local);
+		local.ss.ss_family = src->ss.ss_family;
+		local.len = src->len;
+	}
+	sl_addr_set_port(&local, 0);
+	if ((err = sl_sip_bind(sip, &local)) != 0) {
 		sl_warn_err(err, "unable to bind the call's SIP socket");
 		_exit(SL_EXIT_SYSTEM);
 	}
@@ -253,6 +312,8 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 		struct sl_answer_config ac = *parent->ac;
 
 		ac.one_invite = 1;
+		ac.call.on_over = on_call_over;
+		ac.call.over_arg = &sv;
 		status = sl_answer_run(loop, sip, &ac);
 	}
 	sl_sip_free(sip);
@@ -263,8 +324,30 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 
 /* ---- the parent ---- */
 
-/* Writes what call processes hand back for the parent's TCP connections
- * (relay_to_parent). */
+static struct kid *
+kid_by_pair(struct server *sv, int fd)
+{
+	int i;
+
+	for (i = 0; i < sv->max_procs; i++)
+		if (sv->kids[i].pair == fd)
+			return &sv->kids[i];
+	return NULL;
+}
+
+static void
+kid_done(struct server *sv, struct kid *k)
+{
+	if (k == NULL || k->done)
+		return;
+	k->done = 1;
+	sv->ncalls--;
+	sl_debug("call process %d: its call is over", (int)k->pid);
+}
+
+/* A call process says its call is over, or hands back what it sends to a
+ * peer on one of the parent's TCP connections (relay_to_parent): written
+ * here. */
 static void
 on_from_kid(int fd, short revents, void *arg)
 {
@@ -273,10 +356,12 @@ on_from_kid(int fd, short revents, void *arg)
 	struct sl_addr dst;
 	char a[SL_ADDR_STRLEN];
 	ssize_t n;
-	int err;
+	int err, kind;
 
-	while ((n = unpass(fd, buf, sizeof buf, &dst)) > 0)
-		if ((err = sl_transport_send(sl_sip_transport(sv->sip), &dst, buf, (size_t)n)) != 0)
+	while ((n = unpass(fd, buf, sizeof buf, &dst, &kind)) >= 0)
+		if (kind == PASS_DONE)
+			kid_done(sv, kid_by_pair(sv, fd));
+		else if (n > 0 && (err = sl_transport_send(sl_sip_transport(sv->sip), &dst, buf, (size_t)n)) != 0)
 			/* Said: the call process cannot know its message
 			 * was lost (the connection to the peer is gone). */
 			sl_warn("unable to send a call process's message to %s: %s",
@@ -289,7 +374,7 @@ on_kid_exit(pid_t pid, int status, void *arg)
 	struct server *sv = arg;
 	int i;
 
-	for (i = 0; i < sv->max_calls; i++) {
+	for (i = 0; i < sv->max_procs; i++) {
 		struct kid *k = &sv->kids[i];
 
 		if (k->pid != pid)
@@ -298,20 +383,20 @@ on_kid_exit(pid_t pid, int status, void *arg)
 		unindex_kid(sv, k);
 		free(k->call_id);
 		k->call_id = NULL;
-		if (sv->set->proto != SL_PROTO_UDP) {
-			/* Its last words (a 487, the 200 to a BYE) may still
-			 * wait in the socketpair. */
-			on_from_kid(k->pair, POLLIN, sv);
-			sl_loop_unwatch(sv->loop, k->pair);
-		}
+		/* Its last words (a 487, the 200 to a BYE, that it is done)
+		 * may still wait in the socketpair. */
+		on_from_kid(k->pair, POLLIN, sv);
+		kid_done(sv, k);
+		sl_loop_unwatch(sv->loop, k->pair);
 		close(k->pair);
 		k->pair = -1;
 		k->pid = 0;
+		k->done = 0;
 		sv->nkids--;
 		sl_debug("call process %d exited with %d", (int)pid, sl_child_exit_code(status));
 		break;
 	}
-	if (sv->stopping && sv->nkids == 0)
+	if ((sv->stopping || sv->draining) && sv->nkids == 0)
 		sl_loop_stop(sv->loop);
 }
 
@@ -325,7 +410,7 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	int pair[2], i, reply_fd;
 	pid_t pid;
 
-	for (i = 0; i < sv->max_calls && k == NULL; i++)
+	for (i = 0; i < sv->max_procs && k == NULL; i++)
 		if (sv->kids[i].pid == 0)
 			k = &sv->kids[i];
 	if (k == NULL)
@@ -365,14 +450,70 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	}
 	close(pair[1]);
 	fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
-	if (sv->set->proto != SL_PROTO_UDP)
-		sl_loop_watch(sv->loop, pair[0], POLLIN, on_from_kid, sv);
+	sl_loop_watch(sv->loop, pair[0], POLLIN, on_from_kid, sv);
 	k->pid = pid;
 	k->pair = pair[0];
+	k->done = 0;
 	index_kid(sv, k);
 	sv->nkids++;
+	sv->ncalls++;
 	sl_child_watch(sv->loop, pid, on_kid_exit, sv);
 	return 0;
+}
+
+/* 1 when a new call may start: a call slot, and a process slot. */
+static int
+has_room(const struct server *sv)
+{
+	return sv->ncalls < sv->max_calls && sv->nkids < sv->max_procs;
+}
+
+/* The status a new INVITE is refused with now. */
+static int
+refusal_code(const struct server *sv, const struct sl_addr *src)
+{
+	if (!sl_answer_allowed(sv->ac, src))
+		return 403;
+	if (sv->stopping || sv->draining)
+		return 503;
+	return 486;
+}
+
+static void
+said_refused(struct server *sv, osip_message_t *req, const struct sl_addr *src, int code)
+{
+	char a[SL_ADDR_STRLEN];
+
+	if (code == 403) {
+		sl_warn("refusing INVITE from %s: not an --accept-from source",
+			sl_addr_str(src, a));
+	} else if (code == 486) {
+		static char cid[SL_SIP_MAX + 1];
+
+		/* Cut as in every other event line. */
+		sl_msg_call_id(req, cid, sizeof cid);
+		sl_event("busy calls=%d call-id=%.255s", sv->ncalls, cid);
+	}
+}
+
+/* A new INVITE that cannot be taken: refused with a transaction (in
+ * on_request; returns 0) while fewer than REFUSED_MAX were within
+ * REFUSED_MS, else at once, statelessly (returns 1). */
+static int
+refuse(struct server *sv, osip_message_t *req, const struct sl_addr *src)
+{
+	int64_t now = sl_now_ms();
+	int code;
+
+	if (sv->refused[sv->nrefused] == 0 || now - sv->refused[sv->nrefused] >= REFUSED_MS) {
+		sv->refused[sv->nrefused] = now;
+		sv->nrefused = (sv->nrefused + 1) % REFUSED_MAX;
+		return 0;
+	}
+	code = refusal_code(sv, src);
+	said_refused(sv, req, src, code);
+	sl_sip_reply_stateless(sv->sip, req, src, code);
+	return 1;
 }
 
 /* Every message reaches the parent here first: those of a running call go
@@ -406,8 +547,8 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 				 * gets its answer below, 481 or 200. */
 	if (!MSG_IS_INVITE(msg) || sl_msg_has_to_tag(msg))
 		return 0;
-	if (sv->stopping || sv->nkids >= sv->max_calls || !sl_answer_allowed(sv->ac, src))
-		return 0;       /* refused in on_request, with a transaction */
+	if (sv->stopping || sv->draining || !has_room(sv) || !sl_answer_allowed(sv->ac, src))
+		return refuse(sv, msg, src);
 	if (cid[0] == '\0')
 		return 0;       /* no Call-ID to key a call by */
 	if ((err = spawn_call(sv, buf, len, cid, src)) != 0) {
@@ -422,23 +563,19 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 {
 	struct server *sv = arg;
 	const struct sl_addr *src = sl_server_source(srv);
-	char a[SL_ADDR_STRLEN];
+	int code;
 
 	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req)) {
-		if (!sl_answer_allowed(sv->ac, src)) {
-			sl_warn("refusing INVITE from %s: not an --accept-from source",
-				sl_addr_str(src, a));
-			sl_server_reply(srv, 403);
-		} else if (sv->stopping) {
-			sl_server_reply(srv, 503);
-		} else {
-			static char cid[SL_SIP_MAX + 1];
-
-			/* Cut as in every other event line. */
-			sl_msg_call_id(req, cid, sizeof cid);
-			sl_event("busy calls=%d call-id=%.255s", sv->nkids, cid);
-			sl_server_reply(srv, sv->nkids >= sv->max_calls ? 486 : 500);
-		}
+		code = refusal_code(sv, src);
+		if (code == 486 && has_room(sv))
+			code = 500;     /* room, but no process could start */
+		said_refused(sv, req, src, code);
+		sl_server_reply(srv, code);
+		return;
+	}
+	/* Draining: a dispatcher's probe learns we take no new calls. */
+	if ((sv->draining || sv->stopping) && MSG_IS_OPTIONS(req) && !sl_msg_has_to_tag(req)) {
+		sl_server_reply(srv, 503);
 		return;
 	}
 	sl_answer_reply_other(srv, req);
@@ -450,7 +587,7 @@ on_stop_timer(void *arg)
 	struct server *sv = arg;
 	int i;
 
-	for (i = 0; i < sv->max_calls; i++)
+	for (i = 0; i < sv->max_procs; i++)
 		if (sv->kids[i].pid > 0) {
 			sl_warn("call process %d did not end in time; killing it",
 				(int)sv->kids[i].pid);
@@ -464,10 +601,18 @@ on_signal(int signo, void *arg)
 	struct server *sv = arg;
 	int i;
 
+	if (signo == SIGUSR1) {
+		if (sv->draining++ || sv->stopping)
+			return;
+		sl_event("draining calls=%d", sv->ncalls);
+		if (sv->nkids == 0)
+			sl_loop_stop(sv->loop);
+		return;
+	}
 	if (sv->stopping++)
 		return;
-	sl_event("stopping calls=%d", sv->nkids);
-	for (i = 0; i < sv->max_calls; i++)
+	sl_event("stopping calls=%d", sv->ncalls);
+	for (i = 0; i < sv->max_procs; i++)
 		if (sv->kids[i].pid > 0)
 			kill(sv->kids[i].pid, SIGTERM);
 	if (sv->nkids == 0) {
@@ -491,14 +636,15 @@ sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 	sv.set = set;
 	sv.ac = ac;
 	sv.max_calls = max_calls;
-	for (sv.nbucket = 16; sv.nbucket < (size_t)max_calls * 2; sv.nbucket *= 2)
+	sv.max_procs = PROCS_PER_CALL * max_calls;
+	for (sv.nbucket = 16; sv.nbucket < (size_t)sv.max_procs * 2; sv.nbucket *= 2)
 		;
-	sv.kids = calloc(max_calls, sizeof *sv.kids);
+	sv.kids = calloc(sv.max_procs, sizeof *sv.kids);
 	sv.bucket = malloc(sv.nbucket * sizeof *sv.bucket);
 	if (sv.kids == NULL || sv.bucket == NULL ||
 	    (err = sl_recent_new(RECENT_MAX, RECENT_MS, &sv.recent)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, ENOMEM, "unable to serve");
-	for (i = 0; i < max_calls; i++) {
+	for (i = 0; i < sv.max_procs; i++) {
 		sv.kids[i].pair = -1;
 		sv.kids[i].next = -1;
 	}
@@ -509,6 +655,7 @@ sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 	sl_loop_signal(loop, SIGINT, on_signal, &sv);
 	sl_loop_signal(loop, SIGTERM, on_signal, &sv);
 	sl_loop_signal(loop, SIGHUP, on_signal, &sv);
+	sl_loop_signal(loop, SIGUSR1, on_signal, &sv);
 	if ((err = sl_loop_run(loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
 	sl_timer_stop(loop, &sv.stop_timer);

@@ -112,6 +112,7 @@ struct sl_sip {
 	struct sl_client *clients;
 	int transactions;
 	int direct;
+	int executing;              /* in execute(): not again from within */
 	char aor[512];
 	/* The registrar's last challenge that our credentials passed: a
 	 * refresh answers it at once instead of waiting to be challenged
@@ -1874,6 +1875,13 @@ reply_stateless(struct sl_sip *s, osip_message_t *req, const struct sl_addr *src
 	osip_message_free(r);
 }
 
+void
+sl_sip_reply_stateless(struct sl_sip *s, osip_message_t *req, const struct sl_addr *src,
+		       int code)
+{
+	reply_stateless(s, req, src, code, NULL);
+}
+
 static const char cseq_mismatch[] = "CSeq method differs from the request's";
 
 /* Checks what every later step relies on.  Returns NULL when msg is fit,
@@ -2366,9 +2374,16 @@ dispatch(struct sl_sip *s)
 	}
 }
 
+/* Runs the state machines.  Not again from within: a send among them can
+ * learn of an unreachable peer (on_unreachable), and at a few hundred
+ * refused transactions retransmitting to a caller that is gone, running
+ * them again from there recursed until the stack ran out. */
 static void
 execute(struct sl_sip *s)
 {
+	if (s->executing)
+		return;
+	s->executing = 1;
 	osip_timers_ict_execute(s->osip);
 	osip_timers_ist_execute(s->osip);
 	osip_timers_nict_execute(s->osip);
@@ -2378,6 +2393,7 @@ execute(struct sl_sip *s)
 	osip_nict_execute(s->osip);
 	osip_nist_execute(s->osip);
 	free_garbage(s);
+	s->executing = 0;
 }
 
 void

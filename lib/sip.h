@@ -147,6 +147,12 @@ const struct sl_addr *sl_server_source(const struct sl_server *srv);
 /* The To tag this server puts in its responses. */
 const char *sl_server_tag(const struct sl_server *srv);
 
+/* Answers req (a request that came from src) with code at once, keeping no
+ * transaction: a retransmission of it is answered again, nothing is
+ * retransmitted. */
+void sl_sip_reply_stateless(struct sl_sip *s, osip_message_t *req,
+			    const struct sl_addr *src, int code);
+
 /* Sends msg outside any transaction (ACK for 2xx, 2xx retransmissions) to
  * dst, over the transport that reaches dst (see sl_sip_destination).  msg
  * is not taken.  Returns 0 or an errno value. */

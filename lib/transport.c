@@ -230,6 +230,15 @@ sl_transport_fd(const struct sl_transport *t)
 	return t->fd;
 }
 
+int
+sl_transport_bound(const struct sl_transport *t, struct sl_addr *out)
+{
+	if (t->fd < 0 || t->bound.len == 0)
+		return ENOTCONN;
+	*out = t->bound;
+	return 0;
+}
+
 void
 sl_transport_on_unreachable(struct sl_transport *t, sl_unreach_cb cb)
 {

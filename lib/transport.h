@@ -57,6 +57,9 @@ int sl_transport_bind(struct sl_transport *t, const struct sl_addr *local);
 int sl_transport_adopt(struct sl_transport *t, int fd);
 /* The bound socket (-1 when none), e.g. to hand it to a child. */
 int sl_transport_fd(const struct sl_transport *t);
+/* The address the socket was bound to (its port the real one).  Returns 0,
+ * or ENOTCONN when there is no bound socket. */
+int sl_transport_bound(const struct sl_transport *t, struct sl_addr *out);
 
 /* Adds another UDP socket (a serve-mode child replies to its first INVITE
  * from the shared listening socket it inherited, without reading it).

@@ -429,3 +429,98 @@ tcp_conns() {
 	assert_line 'sip-register: unregistered aor=sip:bob@sipline.test'
 	kamailio_has_no_binding bob
 }
+
+# --- issue 18: calls counted, not processes; bounded refusals; --listen;
+# draining
+
+@test "serve: --max-calls counts calls: a media command that outlives its call holds no slot; processes stay within twice the bound" {
+	local srv
+	# The media ignores the SIGTERM of the BYE: each call process stays
+	# its 5 s (SL_MEDIA_STOP_WAIT_MS) after its call is over.
+	serve_on -m 2 -- sh -c 'trap "" TERM; sleep 30'
+	srv=$(bg_pid srv)
+	# Four calls of 0.2 s, two at a time: each pair is over long before
+	# its processes are.
+	sipp_run calls call-uac -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		-d 200 -r 5 -l 2 -m 4 -timeout 15s "127.0.0.1:$PORT"
+	grep -E 'Successful call +\| +[0-9]+ +\| +4 ' "$D/calls.sipp-out"
+	refute grep -q busy "$D/srv.err"
+	assert_equal "$(children "$srv" | wc -l)" 4
+	# Four processes is the bound (2 x --max-calls): a fifth call at once
+	# is busy, though no call is in progress.
+	run -2 direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_line --regexp "^sip-call: rejected status=\"486 Busy Here\" call-id=$CID$"
+	run grep -E "^sip-answer: busy calls=0 call-id=$CID$" "$D/srv.err"
+	assert_success
+	wait_for 10 no_children "$srv"
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_success
+}
+
+@test "serve: a burst of 1500 refusals costs bounded memory: each refused 486, the parent grows by under 4 MB" {
+	local srv rss0 rss1
+	serve_on -m 1 -- handoff-probe -s -1 -o /dev/null
+	srv=$(bg_pid srv)
+	start_bg held env -u SIP_SERVER sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- handoff-probe -s -1 -o /dev/null
+	wait_for 5 has_lines 1 '^sip-answer: answered ' "$D/srv.err"
+	rss0=$(ps -o rss= -p "$srv")
+	SIPP_HARD_TIMEOUT=40 sipp_run burst call-uac-refused -s bob -key from mallory \
+		-key domain "127.0.0.1:$PORT" -key name Mallory -key pts 0 \
+		-r 300 -m 1500 -l 1500 -timeout 30s "127.0.0.1:$PORT"
+	grep -E 'Successful call +\| +[0-9]+ +\| +1500 ' "$D/burst.sipp-out"
+	rss1=$(ps -o rss= -p "$srv")
+	figure "serve parent RSS: $rss0 kB before 1500 refusals, $rss1 kB after"
+	[ $((rss1 - rss0)) -lt 4096 ]
+	assert_equal "$(count '^sip-answer: busy calls=1 ' "$D/srv.err")" 1500
+	# The call in progress was not disturbed.
+	signal_bg held TERM
+	wait_bg held 5
+	assert_success
+}
+
+@test "serve: --listen on one address: each call process binds its SIP and RTP sockets there, and names it in Contact and SDP" {
+	local kid mine
+	PORT=$(free_port)
+	start_bg srv sip-answer -S -l "127.0.0.3:$PORT" -- handoff-probe -s -1 -o "$D/media.txt"
+	wait_for 5 port_listening udp "$PORT"
+	start_bg call sipp_run call call-uac -s bob -key from alice -key domain "127.0.0.3:$PORT" \
+		-d 2000 "127.0.0.3:$PORT"
+	wait_for 5 grep -q '^ready$' "$D/media.txt"
+	# Every UDP socket of the call process is on 127.0.0.3.
+	kid=$(children "$(bg_pid srv)" | head -n 1)
+	run ss -Huanp
+	mine=$(grep "pid=$kid," <<<"$output")
+	echo "$mine"
+	[ -n "$mine" ]
+	refute grep -vq ' 127\.0\.0\.3:[0-9]* ' <<<"$mine"
+	wait_bg call 10
+	assert_success
+	run sipp_trace call
+	assert_line --regexp '^Contact: <sip:127\.0\.0\.3:[0-9]+>'
+	assert_line 'c=IN IP4 127.0.0.3'
+	assert_equal "$(report_env media.txt RTP_LOCAL_HOST)" 127.0.0.3
+}
+
+@test "serve: SIGUSR1 drains: OPTIONS and new INVITEs get 503, the call in progress ends normally, then exit 0" {
+	local srv
+	serve_on -- handoff-probe -s -1 -o /dev/null
+	srv=$(bg_pid srv)
+	run direct sip-options "sip:127.0.0.1:$PORT"
+	assert_success
+	start_bg c1 env -u SIP_SERVER sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- handoff-probe -s 3 -o /dev/null
+	wait_for 5 has_lines 1 '^sip-answer: answered ' "$D/srv.err"
+	signal_bg srv USR1
+	wait_for 3 grep -q '^sip-answer: draining calls=1$' "$D/srv.err"
+	run -1 direct sip-options "sip:127.0.0.1:$PORT"
+	assert_output --partial '503 Service Unavailable'
+	run -1 direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true
+	assert_line --regexp "^sip-call: rejected status=\"503 Service Unavailable\" call-id=$CID$"
+	# The call goes on to its end, and the server then exits.
+	wait_bg c1 10
+	assert_success
+	assert_line --regexp "^sip-call: hangup by=local .*call-id=$CID$"
+	wait_bg srv 5
+	assert_success
+	assert_equal "$(count '^sip-answer: ended status=0 ' "$D/srv.err")" 1
+	refute grep -q warning "$D/srv.err"
+}
