@@ -92,3 +92,7 @@ run_unit() {
 		return 1
 	fi
 }
+
+@test "unit: sdes (a=crypto lines of RFC 4568)" {
+	run_unit sdes
+}

@@ -1,0 +1,261 @@
+/* SDES (RFC 4568) a=crypto lines: parsing what a peer offers, writing ours,
+ * and making fresh keys.  Base64 comes from OpenSSL. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "sdes.h"
+
+/* 30 bytes of key and salt are exactly 40 base64 characters. */
+#define B64LEN 40
+
+static const struct {
+	enum sl_srtp_suite suite;
+	const char *name;
+} suites[] = {
+	{ SL_SRTP_AES_CM_128_HMAC_SHA1_80, "AES_CM_128_HMAC_SHA1_80" },
+	{ SL_SRTP_AES_CM_128_HMAC_SHA1_32, "AES_CM_128_HMAC_SHA1_32" },
+};
+
+const char *
+sl_sdes_suite_name(enum sl_srtp_suite suite)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof suites / sizeof suites[0]; i++)
+		if (suites[i].suite == suite)
+			return suites[i].name;
+	return "off";
+}
+
+enum sl_srtp_suite
+sl_sdes_suite_by_name(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof suites / sizeof suites[0]; i++)
+		if (strlen(suites[i].name) == len && memcmp(suites[i].name, name, len) == 0)
+			return suites[i].suite;
+	return SL_SRTP_OFF;
+}
+
+static int
+fail(const char **why, const char *what, int err)
+{
+	if (why != NULL)
+		*why = what;
+	return err;
+}
+
+/* Decodes exactly B64LEN base64 characters at s into key.  Returns 0 or
+ * EINVAL. */
+static int
+decode_key(const char *s, size_t len, unsigned char key[SL_SDES_KEYLEN])
+{
+	unsigned char buf[B64LEN];
+	size_t i;
+
+	if (len != B64LEN)
+		return EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/')
+			return EINVAL;
+	if (EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len) != SL_SDES_KEYLEN)
+		return EINVAL;
+	memcpy(key, buf, SL_SDES_KEYLEN);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return 0;
+}
+
+/* Checks a key lifetime "[2^]DIGITS": the suites allow at most 2^48
+ * packets (RFC 4568 6.2.1 and 6.2.2 say 2^48 for SRTP and 2^31 for SRTCP;
+ * a call never gets near either, so any lifetime up to 2^48 is taken).
+ * Returns 0, ENOTSUP for a longer one, or EINVAL. */
+static int
+check_lifetime(const char *s, size_t len)
+{
+	unsigned long long v = 0;
+	int power = 0;
+	size_t i;
+
+	if (len > 2 && s[0] == '2' && s[1] == '^') {
+		power = 1;
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0 || len > 19)
+		return EINVAL;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return EINVAL;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (power ? v > 48 : v > (1ULL << 48))
+		return ENOTSUP;
+	return 0;
+}
+
+/* Reads one key-param "inline:KEY[|LIFETIME][|MKI:LEN]" of len bytes. */
+static int
+parse_key_param(const char *s, size_t len, struct sl_sdes *out, const char **why)
+{
+	const char *end = s + len, *p, *bar;
+	int err;
+
+	if (len < 7 || memcmp(s, "inline:", 7) != 0)
+		return fail(why, "crypto: key method is not inline", EINVAL);
+	s += 7;
+	bar = memchr(s, '|', (size_t)(end - s));
+	p = bar != NULL ? bar : end;
+	if (decode_key(s, (size_t)(p - s), out->key) != 0)
+		return fail(why, "crypto: the inline key is not 30 bytes of base64", EINVAL);
+	while (bar != NULL) {
+		s = bar + 1;
+		bar = memchr(s, '|', (size_t)(end - s));
+		p = bar != NULL ? bar : end;
+		if (memchr(s, ':', (size_t)(p - s)) != NULL) {
+			/* An MKI: libsrtp could do it, but one key per direction is
+			 * all a call needs, so the line is skipped. */
+			const char *c = memchr(s, ':', (size_t)(p - s));
+			size_t i;
+
+			if (c == s || c + 1 == p || p - c > 4)
+				return fail(why, "crypto: malformed MKI", EINVAL);
+			for (i = 0; s + i < p; i++)
+				if (s + i != c && !isdigit((unsigned char)s[i]))
+					return fail(why, "crypto: malformed MKI", EINVAL);
+			return fail(why, "crypto: MKI not supported", ENOTSUP);
+		}
+		err = check_lifetime(s, (size_t)(p - s));
+		if (err == EINVAL)
+			return fail(why, "crypto: malformed key lifetime", EINVAL);
+		if (err != 0)
+			return fail(why, "crypto: key lifetime beyond the suite's", ENOTSUP);
+	}
+	return 0;
+}
+
+int
+sl_sdes_parse(const char *value, struct sl_sdes *out, const char **why)
+{
+	const char *p = value, *w, *e;
+	unsigned long tag = 0;
+	int digits = 0, err;
+	struct sl_sdes c;
+
+	memset(&c, 0, sizeof c);
+	while (isdigit((unsigned char)*p)) {
+		tag = tag * 10 + (unsigned)(*p++ - '0');
+		if (++digits > 9)
+			return fail(why, "crypto: tag too long", EINVAL);
+	}
+	if (digits == 0 || (*p != ' ' && *p != '\t'))
+		return fail(why, "crypto: no tag", EINVAL);
+	c.tag = tag;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (w = p; *p != '\0' && *p != ' ' && *p != '\t'; p++)
+		;
+	if (p == w || *p == '\0')
+		return fail(why, "crypto: no suite or no key", EINVAL);
+	c.suite = sl_sdes_suite_by_name(w, (size_t)(p - w));
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (w = p; *p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n'; p++)
+		;
+	if (p == w)
+		return fail(why, "crypto: no key", EINVAL);
+	/* Several keys (";"-separated) only make sense with MKIs. */
+	e = memchr(w, ';', (size_t)(p - w));
+	err = parse_key_param(w, (size_t)((e != NULL ? e : p) - w), &c, why);
+	if (err != 0)
+		goto out;
+	if (e != NULL) {
+		err = fail(why, "crypto: several keys not supported", ENOTSUP);
+		goto out;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '\0' && *p != '\r' && *p != '\n') {
+		/* RFC 4568 6.3: a session parameter we do not know or do not
+		 * do makes the line unusable; skip it. */
+		err = fail(why, "crypto: session parameters not supported", ENOTSUP);
+		goto out;
+	}
+	if (c.suite == SL_SRTP_OFF) {
+		err = fail(why, "crypto: unknown suite", ENOTSUP);
+		goto out;
+	}
+	*out = c;
+out:
+	OPENSSL_cleanse(&c, sizeof c);
+	return err;
+}
+
+int
+sl_sdes_format(const struct sl_sdes *c, char *buf, size_t size)
+{
+	unsigned char b64[B64LEN + 1];
+	int n;
+
+	EVP_EncodeBlock(b64, c->key, SL_SDES_KEYLEN);
+	n = snprintf(buf, size, "%lu %s inline:%s", c->tag, sl_sdes_suite_name(c->suite),
+		     (const char *)b64);
+	OPENSSL_cleanse(b64, sizeof b64);
+	if (n < 0 || (size_t)n >= size) {
+		if (size > 0)
+			OPENSSL_cleanse(buf, size);
+		return ENOSPC;
+	}
+	return 0;
+}
+
+int
+sl_sdes_new(unsigned long tag, enum sl_srtp_suite suite, struct sl_sdes *out)
+{
+	out->tag = tag;
+	out->suite = suite;
+	if (RAND_bytes(out->key, SL_SDES_KEYLEN) != 1)
+		return EIO;
+	return 0;
+}
+
+int
+sl_sdes_read_line(const char *line, struct sl_sdes *out, const char **why)
+{
+	char buf[256];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "1 %s", line);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		return fail(why, "key line too long", EINVAL);
+	/* The file names the key bare; the parser wants it "inline:". */
+	{
+		char *sp = strpbrk(buf + 2, " \t");
+		char tmp[256];
+
+		if (sp != NULL) {
+			while (*sp == ' ' || *sp == '\t')
+				sp++;
+			if (strncmp(sp, "inline:", 7) != 0) {
+				snprintf(tmp, sizeof tmp, "%s", sp);
+				if ((size_t)(sp - buf) + 7 + strlen(tmp) >= sizeof buf) {
+					OPENSSL_cleanse(tmp, sizeof tmp);
+					OPENSSL_cleanse(buf, sizeof buf);
+					return fail(why, "key line too long", EINVAL);
+				}
+				memcpy(sp, "inline:", 7);
+				strcpy(sp + 7, tmp);
+				OPENSSL_cleanse(tmp, sizeof tmp);
+			}
+		}
+	}
+	n = sl_sdes_parse(buf, out, why);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return n;
+}

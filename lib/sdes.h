@@ -1,0 +1,50 @@
+/* SDES (RFC 4568): the a=crypto attribute that carries SRTP master keys in
+ * SDP, for the two suites sipline speaks, AES_CM_128_HMAC_SHA1_80 and _32. */
+#ifndef SIPLINE_SDES_H
+#define SIPLINE_SDES_H
+
+#include <stddef.h>
+
+enum sl_srtp_suite {
+	SL_SRTP_OFF = 0,
+	SL_SRTP_AES_CM_128_HMAC_SHA1_80,
+	SL_SRTP_AES_CM_128_HMAC_SHA1_32,
+};
+
+/* A master key (16 bytes) followed by its master salt (14 bytes). */
+#define SL_SDES_KEYLEN 30
+/* The longest a=crypto line we write, "a=crypto:" and CRLF included. */
+#define SL_SDES_MAX 128
+
+struct sl_sdes {
+	unsigned long tag;
+	enum sl_srtp_suite suite;
+	unsigned char key[SL_SDES_KEYLEN];
+};
+
+/* "AES_CM_128_HMAC_SHA1_80", ... or "off". */
+const char *sl_sdes_suite_name(enum sl_srtp_suite suite);
+/* The suite named by the len bytes at name; SL_SRTP_OFF when none. */
+enum sl_srtp_suite sl_sdes_suite_by_name(const char *name, size_t len);
+
+/* Reads the value of one a=crypto attribute (what follows "a=crypto:",
+ * up to the end of the line).  Returns 0; ENOTSUP for a well-formed line
+ * we cannot use (another suite, an MKI, a session parameter, several keys:
+ * RFC 4568 says to skip such a line and try the next); EINVAL for a
+ * malformed one.  On failure *why says what, in a few words. */
+int sl_sdes_parse(const char *value, struct sl_sdes *out, const char **why);
+
+/* Writes c as "TAG SUITE inline:KEY" (no "a=crypto:", no line end) into
+ * buf.  Returns 0, or ENOSPC when size is too small. */
+int sl_sdes_format(const struct sl_sdes *c, char *buf, size_t size);
+
+/* A fresh random key for suite under tag.  Returns 0, or EIO when the
+ * random generator fails. */
+int sl_sdes_new(unsigned long tag, enum sl_srtp_suite suite, struct sl_sdes *out);
+
+/* The key file of rtp-send and rtp-recv: one line "SUITE BASE64KEY".
+ * sl_sdes_read_line parses such a line into out (tag 1); returns 0 or
+ * EINVAL/ENOTSUP like sl_sdes_parse. */
+int sl_sdes_read_line(const char *line, struct sl_sdes *out, const char **why);
+
+#endif
