@@ -96,3 +96,7 @@ run_unit() {
 @test "unit: sdes (a=crypto lines of RFC 4568)" {
 	run_unit sdes
 }
+
+@test "unit: srtp (libsrtp2: round trip, tampered, replayed, wrong key)" {
+	run_unit srtp
+}
