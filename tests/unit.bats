@@ -56,6 +56,10 @@ run_unit() {
 	run_unit rtp
 }
 
+@test "unit: control (the control channel's line parser)" {
+	run_unit control
+}
+
 @test "unit: callid (the Call-ID hash, the set of recently ended calls)" {
 	run_unit callid
 }

@@ -1,0 +1,34 @@
+/* The control channel of a call (sipline(7), CONTROL CHANNEL): one line
+ * per command written by the media command on SIP_CONTROL_FD.  This is
+ * the parser alone; it does no I/O. */
+#ifndef SIPLINE_CONTROL_H
+#define SIPLINE_CONTROL_H
+
+#include <stddef.h>
+
+#define SL_CONTROL_LINE_MAX 1024    /* longer lines are refused */
+
+enum sl_control_kind {
+	SL_CONTROL_HANGUP,      /* hangup [CODE] */
+	SL_CONTROL_HOLD,        /* hold */
+	SL_CONTROL_RESUME,      /* resume */
+	SL_CONTROL_TRANSFER,    /* transfer URI */
+	SL_CONTROL_DTMF,        /* dtmf DIGITS */
+};
+
+struct sl_control_cmd {
+	enum sl_control_kind kind;
+	int code;               /* hangup: 0 (none given) or 400-699 */
+	char arg[SL_CONTROL_LINE_MAX]; /* transfer: the URI; dtmf: the digits */
+};
+
+/* Parses one line (without its newline; a trailing '\r' and blanks are
+ * ignored).  Returns 0, or EINVAL with *why saying what is wrong (a
+ * static string, for the control-error event). */
+int sl_control_parse(const char *line, size_t len, struct sl_control_cmd *cmd,
+                     const char **why);
+
+/* The command's name, as in its event line. */
+const char *sl_control_name(enum sl_control_kind kind);
+
+#endif
