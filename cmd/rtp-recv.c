@@ -16,12 +16,14 @@
 #include "log.h"
 #include "opt.h"
 #include "rtpsock.h"
+#include "sdes.h"
 
 static const char usage_text[] =
 	"usage: rtp-recv [-hVv] [-c pcmu|pcma] [-j ms] [-l [host]:port] [-t seconds]\n"
-	"                [--dtmf-fd fd] [--dtmf-pt type] [--duration seconds]\n";
+	"                [--dtmf-fd fd] [--dtmf-pt type] [--duration seconds]\n"
+	"                [--srtp-key-file file | --srtp-key-fd fd]\n";
 
-enum { OPT_DTMF_FD = 256, OPT_DTMF_PT, OPT_DURATION };
+enum { OPT_DTMF_FD = 256, OPT_DTMF_PT, OPT_DURATION, OPT_SRTP_FILE, OPT_SRTP_FD };
 
 static const struct option longopts[] = {
 	{ "codec", required_argument, NULL, 'c' },
@@ -32,6 +34,8 @@ static const struct option longopts[] = {
 	{ "jitter", required_argument, NULL, 'j' },
 	{ "local", required_argument, NULL, 'l' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "srtp-key-fd", required_argument, NULL, OPT_SRTP_FD },
+	{ "srtp-key-file", required_argument, NULL, OPT_SRTP_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -68,6 +72,8 @@ main(int argc, char **argv)
 {
 	struct sl_media_params mp;
 	struct sl_engine_cfg ec;
+	struct sl_sdes key;
+	int key_set = 0;
 	const struct sl_codec *codec = NULL;
 	const char *lspec = NULL;
 	int c, dtmf_pt = -1, own, rc;
@@ -110,6 +116,14 @@ main(int argc, char **argv)
 			break;
 		case OPT_DURATION:
 			ec.duration = sl_opt_num("--duration", optarg, 0.001, 1e7);
+			break;
+		case OPT_SRTP_FILE:
+		case OPT_SRTP_FD:
+			if (key_set)
+				sl_usage_error("--srtp-key-file and --srtp-key-fd: one key only");
+			sl_opt_srtp_key(c == OPT_SRTP_FD ? "--srtp-key-fd" : "--srtp-key-file",
+					optarg, c == OPT_SRTP_FD, &key);
+			key_set = 1;
 			break;
 		default:
 			sl_usage_error("unknown option");
@@ -154,5 +168,7 @@ main(int argc, char **argv)
 	sl_debug("%s %s, jitter %d ms, telephone-event %d, timeout %g s%s",
 		 own ? "own socket" : "inherited socket", ec.codec->name, ec.jitter_ms,
 		 mp.dtmf_pt, timeout, ec.rtcp_fd >= 0 ? ", RTCP" : "");
+	if (key_set)
+		ec.srtp_tx = ec.srtp_rx = &key;
 	return sl_engine_run(&ec);
 }

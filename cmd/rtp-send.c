@@ -17,13 +17,14 @@
 #include "opt.h"
 #include "pacer.h"
 #include "rtpsock.h"
+#include "sdes.h"
 
 static const char usage_text[] =
 	"usage: rtp-send [-hVv] [-c pcmu|pcma] [-d digits] [-f s16le|ulaw|alaw]\n"
 	"                [-l [host]:port] [-p ms] [-r host:port] [--dtmf-fd fd]\n"
-	"                [--dtmf-pt type]\n";
+	"                [--dtmf-pt type] [--srtp-key-file file | --srtp-key-fd fd]\n";
 
-enum { OPT_DTMF_FD = 256, OPT_DTMF_PT };
+enum { OPT_DTMF_FD = 256, OPT_DTMF_PT, OPT_SRTP_FILE, OPT_SRTP_FD };
 
 static const struct option longopts[] = {
 	{ "codec", required_argument, NULL, 'c' },
@@ -35,6 +36,8 @@ static const struct option longopts[] = {
 	{ "local", required_argument, NULL, 'l' },
 	{ "ptime", required_argument, NULL, 'p' },
 	{ "remote", required_argument, NULL, 'r' },
+	{ "srtp-key-fd", required_argument, NULL, OPT_SRTP_FD },
+	{ "srtp-key-file", required_argument, NULL, OPT_SRTP_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -89,6 +92,8 @@ main(int argc, char **argv)
 {
 	struct sl_media_params mp;
 	struct sl_engine_cfg ec;
+	struct sl_sdes key;
+	int key_set = 0;
 	const struct sl_codec *codec = NULL;
 	const char *lspec = NULL, *rspec = NULL, *bad;
 	int c, ptime = -1, dtmf_pt = -1, own;
@@ -144,6 +149,14 @@ main(int argc, char **argv)
 		case OPT_DTMF_PT:
 			dtmf_pt = (int)sl_opt_int("--dtmf-pt", optarg, 96, 127);
 			break;
+		case OPT_SRTP_FILE:
+		case OPT_SRTP_FD:
+			if (key_set)
+				sl_usage_error("--srtp-key-file and --srtp-key-fd: one key only");
+			sl_opt_srtp_key(c == OPT_SRTP_FD ? "--srtp-key-fd" : "--srtp-key-file",
+					optarg, c == OPT_SRTP_FD, &key);
+			key_set = 1;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -179,5 +192,7 @@ main(int argc, char **argv)
 		 own ? "own socket" : "inherited socket", ec.codec->name,
 		 mp.ptime, mp.dtmf_pt, ec.rtcp_fd >= 0 ? "on" : "off",
 		 ec.muted ? ", muted (direction)" : "");
+	if (key_set)
+		ec.srtp_tx = ec.srtp_rx = &key;
 	return sl_engine_run(&ec);
 }

@@ -31,6 +31,7 @@
 #include "rtcp.h"
 #include "rtp.h"
 #include "rtpsock.h"
+#include "srtp.h"
 
 /* How long the end of the output waits for a reader that does not read. */
 #define STOP_WRITE_WAIT_MS 2000
@@ -77,6 +78,7 @@ struct engine {
 	int realtime;
 	int output_plain;       /* a file or a device: writes never wait */
 	struct sl_rtp_dgram dgrams[8];
+	struct sl_srtp *srtp_tx, *srtp_rx;
 	/* --dtmf-fd of rtp-send */
 	char line[1100];
 	size_t linelen;
@@ -263,9 +265,15 @@ latched(struct engine *e, const struct sl_addr *peer)
 static void
 send_packet(struct engine *e, const struct sl_rtp_packet *p, int64_t now)
 {
-	uint8_t buf[SL_RTP_MAX];
+	uint8_t buf[SL_RTP_MAX + SL_SRTP_TRAILER];
 	size_t n = sl_rtp_tx_pack(&e->tx, p, now, buf);
-	int rc = sl_rtp_send(e->c.rtp_fd, buf, n, e->rtp_connected ? NULL : &e->rtp_to,
+	int rc;
+
+	if (e->srtp_tx != NULL && sl_srtp_protect(e->srtp_tx, 0, buf, &n, sizeof buf) != 0) {
+		e->unsent++;
+		return;
+	}
+	rc = sl_rtp_send(e->c.rtp_fd, buf, n, e->rtp_connected ? NULL : &e->rtp_to,
 			     &e->refused);
 
 	if (rc != 0) {
@@ -293,6 +301,9 @@ read_rtp(struct engine *e)
 		if ((n = sl_rtp_recv(e->c.rtp_fd, d, BATCH)) <= 0)
 			return;
 		for (i = 0; i < n; i++) {
+			if (e->srtp_rx != NULL &&
+			    sl_srtp_unprotect(e->srtp_rx, 0, d[i].buf, &d[i].len) != 0)
+				continue;
 			if (sl_rtp_parse(d[i].buf, d[i].len, &pkt) != 0)
 				continue;
 			if (e->latching && !e->rtp_connected) {
@@ -331,6 +342,9 @@ read_rtcp(struct engine *e)
 			if (e->latch.state == SL_LATCH_DONE)
 				connect_to(e, &e->rtp_to, sl_addr_port(&d[i].from));
 		}
+		if (e->srtp_rx != NULL &&
+		    sl_srtp_unprotect(e->srtp_rx, 1, d[i].buf, &d[i].len) != 0)
+			continue;
 		if (sl_rtcp_parse(d[i].buf, d[i].len, &info) != 0)
 			continue;
 		as(e->c.recv_name);
@@ -364,7 +378,8 @@ report(struct engine *e, int64_t now, int bye)
 		r.nblocks = 1;
 	r.cname = e->cname;
 	r.bye = bye;
-	if ((n = sl_rtcp_build(&r, buf, sizeof buf)) > 0)
+	if ((n = sl_rtcp_build(&r, buf, sizeof buf - SL_SRTP_TRAILER)) > 0 &&
+	    (e->srtp_tx == NULL || sl_srtp_protect(e->srtp_tx, 1, buf, &n, sizeof buf) == 0))
 		sl_rtp_send(e->c.rtcp_fd, buf, n, e->rtcp_connected ? NULL : &e->rtcp_to, NULL);
 }
 
@@ -700,6 +715,9 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 	if (e == NULL)
 		return SL_EXIT_SYSTEM;
 	e->c = *cfg;
+	if ((cfg->srtp_tx != NULL && (err = sl_srtp_new(cfg->srtp_tx, 1, &e->srtp_tx)) != 0) ||
+	    (cfg->srtp_rx != NULL && (err = sl_srtp_new(cfg->srtp_rx, 0, &e->srtp_rx)) != 0))
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start SRTP");
 	now = sl_now_ns();
 	if ((err = setup(e, now)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start the media");
@@ -814,10 +832,17 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 
 		as(e->c.recv_name);
 		sl_playout_stats_line(&e->pl, stats, sizeof stats);
-		sl_event("stats %s", stats);
+		if (e->srtp_rx != NULL)
+			sl_event("stats %s srtp=%s auth_fail=%lu", stats,
+				 sl_sdes_suite_name(e->c.srtp_rx->suite),
+				 sl_srtp_auth_fail(e->srtp_rx));
+		else
+			sl_event("stats %s", stats);
 		sl_playout_free(&e->pl);
 	}
 	status = e->status;
+	sl_srtp_free(e->srtp_tx);
+	sl_srtp_free(e->srtp_rx);
 	free(e->oq);
 	free(e);
 	return status;

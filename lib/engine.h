@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "codec.h"
+#include "sdes.h"
 
 struct sl_engine_cfg {
 	int rtp_fd, rtcp_fd;    /* rtcp_fd -1: none */
@@ -47,6 +48,9 @@ struct sl_engine_cfg {
 	/* The prefixes of the lines of each side, and of the events of the
 	 * call (with its Call-ID, which may be NULL). */
 	const char *send_name, *recv_name, *call_name, *call_id;
+	/* SRTP (srtp.h): the key of what we send and of what we receive;
+	 * NULL: plain RTP. */
+	const struct sl_sdes *srtp_tx, *srtp_rx;
 };
 
 /* An update from the signalling tool, written whole on ctl_fd. */

@@ -1,10 +1,12 @@
 /* Range-checked numbers for options and the environment. */
 #include "opt.h"
+#include "sdes.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -75,4 +77,23 @@ sl_print_version(void)
 {
 	printf("%s %s\n", sl_prog, SIPLINE_VERSION);
 	exit(0);
+}
+
+void
+sl_opt_srtp_key(const char *opt, const char *arg, int is_fd, struct sl_sdes *key)
+{
+	const char *why = NULL;
+	int err, fd;
+
+	if (is_fd) {
+		fd = (int)sl_opt_int(opt, arg, 0, 1 << 20);
+		err = sl_sdes_read_fd(fd, key, &why);
+		close(fd);
+	} else {
+		err = sl_sdes_read_file(arg, key, &why);
+	}
+	if (err == EINVAL || err == ENOTSUP)
+		sl_usage_error("%s: %s", opt, why);
+	if (err != 0)
+		sl_fatal_err(SL_EXIT_USAGE, err, "%s %s", opt, arg);
 }

@@ -13,6 +13,12 @@ int sl_parse_num(const char *s, double min, double max, double *out);
 long sl_opt_int(const char *opt, const char *s, long min, long max);
 double sl_opt_num(const char *opt, const char *s, double min, double max);
 
+struct sl_sdes;
+/* --srtp-key-file FILE (is_fd 0) or --srtp-key-fd N (is_fd 1, read once
+ * and closed): one line "SUITE BASE64KEY" into key; exits 100 with the
+ * reason, never the key, when it cannot. */
+void sl_opt_srtp_key(const char *opt, const char *arg, int is_fd, struct sl_sdes *key);
+
 /* Prints "prog VERSION" on stdout and exits 0. */
 void sl_print_version(void) __attribute__((noreturn));
 

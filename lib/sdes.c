@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -258,4 +260,40 @@ sl_sdes_read_line(const char *line, struct sl_sdes *out, const char **why)
 	n = sl_sdes_parse(buf, out, why);
 	OPENSSL_cleanse(buf, sizeof buf);
 	return n;
+}
+
+int
+sl_sdes_read_fd(int fd, struct sl_sdes *out, const char **why)
+{
+	char buf[256];
+	size_t len = 0;
+	ssize_t n;
+	int err;
+
+	while (len < sizeof buf - 1) {
+		n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail(why, "unable to read the key", errno);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	err = sl_sdes_read_line(buf, out, why);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return err;
+}
+
+int
+sl_sdes_read_file(const char *path, struct sl_sdes *out, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return fail(why, "unable to open the key file", errno);
+	err = sl_sdes_read_fd(fd, out, why);
+	close(fd);
+	return err;
 }

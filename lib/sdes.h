@@ -47,4 +47,10 @@ int sl_sdes_new(unsigned long tag, enum sl_srtp_suite suite, struct sl_sdes *out
  * EINVAL/ENOTSUP like sl_sdes_parse. */
 int sl_sdes_read_line(const char *line, struct sl_sdes *out, const char **why);
 
+/* Reads that one line from fd (read once; the caller closes it), or from
+ * the file at path.  Returns 0, EINVAL/ENOTSUP like sl_sdes_parse, or the
+ * errno of the read. */
+int sl_sdes_read_fd(int fd, struct sl_sdes *out, const char **why);
+int sl_sdes_read_file(const char *path, struct sl_sdes *out, const char **why);
+
 #endif
