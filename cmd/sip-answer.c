@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "opt.h"
+#include "regchan.h"
 #include "serve.h"
 #include "settings.h"
 #include "sip.h"
@@ -230,6 +231,9 @@ main(int argc, char **argv)
 	    (err = sl_sip_new(loop, &set, &sip)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
 	open_socket(sip, listen_spec);
+	/* Chain-loaded: sip-register's REGISTERs leave from our socket. */
+	if ((err = sl_regchan_child(loop, sip, listen_spec == NULL)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to take the registration channel");
 	if (serve)
 		status = sl_serve_run(loop, sip, &set, &ac, max_calls);
 	else

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,11 +20,14 @@
 #include "loop.h"
 #include "opt.h"
 #include "reg.h"
+#include "regchan.h"
 #include "settings.h"
 #include "sip.h"
 
-/* Where the chain-loaded program finds the answering socket. */
 #define CHILD_STOP_WAIT_MS 5000
+/* How long a chain-loaded program has to take the registration channel;
+ * one that does not (not sip-answer) gets REGISTERs from our own socket. */
+#define HELLO_WAIT_MS 1500
 
 static const char usage[] =
 	"usage: sip-register [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
@@ -38,7 +42,8 @@ static const char usage[] =
 	"  -L, --list               print the bindings the registrar holds\n"
 	"With PROGRAM: bind the contact address, run PROGRAM with that socket on\n"
 	"fd 5 (SIP_SOCKET_FD=5, SIP_CONTACT), and stay registered exactly while\n"
-	"it runs.\n";
+	"it runs; sip-answer sends the REGISTERs from that socket (fd 4,\n"
+	"SIP_REGISTER_FD): the mode that works behind a NAT.\n";
 
 struct state {
 	struct sl_loop *loop;
@@ -49,6 +54,10 @@ struct state {
 	int stopping;
 	int exit_status;
 	struct sl_timer kill_timer;
+	struct sl_regchan *chan;    /* chain-loading: NULL when none */
+	struct sl_addr bound;       /* the answering socket's address */
+	int started;
+	struct sl_timer hello_timer;
 };
 
 static void
@@ -159,6 +168,49 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 		sl_server_reply(srv, 480);
 	else
 		sl_answer_reply_other(srv, req);    /* 200, 481, 405, 501 */
+}
+
+/* Registration starts once the child said whether it sends our REGISTERs
+ * from its socket (or was given the time to). */
+static void
+start_reg(struct state *st)
+{
+	if (st->started || st->stopping)
+		return;
+	st->started = 1;
+	sl_timer_stop(st->loop, &st->hello_timer);
+	sl_reg_start(st->reg);
+}
+
+static void
+on_hello_timer(void *arg)
+{
+	struct state *st = arg;
+
+	sl_debug("the program did not take the registration channel: "
+		 "registering from a socket of our own");
+	start_reg(st);
+}
+
+static void
+on_chan(enum sl_regchan_event ev, const struct sl_addr *peer, void *arg)
+{
+	struct state *st = arg;
+
+	switch (ev) {
+	case SL_REGCHAN_HELLO:
+		if (st->started)
+			break;      /* too late: we register from our own */
+		sl_regchan_use(st->chan, &st->bound);
+		start_reg(st);
+		break;
+	case SL_REGCHAN_CLOSED:
+		sl_regchan_unuse(st->chan);
+		start_reg(st);
+		break;
+	case SL_REGCHAN_LOST:
+		break;
+	}
 }
 
 /* The once-only modes exit as soon as their answer is in. */
@@ -324,7 +376,7 @@ main(int argc, char **argv)
 	if (child_argv) {
 		struct sl_addr bound;
 
-		if ((err = bind_answering(&set, contact_spec, &bound, &sockfd)) != 0 &&
+		if ((err = bind_answering(&set, contact_spec, &st.bound, &sockfd)) != 0 &&
 		    sl_resolve_failed(err))
 			sl_fatal_unreached(err, "resolve", registrar(&set));
 		if (err < 0)
@@ -333,6 +385,7 @@ main(int argc, char **argv)
 		if (err != 0)
 			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind the answering socket %s",
 				     contact_spec ? contact_spec : "");
+		bound = st.bound;
 		snprintf(contact, sizeof contact, "sip:%s@%s:%d%s", set.user,
 			 sl_addr_uri_host(&bound, host), sl_addr_port(&bound),
 			 transport_param(set.proto));
@@ -381,22 +434,39 @@ main(int argc, char **argv)
 		sl_reg_once(st.reg);
 	else {
 		if (child_argv) {
-			int fdmap[] = { sockfd, SL_HANDOFF_SIP_FD, -1 };
+			int pair[2];
 
-			/* A TCP and a TLS socket look the same: say which. */
-			sl_handoff_socket_to_env(SL_HANDOFF_SIP_FD, contact,
-						 sl_proto_param(set.proto));
-			if ((err = sl_spawn(child_argv, fdmap, -1, &st.child)) != 0)
-				sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to run %s", child_argv[0]);
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+				sl_fatal_err(SL_EXIT_SYSTEM, errno, "unable to make the registration channel");
+			{
+				int fdmap[] = { sockfd, SL_HANDOFF_SIP_FD,
+						pair[1], SL_HANDOFF_REG_FD, -1 };
+
+				/* A TCP and a TLS socket look the same: say which. */
+				sl_handoff_socket_to_env(SL_HANDOFF_SIP_FD, contact,
+							 sl_proto_param(set.proto));
+				sl_handoff_regchan_to_env(SL_HANDOFF_REG_FD);
+				if ((err = sl_spawn(child_argv, fdmap, -1, &st.child)) != 0)
+					sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to run %s",
+						     child_argv[0]);
+			}
 			close(sockfd);
+			close(pair[1]);
 			sl_handoff_socket_to_env(-1, NULL, NULL);
+			sl_handoff_regchan_to_env(-1);
 			sl_child_watch(st.loop, st.child, on_child, &st);
+			if ((err = sl_regchan_parent(st.loop, pair[0], st.sip, on_chan, &st,
+						     &st.chan)) != 0)
+				sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to watch the registration channel");
+			sl_timer_start(st.loop, &st.hello_timer, HELLO_WAIT_MS, on_hello_timer, &st);
+		} else {
+			start_reg(&st);
 		}
-		sl_reg_start(st.reg);
 	}
 	if ((err = sl_loop_run(st.loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
 	sl_reg_free(st.reg);
+	sl_regchan_free(st.chan);
 	sl_sip_free(st.sip);
 	sl_loop_free(st.loop);
 	sl_settings_free(&set);

@@ -32,6 +32,15 @@ sl_call_media_ours(struct sl_call *c, int dir)
 	int i;
 
 	c->ours.addr = *sl_media_local(c->media);
+	/* Behind a NAT the SDP names the public host (the port stays ours:
+	 * the peer's media follows our RTP, symmetric, or a relay's). */
+	if (sl_sip_public(c->sip) &&
+	    sl_sip_public(c->sip)->ss.ss_family == c->ours.addr.ss.ss_family) {
+		int port = sl_addr_port(&c->ours.addr);
+
+		c->ours.addr = *sl_sip_public(c->sip);
+		sl_addr_set_port(&c->ours.addr, port);
+	}
 	c->ours.rtcp_port = sl_addr_port(&c->ours.addr) + 1;
 	c->ours.npts = c->cfg.ncodecs;
 	for (i = 0; i < c->cfg.ncodecs; i++)

@@ -303,3 +303,27 @@ sl_handoff_socket_forget(void)
 {
 	put(SL_ENV_SIP_SOCKET_FD, NULL);
 }
+
+int
+sl_handoff_regchan_to_env(int fd)
+{
+	return put_int(SL_ENV_SIP_REGISTER_FD, fd);
+}
+
+int
+sl_handoff_regchan_take(int *fd)
+{
+	const char *v = env(SL_ENV_SIP_REGISTER_FD);
+	long n;
+
+	*fd = -1;
+	if (v == NULL)
+		return 0;
+	if (sl_parse_int(v, 0, 1023, &n) != 0 || n == 3 || n <= 2) {
+		put(SL_ENV_SIP_REGISTER_FD, NULL);
+		return EINVAL;
+	}
+	put(SL_ENV_SIP_REGISTER_FD, NULL);
+	*fd = (int)n;
+	return 0;
+}

@@ -15,6 +15,8 @@
 #define SL_HANDOFF_RTCP_FD  7   /* UDP, bound to RTP port + 1, connected to
 				 * the peer's RTCP; absent when RTCP_FD unset */
 #define SL_HANDOFF_SIP_FD   5   /* chain-loading: the answering socket */
+#define SL_HANDOFF_REG_FD   4   /* chain-loading: the registration channel
+				 * (lib/regchan.h) */
 
 /* Environment variable names.  A value that is unknown is left unset. */
 #define SL_ENV_RTP_FD            "RTP_FD"
@@ -36,6 +38,7 @@
 #define SL_ENV_SIP_REMOTE_NAME   "SIP_REMOTE_NAME"  /* display name, sanitised */
 #define SL_ENV_SIP_DIRECTION     "SIP_DIRECTION"    /* outgoing or incoming */
 #define SL_ENV_SIP_SOCKET_FD     "SIP_SOCKET_FD"    /* chain-loading: 5 */
+#define SL_ENV_SIP_REGISTER_FD   "SIP_REGISTER_FD"  /* chain-loading: 4 */
 #define SL_ENV_SIP_CONTACT       "SIP_CONTACT"      /* the Contact registered */
 #define SL_ENV_SIP_TRANSPORT     "SIP_TRANSPORT"    /* chain-loading: the socket's
 							 * (a setting too) */
@@ -111,5 +114,12 @@ int sl_handoff_socket_to_env(int fd, const char *contact, const char *transport)
 int sl_handoff_socket_from_env(int *fd);
 /* Removes SIP_SOCKET_FD: the socket is taken, and not passed on. */
 void sl_handoff_socket_forget(void);
+/* The registration channel's descriptor (SIP_REGISTER_FD; -1 unsets it).
+ * Returns 0 or an errno value. */
+int sl_handoff_regchan_to_env(int fd);
+/* SIP_REGISTER_FD into *fd (-1 when unset), and unsets it: the channel is
+ * taken and not passed on.  Returns 0, or EINVAL for a value that is no
+ * descriptor it may be. */
+int sl_handoff_regchan_take(int *fd);
 
 #endif

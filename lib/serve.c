@@ -50,6 +50,7 @@
 #include "callid.h"
 #include "child.h"
 #include "log.h"
+#include "regchan.h"
 
 #define RECENT_MS 32000
 /* Enough for 2048 calls a second over RECENT_MS; past it, the oldest are
@@ -269,6 +270,7 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 	/* A TCP connection held open here would outlive its closing by the
 	 * parent. */
 	sl_transport_drop_inherited(sl_sip_transport(parent->sip), reply_fd);
+	sl_regchan_child_drop();
 	memset(&sv, 0, sizeof sv);
 	sv.set = parent->set;
 	sv.child_pair = pair;

@@ -106,6 +106,9 @@ struct sl_sip {
 	void *on_stray_arg;
 	sl_raw_cb on_raw;
 	void *on_raw_arg;
+	sl_raw_cb on_foreign;
+	void *on_foreign_arg;
+	struct sl_addr public_addr;     /* len 0: none learnt */
 	struct event *events, **events_tail;
 	osip_transaction_t **garbage;
 	size_t ngarbage, capgarbage;
@@ -725,6 +728,28 @@ sl_sip_on_stray(struct sl_sip *s, sl_stray_cb cb, void *arg)
 }
 
 void
+sl_sip_on_foreign(struct sl_sip *s, sl_raw_cb cb, void *arg)
+{
+	s->on_foreign = cb;
+	s->on_foreign_arg = arg;
+}
+
+void
+sl_sip_set_public(struct sl_sip *s, const struct sl_addr *a)
+{
+	if (a)
+		s->public_addr = *a;
+	else
+		memset(&s->public_addr, 0, sizeof s->public_addr);
+}
+
+const struct sl_addr *
+sl_sip_public(const struct sl_sip *s)
+{
+	return s->public_addr.len ? &s->public_addr : NULL;
+}
+
+void
 sl_sip_on_raw(struct sl_sip *s, sl_raw_cb cb, void *arg)
 {
 	s->on_raw = cb;
@@ -1093,6 +1118,10 @@ sl_sip_contact(struct sl_sip *s, const struct sl_addr *dst, char *buf,
 
 	if ((err = sl_transport_local_for(tp, dst, &local)) != 0)
 		return err;
+	/* Behind a NAT, the address the registrar saw us at. */
+	if (s->public_addr.len && tp == s->tp &&
+	    s->public_addr.ss.ss_family == dst->ss.ss_family)
+		local = s->public_addr;
 	n = snprintf(buf, size, "sip:%s%s%s:%d%s%s",
 		     s->set->user[0] ? s->set->user : "", s->set->user[0] ? "@" : "",
 		     sl_addr_uri_host(&local, host), sl_addr_port(&local),
@@ -2296,6 +2325,13 @@ on_receive(struct sl_transport *t, char *buf, size_t len,
 			osip_event_free(ev);
 			return;
 		}
+	}
+	if (s->on_foreign && MSG_IS_RESPONSE(msg) && msg->cseq && msg->cseq->method &&
+	    (strcasecmp(msg->cseq->method, "REGISTER") == 0 ||
+	     strcasecmp(msg->cseq->method, "OPTIONS") == 0)) {
+		s->on_foreign(buf, len, msg, src, s->on_foreign_arg);
+		osip_event_free(ev);
+		return;
 	}
 	/* A request we refuse for what we lack is this core's to answer,
 	 * never a tool's (serve mode would start a call process for it). */

@@ -64,6 +64,14 @@ const struct sl_settings *sl_sip_settings(struct sl_sip *s);
 void sl_sip_on_request(struct sl_sip *s, sl_request_cb cb, void *arg);
 void sl_sip_on_stray(struct sl_sip *s, sl_stray_cb cb, void *arg);
 void sl_sip_on_raw(struct sl_sip *s, sl_raw_cb cb, void *arg);
+/* Responses to REGISTER and OPTIONS (requests a chain-loaded sip-answer
+ * never makes: they are sip-register's, lib/regchan.h) go to cb instead
+ * of the transactions; cb's return value is ignored. */
+void sl_sip_on_foreign(struct sl_sip *s, sl_raw_cb cb, void *arg);
+/* Our address as the registrar saw it behind a NAT (NULL: none): our
+ * Contact names it, and calls' SDP its host. */
+void sl_sip_set_public(struct sl_sip *s, const struct sl_addr *a);
+const struct sl_addr *sl_sip_public(const struct sl_sip *s);
 
 /* Processes a message as if the transport had received it on socket sock
  * from src (a serve-mode child gets its calls' messages this way).  buf

@@ -64,6 +64,13 @@ struct sl_transport {
 		void *arg;
 	} relays[MAX_RELAYS];
 	int nrelays;
+	/* Every destination reached through another process (sip-register's
+	 * REGISTERs leave from its child's socket), and the address that
+	 * socket sends from; relay_all NULL: none. */
+	sl_relay_fn relay_all;
+	void *relay_all_arg;
+	struct sl_addr relay_local;
+	sl_lost_cb lost;
 	char *rxbuf;            /* UDP datagram buffer */
 	struct sl_tls *tls;     /* TLS: the context (not ours to free) */
 	struct {                /* TLS: the name each peer must prove */
@@ -489,6 +496,8 @@ conn_lost(struct sl_transport *t, struct conn *c, int err)
 			sl_warn("closing TLS connection with %s: %s", a, sl_strerror(err));
 	}
 	conn_close(t, c);
+	if (t->lost)
+		t->lost(t, &peer, t->arg);
 	if (tell)
 		t->unreach(t, &peer, err ? err : ECONNRESET, t->arg);
 }
@@ -877,6 +886,29 @@ sl_transport_relay(struct sl_transport *t, const struct sl_addr *peer,
 }
 
 void
+sl_transport_relay_all(struct sl_transport *t, const struct sl_addr *local,
+		       sl_relay_fn fn, void *arg)
+{
+	t->relay_all = fn;
+	t->relay_all_arg = arg;
+	if (local)
+		t->relay_local = *local;
+}
+
+void
+sl_transport_on_lost(struct sl_transport *t, sl_lost_cb cb)
+{
+	t->lost = cb;
+}
+
+void
+sl_transport_unreachable(struct sl_transport *t, const struct sl_addr *dst, int err)
+{
+	if (t->unreach)
+		t->unreach(t, dst, err, t->arg);
+}
+
+void
 sl_transport_drop_inherited(struct sl_transport *t, int keep)
 {
 	int i;
@@ -968,6 +1000,8 @@ sl_transport_send(struct sl_transport *t, const struct sl_addr *dst,
 
 	if (len > SL_SIP_MAX)
 		return EMSGSIZE;
+	if (t->relay_all)
+		return t->relay_all(dst, buf, len, t->relay_all_arg);
 	for (i = 0; i < t->nrelays; i++)
 		if (sl_addr_equal(&t->relays[i].peer, dst))
 			return t->relays[i].fn(dst, buf, len, t->relays[i].arg);
@@ -995,6 +1029,10 @@ sl_transport_local_for(struct sl_transport *t, const struct sl_addr *dst,
 	struct sl_addr route;
 	int err;
 
+	if (t->relay_all) {
+		*local = t->relay_local;
+		return 0;
+	}
 	if (t->proto != SL_PROTO_UDP && t->fd < 0) {
 		struct conn *c = conn_find(t, dst);
 

@@ -75,6 +75,21 @@ typedef int (*sl_relay_fn)(const struct sl_addr *dst, const char *buf, size_t le
  * peer came on).  Returns 0, or ENOSPC past 8 peers. */
 int sl_transport_relay(struct sl_transport *t, const struct sl_addr *peer,
 		       sl_relay_fn fn, void *arg);
+/* From now on, everything is sent through fn, and local is the address
+ * Via and Contact name (sip-register sends from the socket its child
+ * reads: lib/regchan.h); fn NULL: sent from our own sockets again. */
+void sl_transport_relay_all(struct sl_transport *t, const struct sl_addr *local,
+			    sl_relay_fn fn, void *arg);
+/* A TCP or TLS connection with peer was closed or broke. */
+typedef void (*sl_lost_cb)(struct sl_transport *t, const struct sl_addr *peer,
+			   void *arg);
+/* Asks to be told of every connection lost (to register again at once
+ * over a new one). */
+void sl_transport_on_lost(struct sl_transport *t, sl_lost_cb cb);
+/* Says dst is unreachable as if the network had (another process found
+ * out for us): the callback of sl_transport_on_unreachable runs. */
+void sl_transport_unreachable(struct sl_transport *t, const struct sl_addr *dst,
+			      int err);
 /* In a forked child: closes every socket it inherited with its parent's
  * transport t but keep (-1: none), without touching the parent's loop or
  * freeing t. */
