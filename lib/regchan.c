@@ -223,6 +223,14 @@ child_lost(struct sl_transport *t, const struct sl_addr *peer, void *arg)
 }
 
 static void
+child_unreach(const struct sl_addr *dst, int err, void *arg)
+{
+	(void)arg;
+	if (child.fd >= 0)
+		put(child.fd, MSG_FAIL, err, dst, NULL, 0);
+}
+
+static void
 on_child(int fd, short revents, void *arg)
 {
 	struct hdr h;
@@ -285,6 +293,7 @@ sl_regchan_child(struct sl_loop *loop, struct sl_sip *sip, int use)
 	if ((err = sl_loop_watch(loop, fd, POLLIN, on_child, NULL)) != 0)
 		return err;
 	sl_sip_on_foreign(sip, child_foreign, NULL);
+	sl_sip_on_unreachable(sip, child_unreach, NULL);
 	sl_transport_on_lost(sl_sip_transport(sip), child_lost);
 	return put(fd, MSG_HELLO, 0, NULL, NULL, 0);
 }

@@ -108,6 +108,8 @@ struct sl_sip {
 	void *on_raw_arg;
 	sl_raw_cb on_foreign;
 	void *on_foreign_arg;
+	void (*on_unreach)(const struct sl_addr *dst, int err, void *arg);
+	void *on_unreach_arg;
 	struct sl_addr public_addr;     /* len 0: none learnt */
 	struct event *events, **events_tail;
 	osip_transaction_t **garbage;
@@ -505,6 +507,9 @@ on_unreachable(struct sl_transport *t, const struct sl_addr *dst, int err,
 	struct sl_client *c;
 	struct event *e;
 
+	if (s->on_unreach)
+		s->on_unreach(dst, err, s->on_unreach_arg);
+
 	/* A response read just before its connection closed waits in
 	 * libosip2's queue: it goes first, and its request is then done. */
 	execute(s);
@@ -732,6 +737,14 @@ sl_sip_on_foreign(struct sl_sip *s, sl_raw_cb cb, void *arg)
 {
 	s->on_foreign = cb;
 	s->on_foreign_arg = arg;
+}
+
+void
+sl_sip_on_unreachable(struct sl_sip *s,
+		      void (*cb)(const struct sl_addr *dst, int err, void *arg), void *arg)
+{
+	s->on_unreach = cb;
+	s->on_unreach_arg = arg;
 }
 
 void

@@ -68,6 +68,12 @@ void sl_sip_on_raw(struct sl_sip *s, sl_raw_cb cb, void *arg);
  * never makes: they are sip-register's, lib/regchan.h) go to cb instead
  * of the transactions; cb's return value is ignored. */
 void sl_sip_on_foreign(struct sl_sip *s, sl_raw_cb cb, void *arg);
+/* cb hears of every destination the network said is unreachable (an
+ * ICMP error on our socket): sip-register's requests sent from it fail
+ * at once too. */
+void sl_sip_on_unreachable(struct sl_sip *s,
+			   void (*cb)(const struct sl_addr *dst, int err, void *arg),
+			   void *arg);
 /* Our address as the registrar saw it behind a NAT (NULL: none): our
  * Contact names it, and calls' SDP its host. */
 void sl_sip_set_public(struct sl_sip *s, const struct sl_addr *a);
