@@ -6,7 +6,7 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-PKGS      = libosip2 nettle libcares openssl libsrtp2
+PKGS      = libosip2 nettle libcares openssl libsrtp2 spandsp opus speexdsp
 
 # SANITIZE=1 builds everything with AddressSanitizer and
 # UndefinedBehaviorSanitizer into a separate tree, so that switching back and

@@ -19,11 +19,13 @@
 #include "sdes.h"
 
 static const char usage_text[] =
-	"usage: rtp-recv [-hVv] [-c pcmu|pcma] [-j ms] [-l [host]:port] [-t seconds]\n"
-	"                [--dtmf-fd fd] [--dtmf-pt type] [--duration seconds]\n"
+	"usage: rtp-recv [-hVv] [-c pcmu|pcma|g722|opus] [-j ms] [-l [host]:port]\n"
+	"                [-t seconds] [--dtmf-fd fd] [--dtmf-pt type]\n"
+	"                [--duration seconds] [--no-plc] [--rate hz]\n"
 	"                [--srtp-key-file file | --srtp-key-fd fd]\n";
 
-enum { OPT_DTMF_FD = 256, OPT_DTMF_PT, OPT_DURATION, OPT_SRTP_FILE, OPT_SRTP_FD };
+enum { OPT_DTMF_FD = 256, OPT_DTMF_PT, OPT_DURATION, OPT_SRTP_FILE, OPT_SRTP_FD, OPT_NO_PLC,
+       OPT_RATE };
 
 static const struct option longopts[] = {
 	{ "codec", required_argument, NULL, 'c' },
@@ -33,6 +35,8 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "jitter", required_argument, NULL, 'j' },
 	{ "local", required_argument, NULL, 'l' },
+	{ "no-plc", no_argument, NULL, OPT_NO_PLC },
+	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "srtp-key-fd", required_argument, NULL, OPT_SRTP_FD },
 	{ "srtp-key-file", required_argument, NULL, OPT_SRTP_FILE },
@@ -76,13 +80,14 @@ main(int argc, char **argv)
 	int key_set = 0;
 	const struct sl_codec *codec = NULL;
 	const char *lspec = NULL;
-	int c, dtmf_pt = -1, own, rc;
+	int c, dtmf_pt = -1, rate = -1, own, rc;
 	double timeout = -1;
 
 	sl_log_init(argv[0]);
 	memset(&ec, 0, sizeof ec);
 	ec.dtmf_in_fd = ec.dtmf_out_fd = ec.ctl_fd = -1;
 	ec.jitter_ms = 60;
+	ec.plc = 1;
 	while ((c = getopt_long(argc, argv, "+c:hj:l:t:vV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -125,6 +130,14 @@ main(int argc, char **argv)
 					optarg, c == OPT_SRTP_FD, &key);
 			key_set = 1;
 			break;
+		case OPT_NO_PLC:
+			ec.plc = 0;
+			break;
+		case OPT_RATE:
+			rate = (int)sl_opt_int("--rate", optarg, 8000, 192000);
+			if (!sl_codec_rate_ok(rate))
+				sl_usage_error("--rate: %d is not a multiple of 100 Hz", rate);
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -133,7 +146,7 @@ main(int argc, char **argv)
 		sl_usage_error("unexpected argument: %s", argv[optind]);
 
 	sl_media_params_init(&mp);
-	sl_handoff_media(&mp, codec, -1, dtmf_pt);
+	sl_handoff_media(&mp, codec, -1, dtmf_pt, rate);
 	own = lspec != NULL;
 	if (!own && mp.rtp_fd < 0)
 		sl_usage_error("no socket: give --local [HOST]:PORT, or run inside a call (RTP_FD)");
@@ -157,7 +170,10 @@ main(int argc, char **argv)
 	if (ec.dtmf_out_fd >= 0)
 		fcntl(ec.dtmf_out_fd, F_SETFD, FD_CLOEXEC);
 
-	ec.codec = sl_codec_by_pt(mp.payload_type);
+	ec.codec = mp.codec;
+	ec.pt = mp.payload_type;
+	ec.rate = mp.sample_rate;
+	ec.fmtp = mp.fmtp;
 	ec.ptime = mp.ptime;
 	ec.dtmf_pt = mp.dtmf_pt;
 	ec.recv = 1;
@@ -165,9 +181,10 @@ main(int argc, char **argv)
 	ec.input_fd = -1;
 	ec.timeout = timeout;
 	ec.in_call = !own;
-	sl_debug("%s %s, jitter %d ms, telephone-event %d, timeout %g s%s",
-		 own ? "own socket" : "inherited socket", ec.codec->name, ec.jitter_ms,
-		 mp.dtmf_pt, timeout, ec.rtcp_fd >= 0 ? ", RTCP" : "");
+	sl_debug("%s %s, jitter %d ms, telephone-event %d, timeout %g s%s, payload type %d, "
+		 "%d Hz%s", own ? "own socket" : "inherited socket", ec.codec->name, ec.jitter_ms,
+		 mp.dtmf_pt, timeout, ec.rtcp_fd >= 0 ? ", RTCP" : "", ec.pt, ec.rate,
+		 ec.plc ? "" : ", no concealment");
 	if (key_set)
 		ec.srtp_tx = ec.srtp_rx = &key;
 	return sl_engine_run(&ec);

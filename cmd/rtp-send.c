@@ -1,4 +1,4 @@
-/* rtp-send: raw audio on stdin -> G.711, paced RTP (and RFC 4733 DTMF) to
+/* rtp-send: raw audio on stdin -> G.711, G.722 or Opus, paced RTP (and RFC 4733 DTMF) to
  * the peer of the inherited socket (fd 6, RTP_* variables) or of our own.
  * The schedule is lib/pacer.c's, run by lib/engine.c. */
 #include <errno.h>
@@ -20,11 +20,12 @@
 #include "sdes.h"
 
 static const char usage_text[] =
-	"usage: rtp-send [-hVv] [-c pcmu|pcma] [-d digits] [-f s16le|ulaw|alaw]\n"
-	"                [-l [host]:port] [-p ms] [-r host:port] [--dtmf-fd fd]\n"
-	"                [--dtmf-pt type] [--srtp-key-file file | --srtp-key-fd fd]\n";
+	"usage: rtp-send [-hVv] [-c pcmu|pcma|g722|opus] [-d digits]\n"
+	"                [-f s16le|ulaw|alaw] [-l [host]:port] [-p ms] [-r host:port]\n"
+	"                [--dtmf-fd fd] [--dtmf-pt type] [--rate hz]\n"
+	"                [--srtp-key-file file | --srtp-key-fd fd]\n";
 
-enum { OPT_DTMF_FD = 256, OPT_DTMF_PT, OPT_SRTP_FILE, OPT_SRTP_FD };
+enum { OPT_DTMF_FD = 256, OPT_DTMF_PT, OPT_SRTP_FILE, OPT_SRTP_FD, OPT_RATE };
 
 static const struct option longopts[] = {
 	{ "codec", required_argument, NULL, 'c' },
@@ -35,6 +36,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "local", required_argument, NULL, 'l' },
 	{ "ptime", required_argument, NULL, 'p' },
+	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "remote", required_argument, NULL, 'r' },
 	{ "srtp-key-fd", required_argument, NULL, OPT_SRTP_FD },
 	{ "srtp-key-file", required_argument, NULL, OPT_SRTP_FILE },
@@ -96,7 +98,7 @@ main(int argc, char **argv)
 	int key_set = 0;
 	const struct sl_codec *codec = NULL;
 	const char *lspec = NULL, *rspec = NULL, *bad;
-	int c, ptime = -1, dtmf_pt = -1, own;
+	int c, ptime = -1, dtmf_pt = -1, rate = -1, own;
 
 	sl_log_init(argv[0]);
 	memset(&ec, 0, sizeof ec);
@@ -157,6 +159,11 @@ main(int argc, char **argv)
 					optarg, c == OPT_SRTP_FD, &key);
 			key_set = 1;
 			break;
+		case OPT_RATE:
+			rate = (int)sl_opt_int("--rate", optarg, 8000, 192000);
+			if (!sl_codec_rate_ok(rate))
+				sl_usage_error("--rate: %d is not a multiple of 100 Hz", rate);
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -166,7 +173,10 @@ main(int argc, char **argv)
 
 	sl_media_params_init(&mp);
 	own = lspec || rspec;
-	sl_handoff_media(&mp, codec, ptime, dtmf_pt);
+	sl_handoff_media(&mp, codec, ptime, dtmf_pt, rate);
+	if (ec.fmt != SL_IN_S16LE && (mp.codec->kind != SL_KIND_G711 || mp.sample_rate != 8000))
+		sl_usage_error("--format ulaw or alaw: G.711 codes at 8000 Hz, not %s at %d Hz",
+			       mp.codec->name, mp.sample_rate);
 	if (dtmf_pt < 0 && (own || mp.rtp_fd < 0))
 		mp.dtmf_pt = 101;
 	if (!own && mp.rtp_fd < 0)
@@ -180,7 +190,10 @@ main(int argc, char **argv)
 	if (ec.dtmf_in_fd >= 0)
 		fcntl(ec.dtmf_in_fd, F_SETFD, FD_CLOEXEC);
 
-	ec.codec = sl_codec_by_pt(mp.payload_type);
+	ec.codec = mp.codec;
+	ec.pt = mp.payload_type;
+	ec.rate = mp.sample_rate;
+	ec.fmtp = mp.fmtp;
 	ec.ptime = mp.ptime;
 	ec.dtmf_pt = mp.dtmf_pt;
 	ec.send = 1;
@@ -188,10 +201,10 @@ main(int argc, char **argv)
 			    mp.direction == SL_DIR_INACTIVE);
 	ec.input_fd = 0;
 	ec.output_fd = -1;
-	sl_debug("%s %s, ptime %d ms, telephone-event %d, RTCP %s%s",
-		 own ? "own socket" : "inherited socket", ec.codec->name,
-		 mp.ptime, mp.dtmf_pt, ec.rtcp_fd >= 0 ? "on" : "off",
-		 ec.muted ? ", muted (direction)" : "");
+	sl_debug("%s %s, ptime %d ms, telephone-event %d, RTCP %s%s, payload type %d, "
+		 "%d Hz", own ? "own socket" : "inherited socket", ec.codec->name, mp.ptime,
+		 mp.dtmf_pt, ec.rtcp_fd >= 0 ? "on" : "off",
+		 ec.muted ? ", muted (direction)" : "", ec.pt, ec.rate);
 	if (key_set)
 		ec.srtp_tx = ec.srtp_rx = &key;
 	return sl_engine_run(&ec);

@@ -28,7 +28,8 @@ static const char usage[] =
 	"                  [-l [HOST]:PORT] [-r SECONDS] [-R busy|decline|CODE]\n"
 	"                  [--redirect URI]\n"
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
-	"                  [-c pcmu|pcma] [--rtp-timeout SECONDS] [-- COMMAND [ARG...]]\n"
+	"                  [-c CODEC[,CODEC...]] [--rate HZ] [--rtp-timeout SECONDS]\n"
+	"                  [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
 	SL_SETTINGS_HELP
@@ -48,11 +49,15 @@ static const char usage[] =
 	"                           SIGUSR1 drains: 503 to new calls and OPTIONS,\n"
 	"                           exit after the calls in progress\n"
 	"  -D, --duration SECONDS   hang up after this long answered\n"
-	"  -c, --codec pcmu|pcma    accept only this codec (default both, PCMU first)\n"
+	"  -c, --codec CODEC[,CODEC...]  take these codecs, the first of them the\n"
+	"                           caller offers: pcmu, pcma, g722, opus (SIP_CODECS;\n"
+	"                           default pcmu,pcma)\n"
+	"      --rate HZ            the rate of stdin and stdout (RTP_SAMPLE_RATE;\n"
+	"                           default the codec's: 8000, g722 16000, opus 48000)\n"
 	"      --rtp-timeout SECONDS  no RTP for this long means the media is lost\n"
 	"                           (default 30; 0: never)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT };
+enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -133,6 +138,7 @@ main(int argc, char **argv)
 		{ "duration", required_argument, 0, 'D' },
 		{ "codec", required_argument, 0, 'c' },
 		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
+		{ "rate", required_argument, 0, OPT_RATE },
 		{ "redirect", required_argument, 0, OPT_REDIRECT },
 		{ 0, 0, 0, 0 }
 	};
@@ -140,7 +146,7 @@ main(int argc, char **argv)
 	struct sl_answer_config ac;
 	struct sl_loop *loop;
 	struct sl_sip *sip;
-	const char *listen_spec = NULL, *redirect = NULL;
+	const char *listen_spec = NULL, *redirect = NULL, *codecs = NULL;
 	char redirect_uri[512];
 	int opt, err, serve = 0, max_calls = 100, max_given = 0, status;
 
@@ -180,8 +186,12 @@ main(int argc, char **argv)
 			ac.call.duration = sl_opt_num("--duration", optarg, 0.01, 86400 * 7);
 			break;
 		case 'c':
-			ac.call.codecs[0] = sl_codec_option("--codec", optarg)->pt;
-			ac.call.ncodecs = 1;
+			codecs = optarg;
+			break;
+		case OPT_RATE:
+			ac.call.rate = (int)sl_opt_int("--rate", optarg, 8000, 192000);
+			if (!sl_codec_rate_ok(ac.call.rate))
+				sl_usage_error("--rate: %d is not a multiple of 100 Hz", ac.call.rate);
 			break;
 		case OPT_RTP_TIMEOUT:
 			ac.call.rtp_timeout = sl_opt_num("--rtp-timeout", optarg, 0, 86400);
@@ -193,6 +203,7 @@ main(int argc, char **argv)
 			sl_usage_error("unknown option");
 		}
 	}
+	ac.call.ncodecs = sl_settings_codecs(codecs, ac.call.codecs, SL_CALL_CODECS);
 	/* getopt_long has taken the "--" that comes before COMMAND. */
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)

@@ -17,8 +17,8 @@
 
 static const char usage[] =
 	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
-	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c pcmu|pcma]\n"
-	"                [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
+	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c CODEC[,CODEC...]]\n"
+	"                [--rate HZ] [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
 	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
 	"plays to stdout itself) and exits with the call's outcome.\n"
@@ -27,11 +27,14 @@ static const char usage[] =
 	"  -T, --timeout SECONDS    give up (CANCEL) when not answered in time\n"
 	"                           (default 64; 0: wait as long as it rings)\n"
 	"  -D, --duration SECONDS   hang up after this long answered\n"
-	"  -c, --codec pcmu|pcma    offer only this codec (default both, PCMU first)\n"
+	"  -c, --codec CODEC[,CODEC...]  offer these codecs, in this order: pcmu,\n"
+	"                           pcma, g722, opus (SIP_CODECS; default pcmu,pcma)\n"
+	"      --rate HZ            the rate of stdin and stdout (RTP_SAMPLE_RATE;\n"
+	"                           default the codec's: 8000, g722 16000, opus 48000)\n"
 	"      --rtp-timeout SECONDS  no RTP for this long means the media is lost\n"
 	"                           (default 30; 0: never)\n";
 
-enum { OPT_RTP_TIMEOUT = 256 };
+enum { OPT_RTP_TIMEOUT = 256, OPT_RATE };
 
 struct state {
 	struct sl_loop *loop;
@@ -92,13 +95,14 @@ main(int argc, char **argv)
 		{ "duration", required_argument, 0, 'D' },
 		{ "codec", required_argument, 0, 'c' },
 		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
+		{ "rate", required_argument, 0, OPT_RATE },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
 	struct sl_call_config cfg;
 	struct sl_sip *sip;
 	struct state st;
-	const char *local = NULL;
+	const char *local = NULL, *codecs = NULL;
 	char target[1024];
 	double timeout = 64;
 	int opt, err;
@@ -123,8 +127,12 @@ main(int argc, char **argv)
 			cfg.duration = sl_opt_num("--duration", optarg, 0.01, 86400 * 7);
 			break;
 		case 'c':
-			cfg.codecs[0] = sl_codec_option("--codec", optarg)->pt;
-			cfg.ncodecs = 1;
+			codecs = optarg;
+			break;
+		case OPT_RATE:
+			cfg.rate = (int)sl_opt_int("--rate", optarg, 8000, 192000);
+			if (!sl_codec_rate_ok(cfg.rate))
+				sl_usage_error("--rate: %d is not a multiple of 100 Hz", cfg.rate);
 			break;
 		case OPT_RTP_TIMEOUT:
 			cfg.rtp_timeout = sl_opt_num("--rtp-timeout", optarg, 0, 86400);
@@ -133,6 +141,7 @@ main(int argc, char **argv)
 			sl_usage_error("unknown option");
 		}
 	}
+	cfg.ncodecs = sl_settings_codecs(codecs, cfg.codecs, SL_CALL_CODECS);
 	if (optind >= argc)
 		sl_usage_error("no URI to call");
 	if (sl_settings_target(&set, argv[optind], 1, target, sizeof target))

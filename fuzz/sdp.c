@@ -59,19 +59,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    theirs.dtmf_pt < -1 || theirs.dtmf_pt > 127)
 		abort();
 	for (i = 0; i < theirs.npts; i++)
-		if (sl_codec_by_pt(theirs.pts[i]) == NULL)
+		if (theirs.codecs[i] == NULL || sl_sdp_codec(&theirs, theirs.pts[i]) == NULL)
 			abort();
 
 	/* Our answer, as sip-answer builds it. */
 	memset(&ours, 0, sizeof ours);
 	sl_addr_resolve("127.0.0.1", 20000, AF_INET, 0, &ours.addr);
-	for (ours.npts = 0; sl_codecs[ours.npts].name && ours.npts < SL_SDP_CODECS; ours.npts++)
-		ours.pts[ours.npts] = sl_codecs[ours.npts].pt;
+	for (i = 0; sl_codecs[i].name && i < SL_SDP_CODECS; i++)
+		sl_sdp_add(&ours, &sl_codecs[i], sl_codecs[i].pt, sl_codecs[i].fmtp);
 	pt = sl_sdp_pick(&theirs, &ours);
-	if (pt >= 0) {
-		ours.pts[0] = pt;
-		ours.npts = 1;
-	}
+	if (pt >= 0)
+		sl_sdp_only(&ours, &theirs, pt);
 	ours.dtmf_pt = theirs.dtmf_pt;
 	ours.ptime = theirs.ptime;
 	ours.dir = sl_sdp_mirror(theirs.dir);

@@ -27,11 +27,9 @@ sl_call_new(struct sl_sip *sip, struct sl_loop *loop,
 	c->sip = sip;
 	c->loop = loop;
 	c->cfg = *cfg;
-	/* Every codec of the table, in its order. */
+	/* The table's default list, in its order. */
 	if (c->cfg.ncodecs == 0)
-		for (; sl_codecs[c->cfg.ncodecs].name && c->cfg.ncodecs < SL_CALL_CODECS;
-		     c->cfg.ncodecs++)
-			c->cfg.codecs[c->cfg.ncodecs] = sl_codecs[c->cfg.ncodecs].pt;
+		c->cfg.ncodecs = sl_codec_defaults(c->cfg.codecs, SL_CALL_CODECS);
 	if (c->cfg.ptime == 0)
 		c->cfg.ptime = 20;
 	c->cb = cb;
@@ -128,6 +126,15 @@ sl_call_stray(struct sl_call *c, osip_message_t *msg)
 
 /* ---- what the machine says ---- */
 
+/* The name of the call's codec: in the peer's SDP, taken or not yet. */
+static const char *
+codec_name(const struct sl_call *c)
+{
+	const char *n = sl_sdp_codec_name(&c->theirs, c->pt);
+
+	return n ? n : sl_sdp_codec_name(&c->peer, c->pt);
+}
+
 /* " sip=tls" for the answered event when the call's SIP went over TLS (to
  * the next hop: what lies beyond is the proxy's), else "". */
 static const char *
@@ -183,18 +190,18 @@ say(struct sl_call *c, const struct sl_call_act *a)
 	case SL_CALL_SAY_ANSWERED:
 		if (c->fsm.outgoing && a->arg)
 			sl_event("answered status=\"%s\" codec=%s rtp=%s%s call-id=%s", st,
-				 sl_sdp_codec_name(c->pt), sl_call_peer_rtp(c, addr), sip_tls(c),
+				 codec_name(c), sl_call_peer_rtp(c, addr), sip_tls(c),
 				 c->call_id);
 		else if (c->fsm.outgoing)
 			sl_event("answered status=\"%s\"%s call-id=%s", st, sip_tls(c), c->call_id);
 		else if (a->arg)
-			sl_event("answered codec=%s rtp=%s%s call-id=%s", sl_sdp_codec_name(c->pt),
+			sl_event("answered codec=%s rtp=%s%s call-id=%s", codec_name(c),
 				 sl_call_peer_rtp(c, addr), sip_tls(c), c->call_id);
 		else
 			sl_event("answered codec=pending%s call-id=%s", sip_tls(c), c->call_id);
 		break;
 	case SL_CALL_SAY_MEDIA:
-		sl_event("media codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt),
+		sl_event("media codec=%s rtp=%s call-id=%s", codec_name(c),
 			 sl_call_peer_rtp(c, addr), c->call_id);
 		break;
 	case SL_CALL_SAY_UNUSABLE_2XX:

@@ -17,7 +17,8 @@ struct sl_call_config {
 	char *const *media_argv;    /* NULL: the default media (stdin, stdout) */
 	double rtp_timeout;         /* RTP_TIMEOUT for the media; 0: none */
 	double duration;            /* hang up after this many seconds answered */
-	int codecs[SL_CALL_CODECS]; /* offered / accepted, in preference order */
+	const struct sl_codec *codecs[SL_CALL_CODECS]; /* offered / accepted, in
+						     * preference order */
 	int ncodecs;
 	int ptime;                  /* ms */
 	/* Told once, when the call's signalling is over (its dialog ended
@@ -25,6 +26,7 @@ struct sl_call_config {
 	 * serve mode frees the call's slot then.  NULL: not told. */
 	void (*on_over)(void *arg);
 	void *over_arg;
+	int rate;                   /* of the media's pipe, Hz; 0: the codec's */
 };
 
 /* The call is over (signalling done, media exited); status is the tool's

@@ -170,9 +170,12 @@ check_reoffer(struct sl_call *c, osip_message_t *req)
 		return 1;
 	if (sl_sdp_parse(body->body, &c->reoffer, &why) != 0)
 		return 0;
+	/* The codec of the call, by whatever number. */
 	for (i = 0; i < c->reoffer.npts; i++)
-		if (c->reoffer.pts[i] == c->pt)
+		if (c->reoffer.codecs[i] == sl_sdp_codec(&c->theirs, c->pt)) {
+			c->reoffer_pt = c->reoffer.pts[i];
 			return 1;
+		}
 	return 0;
 }
 
@@ -204,9 +207,9 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 		}
 		offer->dtmf_pt = offer->dtmf_pt >= 0 ? offer->dtmf_pt : c->theirs.dtmf_pt;
 		c->theirs = *offer;
+		c->pt = c->reoffer_pt;
 	}
-	c->ours.pts[0] = c->pt;
-	c->ours.npts = 1;
+	sl_sdp_only(&c->ours, &c->theirs, c->pt);
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
 		return;
 	sl_call_dialog_contact(c, srv, ok);

@@ -43,11 +43,12 @@ check_offer(struct sl_call *c, osip_message_t *invite)
 	osip_body_t *body = NULL;
 	struct sl_sdp_stream tmp;
 	const char *why = NULL;
+	int i;
 
 	osip_message_get_body(invite, 0, &body);
 	memset(&tmp, 0, sizeof tmp);
-	tmp.npts = c->cfg.ncodecs;
-	memcpy(tmp.pts, c->cfg.codecs, sizeof tmp.pts);
+	for (i = 0; i < c->cfg.ncodecs; i++)
+		sl_sdp_add(&tmp, c->cfg.codecs[i], c->cfg.codecs[i]->pt, NULL);
 	if (sl_sdp_parse(body->body, &c->theirs, &why) != 0) {
 		sl_warn("refusing call %s: %s", c->call_id, why);
 		return 488;
@@ -161,8 +162,7 @@ make_answer(struct sl_call *c, osip_message_t **out)
 
 	if (c->fsm.sdp == SL_CALL_SDP_OFFER_RECEIVED) {
 		sl_call_media_ours(c, sl_sdp_mirror(c->theirs.dir));
-		c->ours.pts[0] = c->pt;
-		c->ours.npts = 1;
+		sl_sdp_only(&c->ours, &c->theirs, c->pt);
 		c->ours.dtmf_pt = c->theirs.dtmf_pt;
 	} else {
 		sl_call_media_ours(c, SL_DIR_SENDRECV);

@@ -82,6 +82,7 @@ struct sl_call {
 	struct sl_client *bye;
 	struct sl_sdp_stream reoffer; /* a re-INVITE's offer, checked */
 	int reoffer_given;
+	int reoffer_pt;          /* the call's codec in it */
 
 	/* media and SDP (call_media.c) */
 	struct sl_media *media;

@@ -2,6 +2,7 @@
  * the media processes started and stopped as the state machine says. */
 #include "call_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,9 +43,10 @@ sl_call_media_ours(struct sl_call *c, int dir)
 		sl_addr_set_port(&c->ours.addr, port);
 	}
 	c->ours.rtcp_port = sl_addr_port(&c->ours.addr) + 1;
-	c->ours.npts = c->cfg.ncodecs;
+	c->ours.npts = 0;
 	for (i = 0; i < c->cfg.ncodecs; i++)
-		c->ours.pts[i] = c->cfg.codecs[i];
+		sl_sdp_add(&c->ours, c->cfg.codecs[i], c->cfg.codecs[i]->pt,
+			   c->cfg.codecs[i]->fmtp);
 	c->ours.dtmf_pt = SL_PT_DTMF;
 	c->ours.ptime = c->cfg.ptime;
 	c->ours.dir = dir;
@@ -124,6 +126,19 @@ media_failed(struct sl_call *c)
 	sl_call_step(c, &ev);
 }
 
+/* The call's codec, its number, the peer's fmtp and the pipe's rate. */
+static void
+call_codec(struct sl_call *c, struct sl_media_params *p)
+{
+	const struct sl_codec *codec = sl_sdp_codec(&c->theirs, c->pt);
+
+	p->codec = codec ? codec : &sl_codecs[0];
+	p->payload_type = codec ? c->pt : p->codec->pt;
+	p->clock_rate = p->codec->clock_rate;
+	p->sample_rate = c->cfg.rate > 0 ? c->cfg.rate : p->codec->pipe_rate;
+	snprintf(p->fmtp, sizeof p->fmtp, "%s", sl_sdp_fmtp(&c->theirs, c->pt));
+}
+
 /* Points the sockets at the peer's address and starts the media. */
 void
 sl_call_media_start(struct sl_call *c)
@@ -142,8 +157,7 @@ sl_call_media_start(struct sl_call *c)
 		return;
 	}
 	sl_media_params_init(&p);
-	p.payload_type = c->pt;
-	p.clock_rate = 8000;
+	call_codec(c, &p);
 	p.ptime = c->theirs.ptime ? c->theirs.ptime : c->cfg.ptime;
 	p.dtmf_pt = c->ours.dtmf_pt >= 0 ? c->theirs.dtmf_pt : -1;
 	p.rtp_timeout = c->cfg.rtp_timeout;
@@ -172,7 +186,7 @@ sl_call_media_early(struct sl_call *c)
 		return;
 	}
 	sl_media_params_init(&p);
-	p.payload_type = c->pt;
+	call_codec(c, &p);
 	p.ptime = c->theirs.ptime ? c->theirs.ptime : c->cfg.ptime;
 	p.dtmf_pt = c->theirs.dtmf_pt;
 	p.rtp_timeout = c->cfg.rtp_timeout;
@@ -183,7 +197,7 @@ sl_call_media_early(struct sl_call *c)
 		media_failed(c);
 		return;
 	}
-	sl_event("early-media codec=%s rtp=%s call-id=%s", sl_sdp_codec_name(c->pt),
+	sl_event("early-media codec=%s rtp=%s call-id=%s", p.codec->name,
 		 sl_addr_str(&c->theirs.addr, a), c->call_id);
 }
 

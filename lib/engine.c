@@ -77,8 +77,10 @@ struct engine {
 	unsigned late, late_since;  /* late wake-ups, since the window's start */
 	int realtime;
 	int output_plain;       /* a file or a device: writes never wait */
+	int pl_rate;            /* of the pipe */
 	struct sl_rtp_dgram dgrams[8];
 	struct sl_srtp *srtp_tx, *srtp_rx;
+	char fmtp[128];         /* the peer's, after an update */
 	/* --dtmf-fd of rtp-send */
 	char line[1100];
 	size_t linelen;
@@ -472,6 +474,9 @@ start_sending(struct engine *e)
 
 	memset(&pc, 0, sizeof pc);
 	pc.codec = e->c.codec;
+	pc.pt = e->c.pt;
+	pc.rate = e->c.rate;
+	pc.fmtp = e->c.fmtp;
 	pc.fmt = e->c.fmt;
 	pc.ptime = e->c.ptime;
 	pc.dtmf_pt = e->c.dtmf_pt;
@@ -586,8 +591,6 @@ static void
 read_ctl(struct engine *e)
 {
 	struct sl_engine_update u;
-	const struct sl_codec *codec;
-
 	while (read(e->c.ctl_fd, &u, sizeof u) == (ssize_t)sizeof u) {
 		if (u.moved) {
 			e->latching = 0;
@@ -597,8 +600,13 @@ read_ctl(struct engine *e)
 			e->rtcp_on = e->c.rtcp_fd >= 0;
 		}
 		if (u.send && !e->sending) {
-			if ((codec = sl_codec_by_pt(u.pt)) != NULL)
-				e->c.codec = codec;
+			/* (on the pipe's rate of the start: resampled) */
+			if (u.codec) {
+				e->c.codec = u.codec;
+				e->c.pt = u.pt;
+				snprintf(e->fmtp, sizeof e->fmtp, "%s", u.fmtp);
+				e->c.fmtp = e->fmtp;
+			}
 			if (u.ptime > 0)
 				e->c.ptime = u.ptime;
 			e->c.dtmf_pt = u.dtmf_pt;
@@ -633,17 +641,22 @@ setup(struct engine *e, int64_t now)
 	host[sizeof host - 1] = '\0';
 	snprintf(e->cname, sizeof e->cname, "%s@%s",
 		 e->c.send_name ? e->c.send_name : sl_prog, host);
+	e->pl_rate = e->c.rate > 0 ? e->c.rate : e->c.codec->pipe_rate;
+	e->c.rate = e->pl_rate;
 	if (e->c.recv) {
 		struct sl_playout_cfg pc;
 
 		memset(&pc, 0, sizeof pc);
 		pc.codec = e->c.codec;
-		pc.frame = sl_codec_samples(e->c.codec, e->c.ptime);
+		pc.pt = e->c.pt;
+		pc.rate = e->c.rate;
+		pc.plc = e->c.plc;
+		pc.frame = sl_codec_samples(e->c.codec, e->pl_rate, e->c.ptime);
 		pc.jitter_ms = e->c.jitter_ms;
 		pc.dtmf_pt = e->c.dtmf_pt;
 		pc.in_call = e->c.in_call;
 		pc.timeout_ns = (int64_t)(e->c.timeout * 1e9);
-		pc.limit = (uint64_t)(e->c.duration * e->c.codec->pipe_rate + 0.5);
+		pc.limit = (uint64_t)(e->c.duration * e->pl_rate + 0.5);
 		if ((err = sl_playout_init(&e->pl, &pc, now)) != 0)
 			return err;
 		e->receiving = 1;
@@ -652,7 +665,7 @@ setup(struct engine *e, int64_t now)
 		if (fstat(e->c.output_fd, &sb) == 0 && (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)))
 			e->output_plain = 1;
 		if (e->c.output_nonblock) {
-			e->oq_cap = (size_t)e->c.codec->pipe_rate * 2 * OUT_HOLD_SECONDS;
+			e->oq_cap = (size_t)e->pl_rate * 2 * OUT_HOLD_SECONDS;
 			if ((e->oq = malloc(e->oq_cap)) == NULL)
 				return ENOMEM;
 		}
@@ -661,7 +674,7 @@ setup(struct engine *e, int64_t now)
 		return err;
 	if (e->c.latch) {
 		e->latching = 1;
-		sl_latch_init(&e->latch, &e->c.remote, e->c.codec->pt, now);
+		sl_latch_init(&e->latch, &e->c.remote, e->c.pt > 0 ? e->c.pt : e->c.codec->pt, now);
 		e->rtp_to = e->c.remote;
 		e->rtcp_to = e->c.remote;
 		sl_addr_set_port(&e->rtcp_to, e->c.rtcp_port);

@@ -23,6 +23,10 @@ struct sl_engine_cfg {
 	struct sl_addr remote;
 	int rtcp_port;
 	const struct sl_codec *codec;
+	int pt;                 /* its payload type here (0: the table's) */
+	int rate;               /* of stdin and stdout, Hz (0: the codec's) */
+	const char *fmtp;       /* the peer's a=fmtp of the codec, NULL none */
+	int plc;                /* conceal lost packets */
 	int ptime;              /* ms: packets sent, and output frames */
 	int dtmf_pt;            /* -1: none */
 	/* sending: input_fd -> RTP */
@@ -57,7 +61,9 @@ struct sl_engine_cfg {
 struct sl_engine_update {
 	int send;               /* start sending now (the call was answered) */
 	int muted;
+	const struct sl_codec *codec;   /* (the engine is forked, not run) */
 	int pt, ptime, dtmf_pt;
+	char fmtp[128];
 	int moved;              /* a re-INVITE moved the peer's media: */
 	struct sl_addr remote;  /* send there from now on, nowhere else */
 	int rtcp_port;

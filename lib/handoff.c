@@ -28,6 +28,7 @@ sl_media_params_init(struct sl_media_params *p)
 	p->rtp_fd = -1;
 	p->rtcp_fd = -1;
 	p->payload_type = sl_codecs[0].pt;
+	p->codec = &sl_codecs[0];
 	p->clock_rate = sl_codecs[0].clock_rate;
 	p->ptime = 20;
 	p->dtmf_pt = -1;
@@ -109,7 +110,8 @@ sl_handoff_from_env(struct sl_media_params *p, const char **bad)
 {
 	struct sl_media_params n = *p;
 	const char *v, *dummy;
-	int pt = -1, codec_pt = -1;
+	const struct sl_codec *codec = NULL;
+	int pt = -1;
 	double t;
 
 	if (bad == NULL)
@@ -122,26 +124,31 @@ sl_handoff_from_env(struct sl_media_params *p, const char **bad)
 	INT_VAR(SL_ENV_RTP_CLOCK_RATE, 1, 384000, clock_rate);
 	INT_VAR(SL_ENV_RTP_PTIME, 1, 1000, ptime);
 	INT_VAR(SL_ENV_RTP_DTMF_PT, 0, 127, dtmf_pt);
+	INT_VAR(SL_ENV_RTP_SAMPLE_RATE, 1, 192000, sample_rate);
 #undef INT_VAR
 	if (env_int(SL_ENV_RTP_PAYLOAD_TYPE, 0, 127, &pt)) {
 		*bad = SL_ENV_RTP_PAYLOAD_TYPE;
 		return EINVAL;
 	}
 	if ((v = env(SL_ENV_RTP_CODEC)) != NULL) {
-		const struct sl_codec *c = sl_codec_by_name(v);
-
-		codec_pt = c ? c->pt : -1;
-		/* The number of a name is the table's, so a name that
-		 * disagrees with the number is an error. */
-		if (codec_pt < 0 || (pt >= 0 && pt != codec_pt)) {
+		codec = sl_codec_by_name(v);
+		/* The number of a codec with a static one is the table's; a
+		 * dynamic one is any of 96-127 (the SDP's rtpmap). */
+		if (codec == NULL ||
+		    (pt >= 0 && (codec->pt < 96 ? pt != codec->pt : pt < 96))) {
 			*bad = SL_ENV_RTP_CODEC;
 			return EINVAL;
 		}
+	} else if (pt >= 0 && (codec = sl_codec_by_pt(pt)) == NULL) {
+		*bad = SL_ENV_RTP_PAYLOAD_TYPE;
+		return EINVAL;
 	}
-	if (pt >= 0)
-		n.payload_type = pt;
-	else if (codec_pt >= 0)
-		n.payload_type = codec_pt;
+	if (codec) {
+		n.codec = codec;
+		n.payload_type = pt >= 0 ? pt : codec->pt;
+	}
+	if ((v = env(SL_ENV_RTP_FMTP)) != NULL)
+		snprintf(n.fmtp, sizeof n.fmtp, "%s", v);
 	if ((v = env(SL_ENV_RTP_TIMEOUT)) != NULL) {
 		if (sl_parse_num(v, 0, 1e7, &t)) {
 			*bad = SL_ENV_RTP_TIMEOUT;
@@ -203,7 +210,7 @@ int
 sl_handoff_to_env(const struct sl_media_params *p)
 {
 	char buf[32];
-	const struct sl_codec *c = sl_codec_by_pt(p->payload_type);
+	const struct sl_codec *c = p->codec ? p->codec : sl_codec_by_pt(p->payload_type);
 	const char *codec = c ? c->name : NULL;
 	int rc = 0;
 
@@ -215,7 +222,10 @@ sl_handoff_to_env(const struct sl_media_params *p)
 	    (rc = put_addr(SL_ENV_RTP_REMOTE_HOST, SL_ENV_RTP_REMOTE_PORT, &p->remote)) ||
 	    (rc = put_int(SL_ENV_RTP_PAYLOAD_TYPE, p->payload_type)) ||
 	    (rc = put(SL_ENV_RTP_CODEC, codec)) ||
-	    (rc = put_int(SL_ENV_RTP_CLOCK_RATE, p->clock_rate > 0 ? p->clock_rate : -1)) ||
+	    (rc = put_int(SL_ENV_RTP_CLOCK_RATE, c ? c->clock_rate : -1)) ||
+	    (rc = put_int(SL_ENV_RTP_SAMPLE_RATE, p->sample_rate > 0 ? p->sample_rate :
+			  c ? c->pipe_rate : -1)) ||
+	    (rc = put(SL_ENV_RTP_FMTP, p->fmtp[0] ? p->fmtp : NULL)) ||
 	    (rc = put_int(SL_ENV_RTP_PTIME, p->ptime > 0 ? p->ptime : -1)) ||
 	    (rc = put_int(SL_ENV_RTP_DTMF_PT, p->dtmf_pt)) ||
 	    (rc = put(SL_ENV_RTP_DIRECTION, sl_media_dir_name(p->direction))) ||
@@ -235,26 +245,35 @@ bad_var(const char *name)
 
 void
 sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
-		 int ptime, int dtmf_pt)
+		 int ptime, int dtmf_pt, int rate)
 {
 	const char *bad;
 	const struct sl_codec *c;
 
 	if (sl_handoff_from_env(p, &bad) != 0)
 		bad_var(bad);
-	if (codec)
+	if (codec && codec != p->codec) {
+		p->codec = codec;
 		p->payload_type = codec->pt;
+		p->fmtp[0] = '\0';
+	}
 	if (ptime > 0)
 		p->ptime = ptime;
 	if (dtmf_pt >= 0)
 		p->dtmf_pt = dtmf_pt;
-	if ((c = sl_codec_by_pt(p->payload_type)) == NULL)
+	if (rate > 0)
+		p->sample_rate = rate;
+	if ((c = p->codec) == NULL)
 		bad_var(getenv(SL_ENV_RTP_PAYLOAD_TYPE) ? SL_ENV_RTP_PAYLOAD_TYPE : SL_ENV_RTP_CODEC);
 	if (getenv(SL_ENV_RTP_CLOCK_RATE) && p->clock_rate != c->clock_rate)
 		bad_var(SL_ENV_RTP_CLOCK_RATE);
 	p->clock_rate = c->clock_rate;
 	if (!sl_codec_ptime_ok(c, p->ptime))
 		bad_var(SL_ENV_RTP_PTIME);
+	if (p->sample_rate == 0)
+		p->sample_rate = c->pipe_rate;
+	if (!sl_codec_rate_ok(p->sample_rate))
+		bad_var(SL_ENV_RTP_SAMPLE_RATE);
 }
 
 int

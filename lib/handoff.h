@@ -28,6 +28,8 @@
 #define SL_ENV_RTP_PAYLOAD_TYPE  "RTP_PAYLOAD_TYPE"
 #define SL_ENV_RTP_CODEC         "RTP_CODEC"        /* a name of codec.h's table */
 #define SL_ENV_RTP_CLOCK_RATE    "RTP_CLOCK_RATE"
+#define SL_ENV_RTP_SAMPLE_RATE   "RTP_SAMPLE_RATE"  /* Hz of the raw audio on the pipe */
+#define SL_ENV_RTP_FMTP          "RTP_FMTP"         /* the peer's a=fmtp parameters */
 #define SL_ENV_RTP_PTIME         "RTP_PTIME"        /* milliseconds */
 #define SL_ENV_RTP_DTMF_PT       "RTP_DTMF_PAYLOAD_TYPE"
 #define SL_ENV_RTP_DIRECTION     "RTP_DIRECTION"    /* sendrecv sendonly recvonly inactive */
@@ -57,8 +59,11 @@ struct sl_media_params {
 	int rtcp_fd;            /* -1 when none */
 	struct sl_addr local;   /* len 0 when unknown */
 	struct sl_addr remote;  /* len 0 when unknown */
-	int payload_type;       /* a codec of codec.h's table */
+	int payload_type;       /* the codec's number in this stream */
+	const struct sl_codec *codec;   /* a codec of codec.h's table */
 	int clock_rate;         /* 8000 */
+	int sample_rate;        /* of the pipe, Hz; 0: the codec's */
+	char fmtp[128];         /* the peer's a=fmtp of the codec, "" none */
 	int ptime;              /* ms */
 	int dtmf_pt;            /* -1 when the peer takes no telephone-event */
 	double rtp_timeout;     /* seconds, 0 = none */
@@ -85,12 +90,13 @@ int sl_handoff_from_env(struct sl_media_params *p, const char **bad);
 int sl_handoff_to_env(const struct sl_media_params *p);
 
 /* The media tools' settings: p from the environment (RTP_*), then the
- * options given over it (codec NULL, ptime and dtmf_pt -1 when not
+ * options given over it (codec NULL, ptime, dtmf_pt and rate -1 when not
  * given), then checked: a codec of the table at its clock rate, a packet
- * time it takes.  Exits 100 with "prog: fatal: bad RTP_PTIME: 5" (the
- * variable and its value) on anything wrong. */
+ * time it takes, a pipe rate the tools take (the codec's when unset).
+ * Exits 100 with "prog: fatal: bad RTP_PTIME: 5" (the variable and its
+ * value) on anything wrong. */
 void sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
-		      int ptime, int dtmf_pt);
+		      int ptime, int dtmf_pt, int rate);
 
 /* The call, as its media command sees it (SIP_* variables). */
 struct sl_handoff_call {

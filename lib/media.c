@@ -295,9 +295,11 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 	ec.latch = 1;
 	ec.remote = m->peer;
 	ec.rtcp_port = m->peer_rtcp;
-	ec.codec = sl_codec_by_pt(p->payload_type);
-	if (ec.codec == NULL)
-		ec.codec = &sl_codecs[0];
+	ec.codec = p->codec ? p->codec : &sl_codecs[0];
+	ec.pt = p->payload_type;
+	ec.rate = p->sample_rate;
+	ec.fmtp = p->fmtp;
+	ec.plc = 1;
 	ec.ptime = p->ptime;
 	ec.dtmf_pt = p->dtmf_pt;
 	ec.send = send;
@@ -344,7 +346,9 @@ sl_media_start(struct sl_media *m, char *const *argv,
 			u.send = 1;
 			u.muted = p->direction == SL_DIR_RECVONLY ||
 				  p->direction == SL_DIR_INACTIVE;
+			u.codec = p->codec;
 			u.pt = p->payload_type;
+			snprintf(u.fmtp, sizeof u.fmtp, "%s", p->fmtp);
 			u.ptime = p->ptime;
 			u.dtmf_pt = p->dtmf_pt;
 			update(m, &u);

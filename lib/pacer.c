@@ -13,18 +13,27 @@ sl_pacer_init(struct sl_pacer *p, const struct sl_pacer_cfg *cfg)
 {
 	const struct sl_codec *c = cfg->codec;
 
+	int rate = cfg->rate > 0 ? cfg->rate : c->pipe_rate, err;
+
 	memset(p, 0, sizeof *p);
-	if (!sl_codec_ptime_ok(c, cfg->ptime))
+	if (!sl_codec_ptime_ok(c, cfg->ptime) ||
+	    (cfg->fmt != SL_IN_S16LE && (c->kind != SL_KIND_G711 || rate != 8000)))
 		return EINVAL;
 	p->cfg = *cfg;
+	p->cfg.rate = rate;
+	if (p->cfg.pt <= 0)     /* 0 given is PCMU's, unset another's */
+		p->cfg.pt = c->pt;
 	p->bps = cfg->fmt == SL_IN_S16LE ? 2 : 1;
-	p->frame = sl_codec_samples(c, cfg->ptime);
+	p->frame = sl_codec_samples(c, rate, cfg->ptime);
 	p->ticks = sl_codec_ticks(c, cfg->ptime);
 	p->ptime_ns = (int64_t)cfg->ptime * 1000000;
+	if (cfg->fmt == SL_IN_S16LE &&
+	    (err = sl_enc_new(c, rate, cfg->ptime, cfg->fmtp, &p->enc)) != 0)
+		return err;
 	/* A second of input and a packet more: read ahead in big pieces. */
-	p->incap = (size_t)c->pipe_rate * (size_t)p->bps + (size_t)p->frame * (size_t)p->bps;
+	p->incap = (size_t)rate * (size_t)p->bps + (size_t)p->frame * (size_t)p->bps;
 	p->in = malloc(p->incap);
-	p->pcm = malloc((size_t)p->frame * sizeof *p->pcm);
+	p->pcm = calloc((size_t)p->frame, sizeof *p->pcm);
 	if (p->in == NULL || p->pcm == NULL) {
 		sl_pacer_free(p);
 		return ENOMEM;
@@ -40,8 +49,10 @@ sl_pacer_free(struct sl_pacer *p)
 {
 	free(p->in);
 	free(p->pcm);
+	sl_enc_free(p->enc);
 	p->in = NULL;
 	p->pcm = NULL;
+	p->enc = NULL;
 }
 
 /* Bytes of input that make one packet. */
@@ -104,19 +115,23 @@ sl_pacer_started(const struct sl_pacer *p)
 }
 
 /* Takes one packet's worth of input off the buffer, encoded into out
- * (NULL: thrown away), the last partial frame padded with silence. */
-static void
+ * (NULL: thrown away), the last partial frame padded with silence.
+ * Returns the payload's length (0 when the encoder failed). */
+static size_t
 take_frame(struct sl_pacer *p, uint8_t *out)
 {
 	const struct sl_codec *c = p->cfg.codec;
 	size_t fb = frame_bytes(p), n = p->inlen < fb ? p->inlen : fb;
-	size_t samples = n / (size_t)p->bps, i;
+	size_t samples = n / (size_t)p->bps, i, len = (size_t)p->frame;
+	int k;
 
 	if (out) {
 		if (p->cfg.fmt == SL_IN_S16LE) {
 			for (i = 0; i < samples; i++)
 				p->pcm[i] = (int16_t)(p->in[2 * i] | (p->in[2 * i + 1] << 8));
-			c->encode(p->pcm, out, samples);
+			memset(p->pcm + samples, 0, ((size_t)p->frame - samples) * sizeof *p->pcm);
+			k = sl_enc_frame(p->enc, p->pcm, out, SL_RTP_MAX - 12);
+			len = k > 0 ? (size_t)k : 0;
 		} else {
 			int from = p->cfg.fmt == SL_IN_ALAW ? SL_PT_PCMA : SL_PT_PCMU;
 
@@ -124,11 +139,12 @@ take_frame(struct sl_pacer *p, uint8_t *out)
 				memcpy(out, p->in, samples);
 			else
 				sl_g711_transcode(from, c->pt, p->in, out, samples);
+			memset(out + samples, c->silence, (size_t)p->frame - samples);
 		}
-		memset(out + samples, c->silence, (size_t)p->frame - samples);
 	}
 	memmove(p->in, p->in + n, p->inlen - n);
 	p->inlen -= n;
+	return len;
 }
 
 /* The RFC 4733 payload of one event packet. */
@@ -236,14 +252,14 @@ sl_pacer_step(struct sl_pacer *p, int64_t now, struct sl_pacer_out *out,
 			p->debt++;
 	} else if (frame) {
 		struct sl_rtp_packet *pkt = &out->pkt[out->n];
+		size_t len = take_frame(p, p->cfg.muted ? NULL : p->payload[out->n]);
 
-		take_frame(p, p->payload[out->n]);
-		if (!p->cfg.muted) {
+		if (!p->cfg.muted && len > 0) {
 			pkt->marker = p->marker;
-			pkt->pt = p->cfg.codec->pt;
+			pkt->pt = p->cfg.pt;
 			pkt->ts = ts;
 			pkt->payload = p->payload[out->n];
-			pkt->len = (size_t)p->frame;
+			pkt->len = len;
 			out->n++;
 			p->marker = 0;
 		}

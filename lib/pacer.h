@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "coder.h"
 #include "dtmf.h"
 #include "rtp.h"
 
@@ -29,6 +30,10 @@ enum sl_input_fmt {
 
 struct sl_pacer_cfg {
 	const struct sl_codec *codec;
+	int pt;                 /* its payload type in this stream (0: the
+				 * table's) */
+	int rate;               /* of the input, Hz (0: the codec's) */
+	const char *fmtp;       /* the peer's a=fmtp of the codec, NULL none */
 	int fmt;                /* enum sl_input_fmt */
 	int ptime;              /* ms */
 	int dtmf_pt;            /* telephone-event payload type, -1 none */
@@ -68,10 +73,12 @@ struct sl_pacer {
 	uint32_t jump;
 	uint64_t sent;          /* packets */
 	int16_t *pcm;           /* one packet of samples */
+	struct sl_enc *enc;
 	uint8_t payload[2][SL_RTP_MAX];
 };
 
-/* Returns 0, EINVAL (a packet time the codec does not take) or ENOMEM. */
+/* Returns 0, EINVAL (a packet time the codec does not take, a rate that
+ * makes no whole frame, G.711 codes in for another codec) or ENOMEM. */
 int sl_pacer_init(struct sl_pacer *p, const struct sl_pacer_cfg *cfg);
 void sl_pacer_free(struct sl_pacer *p);
 

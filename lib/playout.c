@@ -3,6 +3,7 @@
 #include "playout.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,20 @@ sl_playout_init(struct sl_playout *pl, const struct sl_playout_cfg *cfg,
 {
 	const struct sl_codec *c = cfg->codec;
 	int64_t most;
+	int err;
 
 	memset(pl, 0, sizeof *pl);
-	if (cfg->frame <= 0 || c->pipe_rate % c->clock_rate != 0)
+	pl->rate = cfg->rate > 0 ? cfg->rate : c->pipe_rate;
+	if (cfg->frame <= 0 || !sl_codec_rate_ok(pl->rate))
 		return EINVAL;
 	pl->cfg = *cfg;
-	pl->rate = c->pipe_rate;
-	pl->mul = c->pipe_rate / c->clock_rate;
+	if (pl->cfg.pt <= 0)
+		pl->cfg.pt = c->pt;
+	pl->clock = c->clock_rate;
+	pl->cn_level = -1;
+	pl->noise = 0x2545f491;
+	if ((err = sl_dec_new(c, pl->rate, cfg->plc, &pl->dec)) != 0)
+		return err;
 	pl->delay = (int64_t)cfg->jitter_ms * pl->rate / 1000;
 	pl->frame_ns = (int64_t)cfg->frame * NS / pl->rate;
 	/* The timeline ahead: the largest delay twice over, and two seconds. */
@@ -32,8 +40,10 @@ sl_playout_init(struct sl_playout *pl, const struct sl_playout_cfg *cfg,
 	       pl->delay : (int64_t)SL_PLAYOUT_MAX_DELAY_MS * pl->rate / 1000;
 	pl->cap = (size_t)(2 * most + 2 * (int64_t)pl->rate);
 	pl->ring = calloc(pl->cap, sizeof *pl->ring);
-	if (pl->ring == NULL)
+	if (pl->ring == NULL) {
+		sl_playout_free(pl);
 		return ENOMEM;
+	}
 	pl->last_rx = now;
 	return 0;
 }
@@ -42,7 +52,16 @@ void
 sl_playout_free(struct sl_playout *pl)
 {
 	free(pl->ring);
+	sl_dec_free(pl->dec);
 	pl->ring = NULL;
+	pl->dec = NULL;
+}
+
+/* The position on the timeline of extended timestamp ext. */
+static int64_t
+pos_of(const struct sl_playout *pl, int64_t ext)
+{
+	return ext * pl->rate / pl->clock + pl->offset;
 }
 
 void
@@ -101,6 +120,31 @@ put(struct sl_playout *pl, int64_t pos, const int16_t *s, size_t n)
 	memcpy(pl->ring, s + first, (n - first) * sizeof *s);
 }
 
+/* Comfort noise where its stretch of the timeline meets out (n samples
+ * from position written): white noise whose RMS is the level below
+ * full scale (0 dBov: a full-scale square wave, ITU-T G.100.1). */
+static void
+noise(struct sl_playout *pl, int16_t *out, size_t n)
+{
+	double amp = 32767.0 * pow(10, -pl->cn_level / 20.0) * sqrt(3);
+	int64_t pos = pl->written;
+	size_t i;
+
+	for (i = 0; i < n; i++, pos++) {
+		uint32_t x = pl->noise;
+
+		if (pos < pl->cn_from || pos >= pl->cn_until)
+			continue;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		pl->noise = x;
+		out[i] = (int16_t)(amp * ((double)x / 2147483648.0 - 1.0));
+	}
+	if (pos >= pl->cn_until)
+		pl->cn_level = -1;
+}
+
 /* Takes n samples off the front of the timeline into out (silence where
  * nothing was placed), leaving silence behind for reuse. */
 static void
@@ -113,6 +157,8 @@ take(struct sl_playout *pl, int16_t *out, size_t n)
 	memset(pl->ring + pl->head, 0, first * sizeof *out);
 	memset(pl->ring, 0, (n - first) * sizeof *out);
 	pl->head = (pl->head + n) % pl->cap;
+	if (pl->cn_level >= 0)
+		noise(pl, out, n);
 	pl->written += (int64_t)n;
 }
 
@@ -128,6 +174,12 @@ cut(struct sl_playout *pl, int64_t from, int64_t n)
 		pl->ring[at(pl, pos)] = 0;
 	pl->last_end -= n;
 	pl->offset -= n;
+	if (pl->cn_level >= 0) {
+		if (pl->cn_from > from)
+			pl->cn_from = pl->cn_from - n > from ? pl->cn_from - n : from;
+		if (pl->cn_until != INT64_MAX && pl->cn_until > from)
+			pl->cn_until = pl->cn_until - n > from ? pl->cn_until - n : from;
+	}
 }
 
 /* The output clock starts at arrival, or at the grid point before it. */
@@ -149,7 +201,7 @@ start_clock(struct sl_playout *pl, int64_t arrival)
 static int64_t
 delay_now(const struct sl_playout *pl)
 {
-	int64_t j = (int64_t)(pl->seq.jitter * 4) * pl->mul;
+	int64_t j = (int64_t)(pl->seq.jitter * 4) * pl->rate / pl->clock;
 	int64_t most = (int64_t)SL_PLAYOUT_MAX_DELAY_MS * pl->rate / 1000;
 
 	if (j > most)
@@ -183,6 +235,8 @@ new_stream(struct sl_playout *pl, uint32_t ssrc, uint16_t seq)
 	pl->seq.received = 1;
 	pl->active = 1;
 	pl->synced = 0;
+	pl->have_prev = pl->have_audio = 0;
+	pl->cn_level = -1;
 	pl->bye = 0;
 	pl->cand_count = 0;
 	if (pl->started)
@@ -250,7 +304,7 @@ static void
 count_jitter(struct sl_playout *pl, int64_t arrival, uint32_t ts)
 {
 	struct sl_seq *s = &pl->seq;
-	int64_t at_ts = arrival / 1000 * pl->cfg.codec->clock_rate / 1000000;
+	int64_t at_ts = arrival / 1000 * pl->clock / 1000000;
 	int64_t transit = at_ts - (int64_t)ts, d;
 
 	if (s->have_transit) {
@@ -345,7 +399,7 @@ sync_stream(struct sl_playout *pl, int64_t arrival, int64_t ext)
 		first = pl->written;
 	if (first < pl->last_end)
 		first = pl->last_end;
-	pl->offset = first - ext * pl->mul;
+	pl->offset = first - ext * pl->rate / pl->clock;
 	pl->synced = 1;
 	pl->far = 0;
 }
@@ -368,16 +422,54 @@ extend(struct sl_playout *pl, uint32_t ts)
 	return ext;
 }
 
-/* Puts an audio packet's samples in their place on the timeline. */
+/* Samples of the pipe a packet may decode to, at most: the longest Opus
+ * packet at the highest rate. */
+#define PCM_MAX (SL_CODER_MAX * 4)
+/* The longest loss concealed, ms: past it the concealment would be a
+ * drone, and silence is the truth. */
+#define CONCEAL_MAX_MS 120
+
+enum what { AUDIO, OTHER_LAW, NOISE };
+
+/* Conceals what was lost between the newest audio and position pos (the
+ * packet pkt that follows the loss), where it is not written yet. */
+static void
+conceal(struct sl_playout *pl, int64_t pos, const struct sl_rtp_packet *pkt)
+{
+	static int16_t pcm[PCM_MAX];
+	int64_t from = pos_of(pl, pl->prev_end), gap = pos - from;
+	int k, skip;
+
+	if (gap <= 0 || gap > (int64_t)pl->rate * CONCEAL_MAX_MS / 1000 || gap > PCM_MAX ||
+	    pos <= pl->written)
+		return;
+	k = sl_dec_conceal(pl->dec, pkt ? pkt->payload : NULL, pkt ? pkt->len : 0, pcm,
+			   (size_t)gap);
+	if (k <= 0)
+		return;
+	pl->st.concealed += (uint64_t)k;
+	skip = from < pl->written ? (int)(pl->written - from) : 0;
+	if (skip < k)
+		put(pl, from + skip, pcm + skip, (size_t)(k - skip));
+	if (from + k > pl->last_end)
+		pl->last_end = from + k;
+	sl_debug("%d samples concealed before seq %u", k, pkt->seq);
+}
+
+/* Puts a packet's samples in their place on the timeline: audio of the
+ * stream's codec, of the other G.711 law (c), or comfort noise. */
 static void
 place(struct sl_playout *pl, int64_t arrival, const struct sl_rtp_packet *pkt,
-      const struct sl_codec *c)
+      enum what what, const struct sl_codec *c)
 {
-	int16_t pcm[SL_RTP_MAX * 6];
-	int64_t n = (int64_t)pkt->len * pl->mul, ext, pos, skip = 0;
+	static int16_t pcm[PCM_MAX];
+	int64_t n = 0, ext, pos, skip = 0;
+	int k;
 
-	if (n == 0 || n > (int64_t)(sizeof pcm / sizeof *pcm))
+	if (pkt->len == 0 || (what == OTHER_LAW && pkt->len > PCM_MAX)) {
+		pl->st.bad++;
 		return;
+	}
 	if (!pl->started) {
 		start_clock(pl, arrival);
 	} else if (pl->placed == 1 && pl->align_period == 0 &&
@@ -400,8 +492,8 @@ place(struct sl_playout *pl, int64_t arrival, const struct sl_rtp_packet *pkt,
 	ext = extend(pl, pkt->ts);
 	if (!pl->synced)
 		sync_stream(pl, arrival, ext);
-	pos = ext * pl->mul + pl->offset;
-	if (pos + n > pl->written + (int64_t)pl->cap || pos + n < pl->written - pl->rate) {
+	pos = pos_of(pl, ext);
+	if (pos >= pl->written + (int64_t)pl->cap - PCM_MAX / 8 || pos < pl->written - pl->rate) {
 		/* Far from the timeline: a timestamp jump when two in a row
 		 * say so, else a stray packet. */
 		if (++pl->far < 2)
@@ -410,9 +502,42 @@ place(struct sl_playout *pl, int64_t arrival, const struct sl_rtp_packet *pkt,
 		pl->last_ext = ext;
 		pl->last_ts = pkt->ts;
 		sync_stream(pl, arrival, ext);
-		pos = ext * pl->mul + pl->offset;
+		pos = pos_of(pl, ext);
+		pl->have_audio = 0;
 	}
 	pl->far = 0;
+	if (what == NOISE) {
+		/* Noise from here until the audio that follows. */
+		pl->cn_level = pkt->payload[0] & 0x7f;
+		pl->cn_from = pos;
+		pl->cn_until = INT64_MAX;
+		pl->have_audio = 0;
+		sl_debug("comfort noise at -%d dBov from ts %u", pl->cn_level, pkt->ts);
+		return;
+	}
+	/* Lost packets before this one, after audio that came: concealed
+	 * (the decoder's state goes through the loss before this packet). */
+	if (what == AUDIO && pl->cfg.plc && pl->have_audio && pl->lost_before > 0 &&
+	    ext > pl->prev_end)
+		conceal(pl, pos, pkt);
+	if (what == AUDIO) {
+		if ((k = sl_dec_packet(pl->dec, pkt->payload, pkt->len, pcm, PCM_MAX)) <= 0) {
+			pl->st.bad++;
+			return;
+		}
+		n = k;
+	} else {
+		c->decode(pkt->payload, pcm, pkt->len);
+		n = (int64_t)pkt->len;
+	}
+	if (pos + n > pl->written + (int64_t)pl->cap)
+		n = pl->written + (int64_t)pl->cap - pos;
+	if (pl->cn_level >= 0 && pos >= pl->cn_from && pos < pl->cn_until)
+		pl->cn_until = pos;
+	if (ext + n * pl->clock / pl->rate > pl->prev_end || !pl->have_audio) {
+		pl->prev_end = ext + n * pl->clock / pl->rate;
+		pl->have_audio = 1;
+	}
 	if (pos < pl->written) {
 		if (pos >= pl->last_end) {
 			/* Nothing newer came and the output ran dry: the stream
@@ -431,7 +556,6 @@ place(struct sl_playout *pl, int64_t arrival, const struct sl_rtp_packet *pkt,
 		sl_debug("packet seq %u ts %u at %lld (written %lld, due %lld)",
 			 pkt->seq, pkt->ts, (long long)pos, (long long)pl->written,
 			 (long long)due(pl, arrival));
-	c->decode(pkt->payload, pcm, (size_t)n);
 	put(pl, pos + skip, pcm + skip, (size_t)(n - skip));
 	if (pos + n > pl->last_end)
 		pl->last_end = pos + n;
@@ -443,7 +567,7 @@ char
 sl_playout_packet(struct sl_playout *pl, int64_t arrival,
 		  const struct sl_rtp_packet *pkt)
 {
-	const struct sl_codec *c;
+	const struct sl_codec *c = pl->cfg.codec, *other;
 
 	pl->st.packets++;
 	if (pl->ended)
@@ -451,16 +575,33 @@ sl_playout_packet(struct sl_playout *pl, int64_t arrival,
 	pl->last_rx = arrival;
 	if (!take_stream(pl, pkt))
 		return '\0';
+	/* Packets missing before this one (events and noise count: they
+	 * take sequence numbers too); reordered ones miss nothing. */
+	pl->lost_before = 0;
+	if (!pl->have_prev || (int16_t)(pkt->seq - pl->prev_seq) > 0) {
+		if (pl->have_prev)
+			pl->lost_before = (uint16_t)(pkt->seq - pl->prev_seq) - 1;
+		pl->prev_seq = pkt->seq;
+		pl->have_prev = 1;
+	}
 	if (pl->cfg.dtmf_pt >= 0 && pkt->pt == pl->cfg.dtmf_pt)
 		return dtmf_packet(pl, pkt);
-	c = sl_codec_by_pt(pkt->pt);
-	/* Comfort noise and what we cannot decode play as silence. */
-	if (c == NULL || c->clock_rate != pl->cfg.codec->clock_rate ||
-	    c->pipe_rate != pl->rate || c->decode == NULL)
-		return '\0';
-	pl->locked = 1;
-	count_jitter(pl, arrival, pkt->ts);
-	place(pl, arrival, pkt, c);
+	if (pkt->pt == pl->cfg.pt) {
+		pl->locked = 1;
+		count_jitter(pl, arrival, pkt->ts);
+		place(pl, arrival, pkt, AUDIO, NULL);
+	} else if (pkt->pt == SL_PT_CN && pl->clock == 8000) {
+		/* (noise alone does not hold the stream against a new SSRC) */
+		place(pl, arrival, pkt, NOISE, NULL);
+	} else if ((other = sl_codec_by_pt(pkt->pt)) != NULL && other->kind == SL_KIND_G711 &&
+		   c->kind == SL_KIND_G711 && pl->rate == 8000) {
+		pl->locked = 1;
+		count_jitter(pl, arrival, pkt->ts);
+		place(pl, arrival, pkt, OTHER_LAW, other);
+	} else {
+		/* Another payload type mid-stream: no audio we can play. */
+		pl->st.bad++;
+	}
 	return '\0';
 }
 
@@ -653,7 +794,7 @@ sl_playout_stats(const struct sl_playout *pl, struct sl_playout_stats *st)
 		received += s->received;
 	}
 	st->lost = expected > received ? expected - received : 0;
-	st->jitter_ms = s->jitter * 1000.0 / pl->cfg.codec->clock_rate;
+	st->jitter_ms = s->jitter * 1000.0 / pl->clock;
 }
 
 void
@@ -662,10 +803,12 @@ sl_playout_stats_line(const struct sl_playout *pl, char *buf, size_t size)
 	struct sl_playout_stats st;
 
 	sl_playout_stats(pl, &st);
-	snprintf(buf, size, "packets=%llu lost=%llu duplicates=%llu late=%llu jitter=%.2fms",
+	snprintf(buf, size, "packets=%llu lost=%llu duplicates=%llu late=%llu bad=%llu "
+		 "concealed=%llums jitter=%.2fms",
 		 (unsigned long long)st.packets, (unsigned long long)st.lost,
 		 (unsigned long long)st.duplicates, (unsigned long long)st.late,
-		 st.jitter_ms);
+		 (unsigned long long)st.bad,
+		 (unsigned long long)(st.concealed * 1000 / (uint64_t)pl->rate), st.jitter_ms);
 }
 
 int

@@ -8,8 +8,10 @@
  * exactly one second of audio per second of it, a frame at a time.  Each
  * packet's samples have a place on that timeline: its timestamp plus the
  * stream's offset, set when the stream starts so that the first packet
- * plays the jitter buffer's delay and a frame after it arrived.  What has
- * no packet plays as silence.  The buffer is the part of the timeline not
+ * plays the jitter buffer's delay and a frame after it arrived.  Packets
+ * lost between two that came are concealed (coder.h) when the next one
+ * comes, comfort noise plays as noise at its level until audio follows,
+ * and what has no packet still plays as silence.  The buffer is the part of the timeline not
  * written yet: reordered packets fall into their places, a duplicate into
  * a place already taken. */
 #ifndef SIPLINE_PLAYOUT_H
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "coder.h"
 #include "rtcp.h"
 #include "rtp.h"
 
@@ -38,9 +41,12 @@
 #define SL_PLAYOUT_MAX_DELAY_MS 500
 
 struct sl_playout_cfg {
-	const struct sl_codec *codec;   /* the stream's: its rates; packets
-					 * of other codecs at the same rates
-					 * are decoded too */
+	const struct sl_codec *codec;   /* the stream's; packets of the other
+					 * G.711 law are decoded too on an
+					 * 8000 Hz pipe */
+	int pt;                 /* its payload type (0: the table's) */
+	int rate;               /* of the output, Hz (0: the codec's) */
+	int plc;                /* conceal lost packets (else silence) */
 	int frame;              /* output frame, samples on the pipe */
 	int jitter_ms;          /* the jitter buffer's delay */
 	int dtmf_pt;            /* telephone-event payload type, -1 none */
@@ -74,13 +80,17 @@ struct sl_playout_stats {
 	uint64_t lost;          /* expected less received, per SSRC */
 	uint64_t duplicates;
 	uint64_t late;          /* came after their place was written */
+	uint64_t bad;           /* not audio of the stream's codec: garbage,
+				 * too long, another payload type */
+	uint64_t concealed;     /* samples of the pipe made up for lost ones */
 	double jitter_ms;       /* of the current stream */
 };
 
 struct sl_playout {
 	struct sl_playout_cfg cfg;
 	int rate;               /* pipe samples per second */
-	int mul;                /* pipe samples per timestamp unit */
+	int clock;              /* the stream's timestamp units per second */
+	struct sl_dec *dec;
 	int64_t delay;          /* the jitter buffer's delay, samples */
 	int64_t frame_ns;
 	/* the output clock */
@@ -107,6 +117,17 @@ struct sl_playout {
 	uint64_t expected_done, received_done;  /* earlier SSRCs */
 	uint32_t lsr;           /* the peer's last SR, for our reports */
 	int64_t lsr_at;
+	/* loss, for concealment: the newest sequence number, and where the
+	 * newest audio ended (extended timestamp) */
+	int have_prev, have_audio;
+	uint16_t prev_seq;
+	int lost_before;        /* packets missing before the current one */
+	int64_t prev_end;
+	/* comfort noise (RFC 3389): its level (-dBov, -1 none) from position
+	 * cn_from until the audio after it */
+	int cn_level;
+	int64_t cn_from, cn_until;
+	uint32_t noise;
 	struct { uint32_t ssrc, ts; } dtmf_seen[16];
 	unsigned dtmf_next;
 	/* what ends it */
@@ -121,7 +142,7 @@ struct sl_playout {
 };
 
 /* now: the start (the time-out counts from it).  Returns 0, EINVAL (a
- * frame the codec's rates do not allow) or ENOMEM. */
+ * frame or a rate the codec does not allow) or ENOMEM. */
 int sl_playout_init(struct sl_playout *pl, const struct sl_playout_cfg *cfg,
 		    int64_t now);
 void sl_playout_free(struct sl_playout *pl);
@@ -156,7 +177,8 @@ int sl_playout_waiting(const struct sl_playout *pl);
 int sl_playout_status(const struct sl_playout *pl);
 
 void sl_playout_stats(const struct sl_playout *pl, struct sl_playout_stats *st);
-/* "packets=N lost=N duplicates=N late=N jitter=F.FFms". */
+/* "packets=N lost=N duplicates=N late=N bad=N concealed=Nms
+ * jitter=F.FFms". */
 void sl_playout_stats_line(const struct sl_playout *pl, char *buf, size_t size);
 /* A report block on the current stream for our RTCP.  Returns 0, or
  * ENOENT when nothing was received. */

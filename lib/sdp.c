@@ -15,12 +15,56 @@
 
 #include "opt.h"
 
-const char *
-sl_sdp_codec_name(int pt)
+const struct sl_codec *
+sl_sdp_codec(const struct sl_sdp_stream *s, int pt)
 {
-	const struct sl_codec *c = sl_codec_by_pt(pt);
+	int i;
+
+	for (i = 0; i < s->npts; i++)
+		if (s->pts[i] == pt)
+			return s->codecs[i];
+	return NULL;
+}
+
+const char *
+sl_sdp_fmtp(const struct sl_sdp_stream *s, int pt)
+{
+	int i;
+
+	for (i = 0; i < s->npts; i++)
+		if (s->pts[i] == pt)
+			return s->fmtp[i];
+	return "";
+}
+
+const char *
+sl_sdp_codec_name(const struct sl_sdp_stream *s, int pt)
+{
+	const struct sl_codec *c = sl_sdp_codec(s, pt);
 
 	return c ? c->name : NULL;
+}
+
+int
+sl_sdp_add(struct sl_sdp_stream *s, const struct sl_codec *c, int pt, const char *fmtp)
+{
+	if (s->npts >= SL_SDP_CODECS)
+		return ENOSPC;
+	s->pts[s->npts] = pt;
+	s->codecs[s->npts] = c;
+	snprintf(s->fmtp[s->npts], sizeof s->fmtp[0], "%s", fmtp ? fmtp : "");
+	s->npts++;
+	return 0;
+}
+
+void
+sl_sdp_only(struct sl_sdp_stream *ours, const struct sl_sdp_stream *theirs, int pt)
+{
+	const struct sl_codec *c = sl_sdp_codec(theirs, pt);
+
+	ours->npts = 0;
+	if (c)
+		sl_sdp_add(ours, c, pt, c->fmtp);
 }
 
 const char *
@@ -32,9 +76,9 @@ sl_sdp_codec_list(const struct sl_sdp_stream *s)
 
 	buf[0] = '\0';
 	for (i = 0; i < s->npts && n < sizeof buf; i++)
-		if (sl_sdp_codec_name(s->pts[i]))
+		if (s->codecs[i])
 			n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s",
-					      n ? ", " : "", sl_sdp_codec_name(s->pts[i]));
+					      n ? ", " : "", s->codecs[i]->name);
 	return buf;
 }
 
@@ -73,10 +117,13 @@ sl_sdp_build(const struct sl_sdp_stream *s, unsigned long session_id,
 		PUT(" %d", s->dtmf_pt);
 	PUT("\r\n");
 	for (i = 0; i < s->npts; i++) {
-		const struct sl_codec *c = sl_codec_by_pt(s->pts[i]);
+		const struct sl_codec *c = s->codecs[i];
 
-		if (c)
-			PUT("a=rtpmap:%d %s/%d\r\n", c->pt, c->name, c->clock_rate);
+		if (c == NULL)
+			continue;
+		PUT("a=rtpmap:%d %s\r\n", s->pts[i], c->rtpmap);
+		if (s->fmtp[i][0])
+			PUT("a=fmtp:%d %s\r\n", s->pts[i], s->fmtp[i]);
 	}
 	if (s->dtmf_pt >= 0)
 		PUT("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n",
@@ -170,27 +217,31 @@ rtpmap_pt(sdp_message_t *sdp, int pos, const char *encoding)
 	return -1;
 }
 
-/* 1 when payload type pt, as listed on the m= line, really is the codec
- * of the table with that number: its rtpmap, when there is one, names it
- * at its clock rate (a static type not remapped to something else). */
-static int
-is_known(sdp_message_t *sdp, int pos, int pt)
+/* The codec payload type pt, as listed on the m= line, is: the one its
+ * rtpmap names, or without one the static type's of the table (RFC 3551);
+ * NULL when it is none of ours.  Its fmtp goes to fmtp. */
+static const struct sl_codec *
+codec_of(sdp_message_t *sdp, int pos, int pt, char *fmtp, size_t size)
 {
-	const struct sl_codec *c = sl_codec_by_pt(pt);
-	char *f, *v, want[64];
-	int i;
+	const struct sl_codec *c = NULL;
+	char *f, *v;
+	int i, mapped = 0;
 
-	if (c == NULL)
-		return 0;
-	snprintf(want, sizeof want, "%s/%d", c->name, c->clock_rate);
+	fmtp[0] = '\0';
 	for (i = 0; (f = sdp_message_a_att_field_get(sdp, pos, i)) != NULL; i++) {
-		if (strcasecmp(f, "rtpmap") != 0)
-			continue;
 		v = sdp_message_a_att_value_get(sdp, pos, i);
-		if (v && rtpmap_number(v) == pt)
-			return strncasecmp(strchr(v, ' ') + 1, want, strlen(want)) == 0;
+		if (v == NULL || rtpmap_number(v) != pt)
+			continue;
+		if (strcasecmp(f, "rtpmap") == 0 && !mapped) {
+			mapped = 1;
+			c = sl_codec_by_rtpmap(strchr(v, ' ') + 1);
+		} else if (strcasecmp(f, "fmtp") == 0) {
+			snprintf(fmtp, size, "%s", strchr(v, ' ') + 1);
+		}
 	}
-	return 1;
+	if (!mapped && pt < 96)
+		c = sl_codec_by_pt(pt);
+	return c;
 }
 
 int
@@ -266,8 +317,12 @@ sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why)
 	for (i = 0; (v = sdp_message_m_payload_get(sdp, pos, i)) != NULL; i++) {
 		if (sl_parse_int(v, 0, 127, &lv) != 0)
 			continue;
-		if (is_known(sdp, pos, (int)lv) && out->npts < SL_SDP_CODECS)
-			out->pts[out->npts++] = (int)lv;
+		const struct sl_codec *c;
+		char fmtp[SL_SDP_FMTP];
+
+		if ((c = codec_of(sdp, pos, (int)lv, fmtp, sizeof fmtp)) != NULL &&
+		    sl_sdp_codec(out, (int)lv) == NULL)
+			sl_sdp_add(out, c, (int)lv, fmtp);
 	}
 	out->dtmf_pt = rtpmap_pt(sdp, pos, "telephone-event/8000");
 	if ((v = attr(sdp, pos, "ptime")) && sl_parse_int(v, 10, 60, &lv) == 0)
@@ -288,9 +343,9 @@ sl_sdp_pick(const struct sl_sdp_stream *theirs, const struct sl_sdp_stream *ours
 {
 	int i, j;
 
-	for (i = 0; i < theirs->npts; i++)
-		for (j = 0; j < ours->npts; j++)
-			if (theirs->pts[i] == ours->pts[j])
+	for (j = 0; j < ours->npts; j++)
+		for (i = 0; i < theirs->npts; i++)
+			if (theirs->codecs[i] && theirs->codecs[i] == ours->codecs[j])
 				return theirs->pts[i];
 	return -1;
 }

@@ -447,3 +447,24 @@ sl_settings_free(struct sl_settings *s)
 		s->password = NULL;
 	}
 }
+
+int
+sl_settings_codecs(const char *arg, const struct sl_codec **out, int max)
+{
+	const char *list = arg, *bad;
+	int n;
+
+	if (list == NULL && (list = getenv("SIP_CODECS")) != NULL && *list == '\0')
+		list = NULL;
+	if (list == NULL)
+		return sl_codec_defaults(out, max);
+	if ((n = sl_codec_list(list, out, max, &bad)) < 0) {
+		if (*bad == '\0')
+			sl_usage_error("%s: no codec given", arg ? "--codec" : "SIP_CODECS");
+		if (sl_codec_by_name(bad))
+			sl_usage_error("%s: %s named twice", arg ? "--codec" : "SIP_CODECS", bad);
+		sl_usage_error("%s: %s is not %s", arg ? "--codec" : "SIP_CODECS", bad,
+			       sl_codec_names());
+	}
+	return n;
+}

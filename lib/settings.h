@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 
+#include "codec.h"
 #include "transport.h"
 
 struct sl_settings {
@@ -101,5 +102,11 @@ int sl_settings_target(const struct sl_settings *s, const char *arg,
 		       int bare_is_user, char *buf, size_t size);
 
 void sl_settings_free(struct sl_settings *s);
+
+/* The codecs a call offers or takes, in order: the list of option -c
+ * (arg, NULL when not given), else SIP_CODECS, else the table's default
+ * (PCMU, PCMA).  Returns how many went into out.  Exits 100 naming an
+ * unknown or repeated codec. */
+int sl_settings_codecs(const char *arg, const struct sl_codec **out, int max);
 
 #endif

@@ -446,9 +446,9 @@ event_value() {
 	assert_failure 100
 	run sip-call -D 0 bob
 	assert_failure 100
-	run sip-call -c opus bob
+	run sip-call -c gsm bob
 	assert_failure 100
-	assert_output --partial 'sip-call: fatal: --codec: opus is not pcmu or pcma'
+	assert_output --partial 'sip-call: fatal: --codec: gsm is not pcmu, pcma, g722 or opus'
 	run env -u SIP_DOMAIN -u SIP_SERVER sip-call bob
 	assert_failure 100
 	assert_output --partial 'sip-call: fatal: not a usable URI: bob (a bare user needs SIP_DOMAIN)'

@@ -52,7 +52,7 @@ start_recv() {
 	wait_for 5 port_listening udp "$port"
 }
 
-STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-9]+ jitter=[0-9]+\.[0-9]{2}ms$'
+STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-9]+ bad=[0-9]+ concealed=[0-9]+ms jitter=[0-9]+\.[0-9]{2}ms$'
 
 @test "media: --help prints the SYNOPSIS of the man page, --version the version" {
 	local t help syn
@@ -81,8 +81,14 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	run rtp-send
 	assert_failure 100
 	assert_output --partial 'rtp-send: fatal: no peer'
-	run rtp-send -r 127.0.0.1:4000 -c opus
+	run rtp-send -r 127.0.0.1:4000 -c gsm
 	assert_failure 100
+	run rtp-send -r 127.0.0.1:4000 -c g722 -f ulaw
+	assert_failure 100
+	assert_output --partial 'rtp-send: fatal: --format ulaw or alaw: G.711 codes at 8000 Hz, not G722 at 16000 Hz'
+	run rtp-recv -l 127.0.0.1:4000 --rate 44101
+	assert_failure 100
+	assert_output --partial 'rtp-recv: fatal: --rate: 44101 is not a multiple of 100 Hz'
 	run rtp-send -r 127.0.0.1:4000 -p 5
 	assert_failure 100
 	assert_output --partial '--ptime: 5 is out of range (10 to 60)'
@@ -100,9 +106,9 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	run env RTP_FD=6 RTP_PTIME=abc rtp-send
 	assert_failure 100
 	assert_output 'rtp-send: fatal: bad RTP_PTIME: abc'
-	run env RTP_FD=6 RTP_CODEC=opus rtp-recv
+	run env RTP_FD=6 RTP_CODEC=gsm rtp-recv
 	assert_failure 100
-	assert_output 'rtp-recv: fatal: bad RTP_CODEC: opus'
+	assert_output 'rtp-recv: fatal: bad RTP_CODEC: gsm'
 	run env RTP_FD=0 rtp-send </dev/null
 	assert_failure 100
 	assert_output 'rtp-send: fatal: RTP_FD 0: Socket operation on non-socket'
@@ -114,8 +120,8 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 		run -100 "$tool" --no-such-option
 		assert_line "$tool: fatal: unknown option"
 		assert_line "Try '$tool --help'."
-		run -100 "$tool" --codec opus x
-		assert_line "$tool: fatal: --codec: opus is not pcmu or pcma"
+		run -100 "$tool" --codec gsm x
+		assert_line "$tool: fatal: --codec: gsm is not pcmu, pcma, g722 or opus"
 	done
 	# One check of the environment for both tools: a packet time that
 	# the codec does not take is refused by both, not used by one and
@@ -123,8 +129,12 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 	for tool in rtp-send rtp-recv; do
 		run -100 env RTP_FD=0 RTP_PTIME=5 "$tool"
 		assert_output "$tool: fatal: bad RTP_PTIME: 5"
-		run -100 env RTP_FD=0 RTP_PAYLOAD_TYPE=9 "$tool"
-		assert_output "$tool: fatal: bad RTP_PAYLOAD_TYPE: 9"
+		run -100 env RTP_FD=0 RTP_PAYLOAD_TYPE=18 "$tool"
+		assert_output "$tool: fatal: bad RTP_PAYLOAD_TYPE: 18"
+		run -100 env RTP_FD=0 RTP_CODEC=opus RTP_PAYLOAD_TYPE=8 "$tool"
+		assert_output "$tool: fatal: bad RTP_CODEC: opus"
+		run -100 env RTP_FD=0 RTP_CODEC=g722 RTP_SAMPLE_RATE=11025 "$tool"
+		assert_output "$tool: fatal: bad RTP_SAMPLE_RATE: 11025"
 		run -100 env RTP_FD=0 RTP_CLOCK_RATE=16000 "$tool"
 		assert_output "$tool: fatal: bad RTP_CLOCK_RATE: 16000"
 	done

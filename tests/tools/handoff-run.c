@@ -3,7 +3,7 @@
  * the peer, puts them on fds 6 and 7, sets the RTP_* variables with
  * sl_handoff_to_env() and runs a command with them.
  *
- * usage: handoff-run [-6R] [-c pcmu|pcma] [-d dtmf-pt] [-i count]
+ * usage: handoff-run [-6R] [-c pcmu|pcma|g722|opus] [-d dtmf-pt] [-i count]
  *                    [-l port] [-p ptime] [-t timeout] -r host:port
  *                    command [arg...]
  *   -6  IPv6 loopback instead of 127.0.0.1
@@ -101,7 +101,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case '6': family = AF_INET6; lo = "::1"; break;
 		case 'R': rtcp = 0; break;
-		case 'c': p.payload_type = sl_codec_by_name(optarg) ? sl_codec_by_name(optarg)->pt : -1; break;
+		case 'c': p.codec = sl_codec_by_name(optarg); p.payload_type = p.codec ? p.codec->pt : -1; break;
 		case 'd': p.dtmf_pt = atoi(optarg); break;
 		case 'i': inject = atoi(optarg); break;
 		case 'l': lport = atoi(optarg); break;

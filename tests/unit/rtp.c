@@ -110,11 +110,34 @@ main(void)
 	/* The codec table. */
 	ok(sl_codec_by_name("pcmu") == sl_codec_by_pt(0) && sl_codec_by_name("PCMA") == sl_codec_by_pt(8),
 	   "codecs by name in any case, and by payload type");
-	ok(sl_codec_by_name("opus") == NULL && sl_codec_by_pt(9) == NULL, "unknown ones: none");
-	is_str(sl_codec_names(), "pcmu or pcma", "the names for messages");
+	ok(sl_codec_by_name("opus") == sl_codec_by_rtpmap("OPUS/48000/2") &&
+	   sl_codec_by_rtpmap("opus/48000") == sl_codec_by_name("opus") &&
+	   sl_codec_by_pt(9) == sl_codec_by_rtpmap("G722/8000"),
+	   "Opus and G.722 by name, rtpmap (channels or not) and number");
+	ok(sl_codec_by_name("speex") == NULL && sl_codec_by_pt(18) == NULL &&
+	   sl_codec_by_rtpmap("G722/16000") == NULL && sl_codec_by_rtpmap("opus/4800") == NULL,
+	   "unknown ones, or at another clock: none");
+	is_str(sl_codec_names(), "pcmu, pcma, g722 or opus", "the names for messages");
+	{
+		const struct sl_codec *l[4];
+		const char *bad;
+
+		ok(sl_codec_list("opus,g722 PCMU", l, 4, &bad) == 3 && l[0] == sl_codec_by_name("opus") &&
+		   l[2] == sl_codec_by_pt(0), "a list in its order, commas or spaces");
+		ok(sl_codec_list("pcmu,gsm", l, 4, &bad) < 0 && strcmp(bad, "gsm") == 0,
+		   "an unknown codec in a list is named");
+		ok(sl_codec_list("pcmu,PCMU", l, 4, &bad) < 0 && sl_codec_list(",", l, 4, &bad) < 0,
+		   "a codec twice, or none: refused");
+		ok(sl_codec_defaults(l, 4) == 2 && l[0] == sl_codec_by_pt(0) && l[1] == sl_codec_by_pt(8),
+		   "the default list: PCMU, PCMA");
+	}
+	ok(sl_codec_ptime_ok(sl_codec_by_name("opus"), 40) &&
+	   !sl_codec_ptime_ok(sl_codec_by_name("opus"), 30), "Opus: 10, 20, 40, 60 ms frames");
+	is_int(sl_codec_samples(sl_codec_by_pt(9), 16000, 20), 320, "20 ms of G.722: 320 samples");
+	is_int(sl_codec_ticks(sl_codec_by_pt(9), 20), 160, "and 160 timestamp units");
 	ok(sl_codec_ptime_ok(sl_codec_by_pt(0), 30) && !sl_codec_ptime_ok(sl_codec_by_pt(0), 5) &&
 	   !sl_codec_ptime_ok(sl_codec_by_pt(0), 70), "G.711 takes 10 to 60 ms");
-	is_int(sl_codec_samples(sl_codec_by_pt(8), 20), 160, "20 ms of G.711: 160 samples");
+	is_int(sl_codec_samples(sl_codec_by_pt(8), 8000, 20), 160, "20 ms of G.711: 160 samples");
 	is_int(sl_codec_by_pt(8)->silence, SL_ALAW_SILENCE, "A-law's silence");
 	return done_testing();
 }
