@@ -55,7 +55,7 @@ srtp_pair() {
 
 		port=$(free_rtp_port)
 		srtp_pair "$port" --srtp-key-file "$D/key" -- --srtp-key-file "$D/key"
-		assert_line "rtp-recv: stats packets=50 lost=0 duplicates=0 late=0 jitter=$(sed -n 's/.*jitter=\([0-9.]*ms\).*/\1/p' <<<"$output") srtp=$suite auth_fail=0"
+		assert_line "rtp-recv: stats packets=50 lost=0 duplicates=0 late=0 bad=0 concealed=0ms jitter=$(sed -n 's/.*jitter=\([0-9.]*ms\).*/\1/p' <<<"$output") srtp=$suite auth_fail=0"
 		check_tone "$D/recv.out" -f 1000 -s 30
 	done
 }
