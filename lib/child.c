@@ -94,6 +94,28 @@ sl_fork(const int *fdmap, pid_t pgrp, pid_t *pidp)
 	return 0;
 }
 
+void
+sl_close_all_but(const int *keep)
+{
+	unsigned int from = 3;
+	int i, next;
+
+	/* The kept descriptors in ascending order split [3, ~0] into ranges
+	 * to close (keep is short: a selection sort is enough). */
+	for (;;) {
+		next = -1;
+		for (i = 0; keep[i] >= 0; i++)
+			if ((unsigned int)keep[i] >= from && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0)
+			break;
+		if ((unsigned int)next > from)
+			close_range(from, (unsigned int)next - 1, 0);
+		from = (unsigned int)next + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
 int
 sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pidp)
 {

@@ -28,6 +28,11 @@ int sl_child_watch(struct sl_loop *l, pid_t pid, sl_child_cb cb, void *arg);
 /* Forgets pid (it will be reaped but cb not called). */
 void sl_child_unwatch(pid_t pid);
 
+/* In a process forked without exec: closes every descriptor from 3 up
+ * but those in keep (ending with -1), so that it does not hold what its
+ * parent opened (sockets, connections, the loop's own descriptors). */
+void sl_close_all_but(const int *keep);
+
 /* In a freshly forked process: forgets the parent's children. */
 void sl_child_forget_all(void);
 

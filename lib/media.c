@@ -288,6 +288,14 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 		return 0;
 	}
 	close(ctl[1]);
+	{
+		/* Nothing of the call's but its RTP: a SIP socket held here
+		 * would stay bound, and a connection stay open, until the
+		 * media ends, after the call's own process let them go. */
+		int keep[] = { m->rtp_fd, m->rtcp_fd, ctl[0], -1 };
+
+		sl_close_all_but(keep);
+	}
 	prctl(PR_SET_NAME, "sipline-media");
 	memset(&ec, 0, sizeof ec);
 	ec.rtp_fd = m->rtp_fd;

@@ -320,7 +320,7 @@ event_value() {
 	check_tone -f 500 -s 30 -n 16000 -N 1600 "$D/rec.raw"
 }
 
-@test "call: the default media is one process per side, both ways, one wake-up a packet time" {
+@test "call: the default media is one process per side, both ways, one wake-up a packet time, holding only its RTP sockets" {
 	local side pid v1 kids rate
 	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/1k.raw" synth 5 sine 1000 vol 0.5
 	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/500.raw" synth 5 sine 500 vol 0.5
@@ -340,6 +340,10 @@ event_value() {
 		# No other media process: the signalling tool's only child.
 		kids=$(ps -o comm= --ppid "$(ps -o ppid= -p "$pid" | tr -d " ")" | sort | tr '\n' ' ')
 		assert_equal "$kids" "sipline-media "
+		# It holds the call's RTP and RTCP sockets and nothing else of
+		# the call's: not the SIP socket, which would stay bound after
+		# the call until the media ends.
+		assert_equal "$(find "/proc/$pid/fd" -lname 'socket:*' | wc -l)" 2
 		t0[$side]=$EPOCHREALTIME
 		v0[$side]=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$pid/status")
 	done
