@@ -467,8 +467,9 @@ sipp_status() {
 	assert_failure 100
 	run sip-answer -S -m 0
 	assert_failure 100
-	run sip-answer -c opus
+	run sip-answer -c gsm
 	assert_failure 100
+	assert_output --partial 'sip-answer: fatal: --codec: gsm is not pcmu, pcma, g722 or opus'
 	run sip-answer --
 	assert_failure 100
 	assert_output --partial 'sip-answer: fatal: no COMMAND after --'

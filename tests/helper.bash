@@ -94,6 +94,53 @@ if [ "${SIPLINE_SANITIZE:-}" = 1 ]; then
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
 fi
 
+# A watchdog for each test.  bats's own BATS_TEST_TIMEOUT (1.8) signals
+# only the test's direct children, so a tool that never ends inside `run`
+# (a command substitution) hangs the whole suite past any CI limit, and
+# once it has struck, the hung command is an orphan no one can find.  This
+# one, started when a test's setup loads this file, waits while the test's
+# process lives; 10 s before BATS_TEST_TIMEOUT it says so on the test's
+# stderr and stops every process under the test (TERM, then KILL), so the
+# waiting command returns and the test fails on what it got.
+sl_descendants() {
+	local kid
+	for kid in $(ps -o pid= --ppid "$1"); do
+		echo "$kid"
+		sl_descendants "$kid"
+	done
+}
+sl_watchdog() {
+	local test_pid=$1 limit=$2 waited=0 victims me
+	# bats's own timeout TERMs the test's direct children: this is one.
+	trap '' TERM
+	while kill -0 "$test_pid" 2>/dev/null; do
+		if ((waited >= limit)); then
+			me=$BASHPID
+			victims=$(sl_descendants "$test_pid" | grep -vx "$me")
+			echo "# watchdog: test still running after ${limit}s;" \
+				"stopping its processes:" $victims >&2
+			# shellcheck disable=SC2086
+			[ -z "$victims" ] || kill -TERM $victims 2>/dev/null
+			sleep 2
+			victims=$(sl_descendants "$test_pid" | grep -vx "$me")
+			# shellcheck disable=SC2086
+			[ -z "$victims" ] || kill -KILL $victims 2>/dev/null
+			return 0
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+}
+if [ -n "${BATS_TEST_NUMBER:-}" ] &&
+	[ "${SL_WATCHDOG_FOR:-}" != "$BATS_TEST_NUMBER:$BASHPID" ]; then
+	SL_WATCHDOG_FOR=$BATS_TEST_NUMBER:$BASHPID
+	# (The arguments of a command run with & are expanded in the new
+	# process: $BASHPID there would be the watchdog's own.)
+	SL_TEST_PID=$BASHPID
+	sl_watchdog "$SL_TEST_PID" $((${BATS_TEST_TIMEOUT:-180} > 20 ?
+		${BATS_TEST_TIMEOUT:-180} - 10 : ${BATS_TEST_TIMEOUT:-180})) 3>&- &
+fi
+
 # Background jobs of the current test: name -> PID, and the exit status of
 # those that ended.  Global (-g) because `load` runs inside a function.
 declare -gA SL_BG_PID=() SL_BG_STATUS=()
