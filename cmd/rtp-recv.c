@@ -77,7 +77,8 @@ main(int argc, char **argv)
 	struct sl_media_params mp;
 	struct sl_engine_cfg ec;
 	struct sl_sdes key;
-	int key_set = 0;
+	struct sl_sdes hand_tx, hand_rx;
+	int key_set = 0, hand_keys;
 	const struct sl_codec *codec = NULL;
 	const char *lspec = NULL;
 	int c, dtmf_pt = -1, rate = -1, own, rc;
@@ -145,6 +146,9 @@ main(int argc, char **argv)
 	if (optind != argc)
 		sl_usage_error("unexpected argument: %s", argv[optind]);
 
+	/* Read and closed whatever the options say: nothing the engine
+	 * does needs it open. */
+	hand_keys = sl_handoff_media_keys(&hand_tx, &hand_rx);
 	sl_media_params_init(&mp);
 	sl_handoff_media(&mp, codec, -1, dtmf_pt, rate);
 	own = lspec != NULL;
@@ -187,5 +191,9 @@ main(int argc, char **argv)
 		 ec.plc ? "" : ", no concealment");
 	if (key_set)
 		ec.srtp_tx = ec.srtp_rx = &key;
+	else if (hand_keys && !own) {
+		ec.srtp_tx = &hand_tx;
+		ec.srtp_rx = &hand_rx;
+	}
 	return sl_engine_run(&ec);
 }

@@ -29,7 +29,7 @@ static const char usage[] =
 	"                  [--redirect URI]\n"
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c CODEC[,CODEC...]] [--rate HZ] [--rtp-timeout SECONDS]\n"
-	"                  [-- COMMAND [ARG...]]\n"
+	"                  [--srtp off|optional|mandatory] [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
 	SL_SETTINGS_HELP
@@ -55,9 +55,12 @@ static const char usage[] =
 	"      --rate HZ            the rate of stdin and stdout (RTP_SAMPLE_RATE;\n"
 	"                           default the codec's: 8000, g722 16000, opus 48000)\n"
 	"      --rtp-timeout SECONDS  no RTP for this long means the media is lost\n"
-	"                           (default 30; 0: never)\n";
+	"                           (default 30; 0: never)\n"
+	"      --srtp off|optional|mandatory  SRTP with SDES keys: refuse it (488 to\n"
+	"                           RTP/SAVP), take it when offered, or refuse calls\n"
+	"                           without it (488) (SIP_SRTP; default off)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE };
+enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -140,13 +143,14 @@ main(int argc, char **argv)
 		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
 		{ "rate", required_argument, 0, OPT_RATE },
 		{ "redirect", required_argument, 0, OPT_REDIRECT },
+		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
 	struct sl_answer_config ac;
 	struct sl_loop *loop;
 	struct sl_sip *sip;
-	const char *listen_spec = NULL, *redirect = NULL, *codecs = NULL;
+	const char *listen_spec = NULL, *redirect = NULL, *codecs = NULL, *srtp = NULL;
 	char redirect_uri[512];
 	int opt, err, serve = 0, max_calls = 100, max_given = 0, status;
 
@@ -199,11 +203,16 @@ main(int argc, char **argv)
 		case OPT_REDIRECT:
 			redirect = optarg;
 			break;
+		case OPT_SRTP:
+			srtp = optarg;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
 	}
 	ac.call.ncodecs = sl_settings_codecs(codecs, ac.call.codecs, SL_CALL_CODECS);
+	ac.call.srtp = sl_settings_srtp(srtp);
+	sl_settings_srtp_suites(&ac.call.srtp_suites);
 	/* getopt_long has taken the "--" that comes before COMMAND. */
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)

@@ -18,7 +18,8 @@
 static const char usage[] =
 	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c CODEC[,CODEC...]]\n"
-	"                [--rate HZ] [--rtp-timeout SECONDS] URI [-- COMMAND [ARG...]]\n"
+	"                [--rate HZ] [--rtp-timeout SECONDS] [--srtp off|optional|mandatory]\n"
+	"                URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
 	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
 	"plays to stdout itself) and exits with the call's outcome.\n"
@@ -32,9 +33,12 @@ static const char usage[] =
 	"      --rate HZ            the rate of stdin and stdout (RTP_SAMPLE_RATE;\n"
 	"                           default the codec's: 8000, g722 16000, opus 48000)\n"
 	"      --rtp-timeout SECONDS  no RTP for this long means the media is lost\n"
-	"                           (default 30; 0: never)\n";
+	"                           (default 30; 0: never)\n"
+	"      --srtp off|optional|mandatory  SRTP with SDES keys: none, offered\n"
+	"                           with plain RTP taken, or offered as RTP/SAVP and\n"
+	"                           required (SIP_SRTP; default off)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_RATE };
+enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP };
 
 struct state {
 	struct sl_loop *loop;
@@ -96,13 +100,14 @@ main(int argc, char **argv)
 		{ "codec", required_argument, 0, 'c' },
 		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
 		{ "rate", required_argument, 0, OPT_RATE },
+		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
 	struct sl_call_config cfg;
 	struct sl_sip *sip;
 	struct state st;
-	const char *local = NULL, *codecs = NULL;
+	const char *local = NULL, *codecs = NULL, *srtp = NULL;
 	char target[1024];
 	double timeout = 64;
 	int opt, err;
@@ -137,11 +142,16 @@ main(int argc, char **argv)
 		case OPT_RTP_TIMEOUT:
 			cfg.rtp_timeout = sl_opt_num("--rtp-timeout", optarg, 0, 86400);
 			break;
+		case OPT_SRTP:
+			srtp = optarg;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
 	}
 	cfg.ncodecs = sl_settings_codecs(codecs, cfg.codecs, SL_CALL_CODECS);
+	cfg.srtp = sl_settings_srtp(srtp);
+	sl_settings_srtp_suites(&cfg.srtp_suites);
 	if (optind >= argc)
 		sl_usage_error("no URI to call");
 	if (sl_settings_target(&set, argv[optind], 1, target, sizeof target))

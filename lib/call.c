@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <openssl/crypto.h>
+
 #include "log.h"
 
 static void run(struct sl_call *c, const struct sl_call_act *a);
@@ -82,6 +84,7 @@ sl_call_free(struct sl_call *c)
 	sl_media_free(c->media);
 	sl_redirect_free(&c->redir);
 	free(c->cid);
+	OPENSSL_cleanse(c, sizeof *c);
 	free(c);
 }
 
@@ -189,20 +192,21 @@ say(struct sl_call *c, const struct sl_call_act *a)
 		break;
 	case SL_CALL_SAY_ANSWERED:
 		if (c->fsm.outgoing && a->arg)
-			sl_event("answered status=\"%s\" codec=%s rtp=%s%s call-id=%s", st,
-				 codec_name(c), sl_call_peer_rtp(c, addr), sip_tls(c),
-				 c->call_id);
+			sl_event("answered status=\"%s\" codec=%s rtp=%s%s%s call-id=%s", st,
+				 codec_name(c), sl_call_peer_rtp(c, addr), sl_call_srtp_word(c),
+				 sip_tls(c), c->call_id);
 		else if (c->fsm.outgoing)
 			sl_event("answered status=\"%s\"%s call-id=%s", st, sip_tls(c), c->call_id);
 		else if (a->arg)
-			sl_event("answered codec=%s rtp=%s%s call-id=%s", codec_name(c),
-				 sl_call_peer_rtp(c, addr), sip_tls(c), c->call_id);
+			sl_event("answered codec=%s rtp=%s%s%s call-id=%s", codec_name(c),
+				 sl_call_peer_rtp(c, addr), sl_call_srtp_word(c), sip_tls(c),
+				 c->call_id);
 		else
 			sl_event("answered codec=pending%s call-id=%s", sip_tls(c), c->call_id);
 		break;
 	case SL_CALL_SAY_MEDIA:
-		sl_event("media codec=%s rtp=%s call-id=%s", codec_name(c),
-			 sl_call_peer_rtp(c, addr), c->call_id);
+		sl_event("media codec=%s rtp=%s%s call-id=%s", codec_name(c),
+			 sl_call_peer_rtp(c, addr), sl_call_srtp_word(c), c->call_id);
 		break;
 	case SL_CALL_SAY_UNUSABLE_2XX:
 		sl_warn("unusable 2xx to INVITE (no dialog could be made of it)");

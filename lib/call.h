@@ -27,6 +27,8 @@ struct sl_call_config {
 	void (*on_over)(void *arg);
 	void *over_arg;
 	int rate;                   /* of the media's pipe, Hz; 0: the codec's */
+	int srtp;                   /* enum sl_srtp_mode (sdes.h) */
+	struct sl_srtp_suites srtp_suites; /* offered / taken, in order */
 };
 
 /* The call is over (signalling done, media exited); status is the tool's

@@ -170,6 +170,10 @@ check_reoffer(struct sl_call *c, osip_message_t *req)
 		return 1;
 	if (sl_sdp_parse(body->body, &c->reoffer, &why) != 0)
 		return 0;
+	if (!sl_call_srtp_reoffer(c, &c->reoffer, &c->reoffer_tag, &why)) {
+		sl_warn("refusing a re-INVITE of call %s: %s", c->call_id, why);
+		return 0;
+	}
 	/* The codec of the call, by whatever number. */
 	for (i = 0; i < c->reoffer.npts; i++)
 		if (c->reoffer.codecs[i] == sl_sdp_codec(&c->theirs, c->pt)) {
@@ -208,6 +212,9 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 		offer->dtmf_pt = offer->dtmf_pt >= 0 ? offer->dtmf_pt : c->theirs.dtmf_pt;
 		c->theirs = *offer;
 		c->pt = c->reoffer_pt;
+		c->ours.savp = offer->savp;
+		if (c->ours.ncrypto)
+			c->ours.crypto[0].tag = c->reoffer_tag;
 	}
 	sl_sdp_only(&c->ours, &c->theirs, c->pt);
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)

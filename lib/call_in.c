@@ -43,7 +43,7 @@ check_offer(struct sl_call *c, osip_message_t *invite)
 	osip_body_t *body = NULL;
 	struct sl_sdp_stream tmp;
 	const char *why = NULL;
-	int i;
+	int i, code;
 
 	osip_message_get_body(invite, 0, &body);
 	memset(&tmp, 0, sizeof tmp);
@@ -57,6 +57,12 @@ check_offer(struct sl_call *c, osip_message_t *invite)
 		sl_warn("refusing call %s: no codec in common (we take %s)", c->call_id,
 			sl_sdp_codec_list(&tmp));
 		return 488;
+	}
+	if ((code = sl_sdp_srtp_take_offer(&c->theirs, c->cfg.srtp, &c->cfg.srtp_suites, &c->srtp_tx,
+					   &c->srtp_rx, &why)) != 0) {
+		sl_warn("refusing call %s: %s (SRTP %s)", c->call_id, why,
+			sl_srtp_mode_name(c->cfg.srtp));
+		return code;
 	}
 	return 0;
 }
@@ -164,8 +170,11 @@ make_answer(struct sl_call *c, osip_message_t **out)
 		sl_call_media_ours(c, sl_sdp_mirror(c->theirs.dir));
 		sl_sdp_only(&c->ours, &c->theirs, c->pt);
 		c->ours.dtmf_pt = c->theirs.dtmf_pt;
+		sl_sdp_srtp_answer(&c->ours, &c->theirs, &c->srtp_tx);
 	} else {
 		sl_call_media_ours(c, SL_DIR_SENDRECV);
+		if (sl_sdp_srtp_offer(&c->ours, c->cfg.srtp, &c->cfg.srtp_suites) != 0)
+			return EIO;
 	}
 	if (sl_server_response(c->srv, 200, &ok) != 0)
 		return ENOMEM;

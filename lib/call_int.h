@@ -83,6 +83,7 @@ struct sl_call {
 	struct sl_sdp_stream reoffer; /* a re-INVITE's offer, checked */
 	int reoffer_given;
 	int reoffer_pt;          /* the call's codec in it */
+	unsigned long reoffer_tag; /* the a=crypto tag of the call's key in it */
 
 	/* media and SDP (call_media.c) */
 	struct sl_media *media;
@@ -92,6 +93,10 @@ struct sl_call {
 				     * a 2xx or an ACK */
 	int peer_pt;
 	const char *peer_why;       /* why it cannot be used */
+	struct sl_sdes peer_tx, peer_rx; /* its SRTP keys: ours it took, its own */
+	/* The call's SRTP keys (suite SL_SRTP_OFF: plain RTP): what we send
+	 * with, and what the peer sends with. */
+	struct sl_sdes srtp_tx, srtp_rx;
 	unsigned long sdp_id, sdp_version;
 };
 
@@ -157,6 +162,13 @@ int sl_call_sdp_body(struct sl_call *c, osip_message_t *msg);
  * can be used, else 0 with the reason in c->peer_why. */
 int sl_call_sdp_answer(struct sl_call *c, osip_message_t *msg);
 void sl_call_sdp_take(struct sl_call *c);
+/* " srtp=SUITE" for an event line when the call's media is SRTP, else "". */
+const char *sl_call_srtp_word(const struct sl_call *c);
+/* Checks the SRTP of a re-INVITE's offer against the call's: 1 when the
+ * call can go on with it (the same key of the peer's, or plain RTP for a
+ * plain call), the tag of that key's line in *tag; else 0, with why. */
+int sl_call_srtp_reoffer(const struct sl_call *c, const struct sl_sdp_stream *offer,
+			 unsigned long *tag, const char **why);
 /* The peer's RTP address for an event line ("none" while on hold). */
 const char *sl_call_peer_rtp(const struct sl_call *c, char *buf);
 void sl_call_media_start(struct sl_call *c);

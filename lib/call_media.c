@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "log.h"
 
 int
@@ -78,6 +80,9 @@ sl_call_sdp_answer(struct sl_call *c, osip_message_t *msg)
 	c->peer_why = "no codec in common";
 	if ((c->peer_pt = sl_sdp_pick(&c->peer, &c->ours)) < 0)
 		return 0;
+	if (sl_sdp_srtp_check_answer(&c->ours, &c->peer, c->cfg.srtp, &c->peer_tx,
+				     &c->peer_rx, &c->peer_why) != 0)
+		return 0;
 	c->peer_why = NULL;
 	return 1;
 }
@@ -87,6 +92,48 @@ sl_call_sdp_take(struct sl_call *c)
 {
 	c->theirs = c->peer;
 	c->pt = c->peer_pt;
+	c->srtp_tx = c->peer_tx;
+	c->srtp_rx = c->peer_rx;
+	/* What we say from now on (a re-INVITE's answer) keeps the one key
+	 * the peer took. */
+	OPENSSL_cleanse(c->ours.crypto, sizeof c->ours.crypto);
+	c->ours.ncrypto = 0;
+	if (c->srtp_tx.suite != SL_SRTP_OFF)
+		c->ours.crypto[c->ours.ncrypto++] = c->srtp_tx;
+}
+
+const char *
+sl_call_srtp_word(const struct sl_call *c)
+{
+	static char buf[64];
+
+	if (c->srtp_rx.suite == SL_SRTP_OFF)
+		return "";
+	snprintf(buf, sizeof buf, " srtp=%s", sl_sdes_suite_name(c->srtp_rx.suite));
+	return buf;
+}
+
+int
+sl_call_srtp_reoffer(const struct sl_call *c, const struct sl_sdp_stream *offer,
+		     unsigned long *tag, const char **why)
+{
+	int i;
+
+	*tag = 0;
+	*why = NULL;
+	if (c->srtp_rx.suite == SL_SRTP_OFF) {
+		if (offer->savp)
+			*why = "RTP/SAVP offered in a plain RTP call";
+		return offer->savp == 0;
+	}
+	for (i = 0; i < offer->ncrypto; i++)
+		if (offer->crypto[i].suite == c->srtp_rx.suite &&
+		    CRYPTO_memcmp(offer->crypto[i].key, c->srtp_rx.key, SL_SDES_KEYLEN) == 0) {
+			*tag = offer->crypto[i].tag;
+			return 1;
+		}
+	*why = "the SRTP key of the call is not in it (new keys mid-call are not taken)";
+	return 0;
 }
 
 const char *
@@ -126,6 +173,14 @@ media_failed(struct sl_call *c)
 	sl_call_step(c, &ev);
 }
 
+/* Wipes the copy of the call's keys that went to the media. */
+static void
+forget_keys(struct sl_media_params *p)
+{
+	OPENSSL_cleanse(&p->srtp_tx, sizeof p->srtp_tx);
+	OPENSSL_cleanse(&p->srtp_rx, sizeof p->srtp_rx);
+}
+
 /* The call's codec, its number, the peer's fmtp and the pipe's rate. */
 static void
 call_codec(struct sl_call *c, struct sl_media_params *p)
@@ -163,8 +218,12 @@ sl_call_media_start(struct sl_call *c)
 	p.rtp_timeout = c->cfg.rtp_timeout;
 	p.remote = c->theirs.addr;
 	p.direction = c->ours.dir;
+	p.srtp_tx = c->srtp_tx;
+	p.srtp_rx = c->srtp_rx;
 	sl_call_export_env(c);
-	if ((err = sl_media_start(c->media, c->cfg.media_argv, &p, on_media_over, c)) != 0) {
+	err = sl_media_start(c->media, c->cfg.media_argv, &p, on_media_over, c);
+	forget_keys(&p);
+	if (err != 0) {
 		sl_warn_err(err, "unable to start the media");
 		media_failed(c);
 	}
@@ -179,6 +238,7 @@ sl_call_media_early(struct sl_call *c)
 {
 	struct sl_media_params p;
 	char a[SL_ADDR_STRLEN];
+	int err;
 
 	sl_call_sdp_take(c);
 	if (sl_media_connect(c->media, &c->theirs.addr, c->theirs.rtcp_port) != 0) {
@@ -192,13 +252,17 @@ sl_call_media_early(struct sl_call *c)
 	p.rtp_timeout = c->cfg.rtp_timeout;
 	p.remote = c->theirs.addr;
 	p.direction = SL_DIR_RECVONLY;
+	p.srtp_tx = c->srtp_tx;
+	p.srtp_rx = c->srtp_rx;
 	sl_call_export_env(c);
-	if (sl_media_start_early(c->media, &p, on_media_over, c) != 0) {
+	err = sl_media_start_early(c->media, &p, on_media_over, c);
+	forget_keys(&p);
+	if (err != 0) {
 		media_failed(c);
 		return;
 	}
-	sl_event("early-media codec=%s rtp=%s call-id=%s", p.codec->name,
-		 sl_addr_str(&c->theirs.addr, a), c->call_id);
+	sl_event("early-media codec=%s rtp=%s%s call-id=%s", p.codec->name,
+		 sl_addr_str(&c->theirs.addr, a), sl_call_srtp_word(c), c->call_id);
 }
 
 void

@@ -30,7 +30,8 @@ sl_call_dial(struct sl_call *c, const char *uri, double timeout)
 		return err;
 	}
 	sl_call_media_ours(c, SL_DIR_SENDRECV);
-	if ((err = sl_call_sdp_body(c, inv)) != 0 || (err = sl_call_set_id(c, inv)) != 0) {
+	if ((err = sl_sdp_srtp_offer(&c->ours, c->cfg.srtp, &c->cfg.srtp_suites)) != 0 ||
+	    (err = sl_call_sdp_body(c, inv)) != 0 || (err = sl_call_set_id(c, inv)) != 0) {
 		osip_message_free(inv);
 		return err;
 	}

@@ -10,6 +10,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
 #include "codec.h"
 #include "log.h"
 #include "opt.h"
@@ -34,6 +40,7 @@ sl_media_params_init(struct sl_media_params *p)
 	p->dtmf_pt = -1;
 	p->rtp_timeout = 0;
 	p->direction = SL_DIR_SENDRECV;
+	p->srtp_key_fd = -1;
 }
 
 const char *
@@ -229,7 +236,8 @@ sl_handoff_to_env(const struct sl_media_params *p)
 	    (rc = put_int(SL_ENV_RTP_PTIME, p->ptime > 0 ? p->ptime : -1)) ||
 	    (rc = put_int(SL_ENV_RTP_DTMF_PT, p->dtmf_pt)) ||
 	    (rc = put(SL_ENV_RTP_DIRECTION, sl_media_dir_name(p->direction))) ||
-	    (rc = put(SL_ENV_RTP_TIMEOUT, p->rtp_timeout > 0 ? buf : NULL)))
+	    (rc = put(SL_ENV_RTP_TIMEOUT, p->rtp_timeout > 0 ? buf : NULL)) ||
+	    (rc = put_int(SL_ENV_RTP_SRTP_KEY_FD, p->srtp_key_fd)))
 		return rc;
 	return 0;
 }
@@ -274,6 +282,73 @@ sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
 		p->sample_rate = c->pipe_rate;
 	if (!sl_codec_rate_ok(p->sample_rate))
 		bad_var(SL_ENV_RTP_SAMPLE_RATE);
+}
+
+int
+sl_handoff_srtp_take(struct sl_sdes *tx, struct sl_sdes *rx, const char **why)
+{
+	const char *v = env(SL_ENV_RTP_SRTP_KEY_FD);
+	long n;
+	int err;
+
+	memset(tx, 0, sizeof *tx);
+	memset(rx, 0, sizeof *rx);
+	if (v == NULL)
+		return 0;
+	if (sl_parse_int(v, 0, 1023, &n) != 0 || n == 3 || n <= 2) {
+		*why = "RTP_SRTP_KEY_FD is no descriptor";
+		put(SL_ENV_RTP_SRTP_KEY_FD, NULL);
+		return EINVAL;
+	}
+	put(SL_ENV_RTP_SRTP_KEY_FD, NULL);
+	err = sl_sdes_read_pair_fd((int)n, tx, rx, why);
+	close((int)n);
+	return err;
+}
+
+int
+sl_handoff_media_keys(struct sl_sdes *tx, struct sl_sdes *rx)
+{
+	const char *why = NULL;
+	int err = sl_handoff_srtp_take(tx, rx, &why);
+
+	if (err != 0)
+		sl_fatal_err(SL_EXIT_USAGE, err == EINVAL || err == ENOTSUP ? 0 : err,
+			     "%s: %s", SL_ENV_RTP_SRTP_KEY_FD, why ? why : "unreadable");
+	return tx->suite != SL_SRTP_OFF;
+}
+
+int
+sl_handoff_srtp_keys(const struct sl_media_params *p, int *fd)
+{
+	char text[2 * 80];
+	size_t len;
+	int err = 0;
+
+	*fd = -1;
+	if (sl_sdes_format_line(&p->srtp_tx, text, sizeof text) != 0 ||
+	    sl_sdes_format_line(&p->srtp_rx, text + strlen(text),
+				sizeof text - strlen(text)) != 0) {
+		OPENSSL_cleanse(text, sizeof text);
+		return ENOSPC;
+	}
+	len = strlen(text);
+	/* A memory file, not a pipe: rtp-send and rtp-recv of one command
+	 * both read it, and nothing is left to block on.  Sealed, so nothing
+	 * the command starts can change it. */
+	if ((*fd = memfd_create("sipline-srtp-keys", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
+		err = errno;
+	else if (write(*fd, text, len) != (ssize_t)len)
+		err = errno ? errno : EIO;
+	else if (fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		       F_SEAL_SEAL) < 0)
+		err = errno;
+	OPENSSL_cleanse(text, sizeof text);
+	if (err != 0 && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return err;
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "codec.h"
+#include "sdes.h"
 
 /* Fixed descriptors (fd 3 is never used: bats and others own it). */
 #define SL_HANDOFF_RTP_FD   6   /* UDP, bound, connected to the peer's RTP */
@@ -17,6 +18,7 @@
 #define SL_HANDOFF_SIP_FD   5   /* chain-loading: the answering socket */
 #define SL_HANDOFF_REG_FD   4   /* chain-loading: the registration channel
 				 * (lib/regchan.h) */
+#define SL_HANDOFF_SRTP_KEY_FD 8 /* SRTP: the call's two key lines (below) */
 
 /* Environment variable names.  A value that is unknown is left unset. */
 #define SL_ENV_RTP_FD            "RTP_FD"
@@ -34,6 +36,14 @@
 #define SL_ENV_RTP_DTMF_PT       "RTP_DTMF_PAYLOAD_TYPE"
 #define SL_ENV_RTP_DIRECTION     "RTP_DIRECTION"    /* sendrecv sendonly recvonly inactive */
 #define SL_ENV_RTP_TIMEOUT       "RTP_TIMEOUT"      /* seconds without RTP = media lost */
+/* An SRTP call: the descriptor (8) of a sealed, read-only memory file
+ * holding two key lines of rtp-send's --srtp-key-file form, "SUITE
+ * BASE64KEY": ours (what we send with), then the peer's (what it sends
+ * with).  The keys are never in the environment nor in argv; each reader
+ * reads the file from offset 0 (pread), so rtp-send and rtp-recv started
+ * side by side both get them, and closes its descriptor.  Unset: plain
+ * RTP. */
+#define SL_ENV_RTP_SRTP_KEY_FD   "RTP_SRTP_KEY_FD"
 #define SL_ENV_SIP_CALL_ID       "SIP_CALL_ID"
 #define SL_ENV_SIP_LOCAL_URI     "SIP_LOCAL_URI"
 #define SL_ENV_SIP_REMOTE_URI    "SIP_REMOTE_URI"
@@ -68,6 +78,11 @@ struct sl_media_params {
 	int dtmf_pt;            /* -1 when the peer takes no telephone-event */
 	double rtp_timeout;     /* seconds, 0 = none */
 	int direction;          /* enum sl_media_dir */
+	/* SRTP: our key and the peer's (suite SL_SRTP_OFF: plain RTP), for
+	 * the default media; a command gets them on srtp_key_fd (-1: none),
+	 * RTP_SRTP_KEY_FD. */
+	struct sl_sdes srtp_tx, srtp_rx;
+	int srtp_key_fd;
 };
 
 /* Sets p to the defaults of standalone use: no descriptors, no addresses,
@@ -97,6 +112,22 @@ int sl_handoff_to_env(const struct sl_media_params *p);
  * value) on anything wrong. */
 void sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
 		      int ptime, int dtmf_pt, int rate);
+
+/* The media tools' SRTP keys from the hand-off: when RTP_SRTP_KEY_FD is
+ * set, reads its two lines into tx (ours) and rx (the peer's), closes the
+ * descriptor and unsets the variable.  Returns 0 (suites SL_SRTP_OFF
+ * when it is unset), or EINVAL/ENOTSUP/an errno value with why. */
+int sl_handoff_srtp_take(struct sl_sdes *tx, struct sl_sdes *rx, const char **why);
+
+/* The same for rtp-send and rtp-recv: 1 when there were keys, 0 when
+ * none; exits 100 with the reason (never a key) when they cannot be
+ * read. */
+int sl_handoff_media_keys(struct sl_sdes *tx, struct sl_sdes *rx);
+
+/* Makes the descriptor of RTP_SRTP_KEY_FD for the keys of p (see above):
+ * into *fd, close-on-exec, the caller maps it to SL_HANDOFF_SRTP_KEY_FD.
+ * Returns 0 or an errno value. */
+int sl_handoff_srtp_keys(const struct sl_media_params *p, int *fd);
 
 /* The call, as its media command sees it (SIP_* variables). */
 struct sl_handoff_call {

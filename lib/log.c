@@ -139,6 +139,24 @@ sl_dump(const char *header, const char *text, size_t len)
 	if (!sl_verbose)
 		return;
 	fprintf(stderr, "%s: %s\n", sl_prog, header);
+	/* SDES keys (a=crypto ... inline:KEY) are never shown. */
+	for (;;) {
+		const char *k = memmem(text, len, "inline:", 7);
+		size_t n, skip;
+
+		if (k == NULL)
+			break;
+		n = (size_t)(k - text) + 7;
+		fwrite(text, 1, n, stderr);
+		for (skip = 0; n + skip < len && text[n + skip] != '|' &&
+		     text[n + skip] != ' ' && text[n + skip] != '\r' &&
+		     text[n + skip] != '\n' && text[n + skip] != ';'; skip++)
+			;
+		if (skip)
+			fputs("(hidden)", stderr);
+		text += n + skip;
+		len -= n + skip;
+	}
 	fwrite(text, 1, len, stderr);
 	if (len == 0 || text[len - 1] != '\n')
 		fputc('\n', stderr);

@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "child.h"
 #include "codec.h"
 #include "engine.h"
@@ -329,6 +331,10 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 	ec.recv_name = "rtp-recv";
 	ec.call_name = call_name;
 	ec.call_id = getenv(SL_ENV_SIP_CALL_ID);
+	if (p->srtp_tx.suite != SL_SRTP_OFF && p->srtp_rx.suite != SL_SRTP_OFF) {
+		ec.srtp_tx = &p->srtp_tx;
+		ec.srtp_rx = &p->srtp_rx;
+	}
 	_exit(sl_engine_run(&ec));
 }
 
@@ -336,9 +342,10 @@ int
 sl_media_start(struct sl_media *m, char *const *argv,
 	       const struct sl_media_params *p, sl_media_cb cb, void *arg)
 {
-	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD, -1 };
+	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD,
+			-1, SL_HANDOFF_SRTP_KEY_FD, -1 };
 	struct sl_media_params hp = *p;
-	int err;
+	int err, keys = -1;
 
 	m->cb = cb;
 	m->arg = arg;
@@ -371,13 +378,26 @@ sl_media_start(struct sl_media *m, char *const *argv,
 	hp.rtp_fd = SL_HANDOFF_RTP_FD;
 	hp.rtcp_fd = SL_HANDOFF_RTCP_FD;
 	hp.local = m->local;
-	if ((err = sl_handoff_to_env(&hp)) != 0)
-		return err;
-	if ((err = sl_spawn(argv, fdmap, 0, &m->cmd_pid)) != 0)
-		return err;
+	hp.srtp_key_fd = -1;
+	/* The keys go on a descriptor of their own (RTP_SRTP_KEY_FD), never
+	 * into the environment or argv. */
+	if (p->srtp_tx.suite != SL_SRTP_OFF && p->srtp_rx.suite != SL_SRTP_OFF) {
+		if ((err = sl_handoff_srtp_keys(p, &keys)) != 0)
+			goto out;
+		fdmap[4] = keys;
+		hp.srtp_key_fd = SL_HANDOFF_SRTP_KEY_FD;
+	}
+	if ((err = sl_handoff_to_env(&hp)) != 0 ||
+	    (err = sl_spawn(argv, fdmap, 0, &m->cmd_pid)) != 0)
+		goto out;
 	m->pgrp = m->cmd_pid;
 	sl_child_watch(m->loop, m->cmd_pid, on_exit_child, m);
-	return 0;
+out:
+	if (keys >= 0)
+		close(keys);
+	OPENSSL_cleanse(&hp.srtp_tx, sizeof hp.srtp_tx);
+	OPENSSL_cleanse(&hp.srtp_rx, sizeof hp.srtp_rx);
+	return err;
 }
 
 int

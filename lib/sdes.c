@@ -46,6 +46,56 @@ sl_sdes_suite_by_name(const char *name, size_t len)
 	return SL_SRTP_OFF;
 }
 
+static const char *const mode_names[] = {
+	[SL_SRTP_MODE_OFF] = "off",
+	[SL_SRTP_MODE_OPTIONAL] = "optional",
+	[SL_SRTP_MODE_MANDATORY] = "mandatory",
+};
+
+const char *
+sl_srtp_mode_name(int mode)
+{
+	if (mode < SL_SRTP_MODE_OFF || mode > SL_SRTP_MODE_MANDATORY)
+		return mode_names[SL_SRTP_MODE_OFF];
+	return mode_names[mode];
+}
+
+int
+sl_srtp_mode_parse(const char *name)
+{
+	int i;
+
+	for (i = SL_SRTP_MODE_OFF; i <= SL_SRTP_MODE_MANDATORY; i++)
+		if (strcmp(name, mode_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+sl_srtp_suites_parse(const char *list, struct sl_srtp_suites *out, const char **bad)
+{
+	const char *p = list, *e;
+	enum sl_srtp_suite su;
+	int i;
+
+	out->n = 0;
+	for (;;) {
+		e = p + strcspn(p, ",");
+		su = sl_sdes_suite_by_name(p, (size_t)(e - p));
+		for (i = 0; i < out->n; i++)
+			if (out->suite[i] == su)
+				su = SL_SRTP_OFF;
+		if (su == SL_SRTP_OFF || out->n >= 2) {
+			*bad = p;
+			return EINVAL;
+		}
+		out->suite[out->n++] = su;
+		if (*e == '\0')
+			return 0;
+		p = e + 1;
+	}
+}
+
 static int
 fail(const char **why, const char *what, int err)
 {
@@ -295,5 +345,58 @@ sl_sdes_read_file(const char *path, struct sl_sdes *out, const char **why)
 		return fail(why, "unable to open the key file", errno);
 	err = sl_sdes_read_fd(fd, out, why);
 	close(fd);
+	return err;
+}
+
+int
+sl_sdes_format_line(const struct sl_sdes *c, char *buf, size_t size)
+{
+	unsigned char b64[B64LEN + 1];
+	int n;
+
+	EVP_EncodeBlock(b64, c->key, SL_SDES_KEYLEN);
+	n = snprintf(buf, size, "%s %s\n", sl_sdes_suite_name(c->suite), (const char *)b64);
+	OPENSSL_cleanse(b64, sizeof b64);
+	if (n < 0 || (size_t)n >= size) {
+		if (size > 0)
+			OPENSSL_cleanse(buf, size);
+		return ENOSPC;
+	}
+	return 0;
+}
+
+int
+sl_sdes_read_pair_fd(int fd, struct sl_sdes *local, struct sl_sdes *remote,
+		     const char **why)
+{
+	char buf[512], *nl;
+	size_t len = 0;
+	ssize_t n;
+	int err, seekable = 1;
+
+	while (len < sizeof buf - 1) {
+		n = seekable ? pread(fd, buf + len, sizeof buf - 1 - len, (off_t)len) :
+			       read(fd, buf + len, sizeof buf - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && seekable && errno == ESPIPE) {
+			seekable = 0;
+			continue;
+		}
+		if (n < 0)
+			return fail(why, "unable to read the keys", errno);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if ((nl = strchr(buf, '\n')) != NULL && nl[1] != '\0') {
+		*nl = '\0';
+		if ((err = sl_sdes_read_line(buf, local, why)) == 0)
+			err = sl_sdes_read_line(nl + 1, remote, why);
+	} else if ((err = sl_sdes_read_line(buf, local, why)) == 0) {
+		*remote = *local;
+	}
+	OPENSSL_cleanse(buf, sizeof buf);
 	return err;
 }

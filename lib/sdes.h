@@ -11,6 +11,29 @@ enum sl_srtp_suite {
 	SL_SRTP_AES_CM_128_HMAC_SHA1_32,
 };
 
+/* What a call does about SRTP (SIP_SRTP, --srtp): nothing; offer keys
+ * and take plain RTP from a peer without them; or nothing but SRTP. */
+enum sl_srtp_mode {
+	SL_SRTP_MODE_OFF = 0,
+	SL_SRTP_MODE_OPTIONAL,
+	SL_SRTP_MODE_MANDATORY,
+};
+
+/* The suites a call offers or takes, in order (SIP_SRTP_SUITES). */
+struct sl_srtp_suites {
+	enum sl_srtp_suite suite[2];
+	int n;                  /* 0: the default, _80 then _32 */
+};
+
+/* Parses a list "AES_CM_128_HMAC_SHA1_32,AES_CM_128_HMAC_SHA1_80" into
+ * out.  Returns 0, or EINVAL with the bad name (or "") in *bad. */
+int sl_srtp_suites_parse(const char *list, struct sl_srtp_suites *out, const char **bad);
+
+/* "off", "optional", "mandatory"; sl_srtp_mode_parse returns -1 for
+ * another word. */
+const char *sl_srtp_mode_name(int mode);
+int sl_srtp_mode_parse(const char *name);
+
 /* A master key (16 bytes) followed by its master salt (14 bytes). */
 #define SL_SDES_KEYLEN 30
 /* The longest a=crypto line we write, "a=crypto:" and CRLF included. */
@@ -52,5 +75,18 @@ int sl_sdes_read_line(const char *line, struct sl_sdes *out, const char **why);
  * errno of the read. */
 int sl_sdes_read_fd(int fd, struct sl_sdes *out, const char **why);
 int sl_sdes_read_file(const char *path, struct sl_sdes *out, const char **why);
+
+/* Writes c as a key file's line, "SUITE BASE64KEY\n", into buf.  Returns
+ * 0 or ENOSPC. */
+int sl_sdes_format_line(const struct sl_sdes *c, char *buf, size_t size);
+
+/* The keys of a call's media (RTP_SRTP_KEY_FD of sipline(7)): two such
+ * lines, ours (what we send with) then the peer's (what we receive with),
+ * read from offset 0 whatever others sharing fd have read (pread; a pipe
+ * is read as it comes).  One line alone is the key of both directions.
+ * Returns 0, EINVAL/ENOTSUP like sl_sdes_parse, or the errno of the
+ * read. */
+int sl_sdes_read_pair_fd(int fd, struct sl_sdes *local, struct sl_sdes *remote,
+			 const char **why);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
 #include <osipparser2/osip_port.h>
 #include <osipparser2/sdp_message.h>
 
@@ -110,7 +111,7 @@ sl_sdp_build(const struct sl_sdp_stream *s, unsigned long session_id,
 	sl_addr_host(&s->addr, host);
 	PUT("v=0\r\no=sipline %lu %lu IN %s %s\r\ns=sipline\r\nc=IN %s %s\r\nt=0 0\r\n",
 	    session_id, version, ip, host, ip, host);
-	PUT("m=audio %d RTP/AVP", sl_addr_port(&s->addr));
+	PUT("m=audio %d %s", sl_addr_port(&s->addr), s->savp ? "RTP/SAVP" : "RTP/AVP");
 	for (i = 0; i < s->npts; i++)
 		PUT(" %d", s->pts[i]);
 	if (s->dtmf_pt >= 0)
@@ -128,6 +129,17 @@ sl_sdp_build(const struct sl_sdp_stream *s, unsigned long session_id,
 	if (s->dtmf_pt >= 0)
 		PUT("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n",
 		    s->dtmf_pt, s->dtmf_pt);
+	for (i = 0; i < s->ncrypto; i++) {
+		char line[SL_SDES_MAX];
+
+		if (sl_sdes_format(&s->crypto[i], line, sizeof line) != 0)
+			return ENOSPC;
+		w = snprintf(buf + n, size - n, "a=crypto:%s\r\n", line);
+		OPENSSL_cleanse(line, sizeof line);
+		if (w < 0 || (size_t)w >= size - n)
+			return ENOSPC;
+		n += w;
+	}
 	PUT("a=ptime:%d\r\na=%s\r\n", s->ptime, sl_media_dir_name(s->dir));
 #undef PUT
 	return 0;
@@ -244,6 +256,32 @@ codec_of(sdp_message_t *sdp, int pos, int pt, char *fmtp, size_t size)
 	return c;
 }
 
+/* The a=crypto lines of media pos (RFC 4568 puts them there only): the
+ * usable ones into s->crypto, the rest counted, and why the first
+ * malformed one is. */
+static void
+crypto_lines(sdp_message_t *sdp, int pos, struct sl_sdp_stream *s)
+{
+	struct sl_sdes key;
+	const char *why;
+	char *f, *v;
+	int i, err;
+
+	for (i = 0; (f = sdp_message_a_att_field_get(sdp, pos, i)) != NULL; i++) {
+		if (strcasecmp(f, "crypto") != 0)
+			continue;
+		s->crypto_lines++;
+		v = sdp_message_a_att_value_get(sdp, pos, i);
+		why = "crypto: no value";
+		err = v ? sl_sdes_parse(v, &key, &why) : EINVAL;
+		if (err == 0 && s->ncrypto < SL_SDP_CRYPTO)
+			s->crypto[s->ncrypto++] = key;
+		else if (err == EINVAL && s->crypto_bad == NULL)
+			s->crypto_bad = why;
+		OPENSSL_cleanse(&key, sizeof key);
+	}
+}
+
 int
 sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why)
 {
@@ -271,16 +309,19 @@ sl_sdp_parse(const char *body, struct sl_sdp_stream *out, const char **why)
 	memcpy(copy, body, n);
 	if (sdp_message_parse(sdp, copy) != 0)
 		goto done;
-	*why = "no audio stream over RTP/AVP";
+	*why = "no audio stream over RTP/AVP or RTP/SAVP";
 	for (pos = 0; (media = sdp_message_m_media_get(sdp, pos)) != NULL; pos++) {
 		port = sdp_message_m_port_get(sdp, pos);
 		proto = sdp_message_m_proto_get(sdp, pos);
 		if (strcasecmp(media, "audio") == 0 && proto &&
-		    strcasecmp(proto, "RTP/AVP") == 0 && port && strcmp(port, "0") != 0)
+		    (strcasecmp(proto, "RTP/AVP") == 0 || strcasecmp(proto, "RTP/SAVP") == 0) &&
+		    port && strcmp(port, "0") != 0)
 			break;
 	}
 	if (media == NULL)
 		goto done;
+	out->savp = strcasecmp(proto, "RTP/SAVP") == 0;
+	crypto_lines(sdp, pos, out);
 	*why = "bad media port";
 	if (sl_parse_int(port, 1, 65535, &lv) != 0)
 		goto done;
@@ -348,4 +389,137 @@ sl_sdp_pick(const struct sl_sdp_stream *theirs, const struct sl_sdp_stream *ours
 			if (theirs->codecs[i] && theirs->codecs[i] == ours->codecs[j])
 				return theirs->pts[i];
 	return -1;
+}
+
+/* ---- SRTP (RFC 4568) ---- */
+
+static const struct sl_srtp_suites default_suites = {
+	{ SL_SRTP_AES_CM_128_HMAC_SHA1_80, SL_SRTP_AES_CM_128_HMAC_SHA1_32 }, 2
+};
+
+/* The suites of a call: its own, or the default. */
+static const struct sl_srtp_suites *
+suites_of(const struct sl_srtp_suites *suites)
+{
+	return suites && suites->n > 0 ? suites : &default_suites;
+}
+
+int
+sl_sdp_srtp_offer(struct sl_sdp_stream *s, int mode, const struct sl_srtp_suites *suites)
+{
+	int i;
+
+	suites = suites_of(suites);
+	s->savp = mode == SL_SRTP_MODE_MANDATORY;
+	s->ncrypto = 0;
+	if (mode == SL_SRTP_MODE_OFF)
+		return 0;
+	for (i = 0; i < suites->n && i < SL_SDP_CRYPTO; i++)
+		if (sl_sdes_new((unsigned long)i + 1, suites->suite[i], &s->crypto[i]) != 0) {
+			OPENSSL_cleanse(s->crypto, sizeof s->crypto);
+			return EIO;
+		}
+	s->ncrypto = i;
+	return 0;
+}
+
+int
+sl_sdp_srtp_take_offer(const struct sl_sdp_stream *offer, int mode,
+		       const struct sl_srtp_suites *suites, struct sl_sdes *tx,
+		       struct sl_sdes *rx, const char **why)
+{
+	int i, j, take = -1;
+
+	suites = suites_of(suites);
+	memset(tx, 0, sizeof *tx);
+	memset(rx, 0, sizeof *rx);
+	*why = NULL;
+	if (mode == SL_SRTP_MODE_OFF) {
+		/* Keys on RTP/AVP (best-effort SRTP) are ignored: plain RTP. */
+		if (offer->savp) {
+			*why = "RTP/SAVP offered, and SRTP is off (SIP_SRTP)";
+			return 488;
+		}
+		return 0;
+	}
+	/* RFC 4568 6.3: a malformed line makes the attribute in error. */
+	if (offer->crypto_bad) {
+		*why = offer->crypto_bad;
+		return 488;
+	}
+	/* The first of the offer's lines (its preference) of a suite we take. */
+	for (i = 0; i < offer->ncrypto && take < 0; i++)
+		for (j = 0; j < suites->n; j++)
+			if (offer->crypto[i].suite == suites->suite[j]) {
+				take = i;
+				break;
+			}
+	if (take < 0) {
+		if (offer->savp) {
+			*why = offer->crypto_lines ? "RTP/SAVP with no a=crypto suite we have" :
+			       "RTP/SAVP without a=crypto (SDES) keys";
+			return 488;
+		}
+		if (mode == SL_SRTP_MODE_MANDATORY) {
+			*why = offer->crypto_lines ? "no a=crypto suite we have (SRTP is mandatory)" :
+			       "plain RTP offered, and SRTP is mandatory";
+			return 488;
+		}
+		return 0;       /* optional: plain RTP */
+	}
+	*rx = offer->crypto[take];
+	if (sl_sdes_new(rx->tag, rx->suite, tx) != 0) {
+		OPENSSL_cleanse(rx, sizeof *rx);
+		*why = "no random key";
+		return 500;
+	}
+	return 0;
+}
+
+void
+sl_sdp_srtp_answer(struct sl_sdp_stream *ours, const struct sl_sdp_stream *offer,
+		   const struct sl_sdes *tx)
+{
+	ours->savp = offer->savp;
+	ours->ncrypto = 0;
+	if (tx->suite != SL_SRTP_OFF)
+		ours->crypto[ours->ncrypto++] = *tx;
+}
+
+int
+sl_sdp_srtp_check_answer(const struct sl_sdp_stream *ours,
+			 const struct sl_sdp_stream *answer, int mode,
+			 struct sl_sdes *tx, struct sl_sdes *rx, const char **why)
+{
+	int i, j;
+
+	memset(tx, 0, sizeof *tx);
+	memset(rx, 0, sizeof *rx);
+	*why = NULL;
+	if (ours->ncrypto == 0) {
+		if (answer->savp) {
+			*why = "RTP/SAVP answers a plain RTP offer";
+			return EINVAL;
+		}
+		return 0;
+	}
+	/* The answer's line names the offer's it takes by its tag. */
+	for (i = 0; i < answer->ncrypto; i++)
+		for (j = 0; j < ours->ncrypto; j++)
+			if (answer->crypto[i].tag == ours->crypto[j].tag &&
+			    answer->crypto[i].suite == ours->crypto[j].suite) {
+				*tx = ours->crypto[j];
+				*rx = answer->crypto[i];
+				return 0;
+			}
+	if (answer->crypto_lines) {
+		*why = answer->crypto_bad ? answer->crypto_bad :
+		       "no a=crypto line that answers one of ours";
+		return EINVAL;
+	}
+	if (mode == SL_SRTP_MODE_MANDATORY || answer->savp) {
+		*why = "no a=crypto (SDES) key in the answer, and SRTP is mandatory";
+		return EINVAL;
+	}
+	return 0;       /* optional: the peer takes plain RTP */
 }

@@ -1,5 +1,6 @@
 /* Settings from the environment and the common options. */
 #include "settings.h"
+#include "sdes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -467,4 +468,34 @@ sl_settings_codecs(const char *arg, const struct sl_codec **out, int max)
 			       sl_codec_names());
 	}
 	return n;
+}
+
+int
+sl_settings_srtp(const char *arg)
+{
+	const char *v = arg;
+	int mode;
+
+	if (v == NULL && (v = getenv("SIP_SRTP")) != NULL && *v == '\0')
+		v = NULL;
+	if (v == NULL)
+		return SL_SRTP_MODE_OFF;
+	if ((mode = sl_srtp_mode_parse(v)) < 0)
+		sl_usage_error("%s: off, optional or mandatory, not %s",
+			       arg ? "--srtp" : "SIP_SRTP", v);
+	return mode;
+}
+
+void
+sl_settings_srtp_suites(struct sl_srtp_suites *out)
+{
+	const char *v = getenv("SIP_SRTP_SUITES"), *bad;
+
+	out->n = 0;
+	if (v == NULL || *v == '\0')
+		return;
+	if (sl_srtp_suites_parse(v, out, &bad) != 0)
+		sl_usage_error("SIP_SRTP_SUITES: %.*s is not AES_CM_128_HMAC_SHA1_80 or "
+			       "AES_CM_128_HMAC_SHA1_32, or is named twice",
+			       (int)strcspn(bad, ","), bad);
 }

@@ -8,6 +8,7 @@
 #include <getopt.h>
 
 #include "codec.h"
+#include "sdes.h"
 #include "transport.h"
 
 struct sl_settings {
@@ -108,5 +109,13 @@ void sl_settings_free(struct sl_settings *s);
  * (PCMU, PCMA).  Returns how many went into out.  Exits 100 naming an
  * unknown or repeated codec. */
 int sl_settings_codecs(const char *arg, const struct sl_codec **out, int max);
+
+/* What calls do about SRTP (enum sl_srtp_mode of sdes.h): option --srtp's
+ * arg (NULL when not given), else SIP_SRTP, else off.  Exits 100 on
+ * another word. */
+int sl_settings_srtp(const char *arg);
+/* SIP_SRTP_SUITES into out (n 0: unset, the default).  Exits 100 naming
+ * a suite it does not know or that is named twice. */
+void sl_settings_srtp_suites(struct sl_srtp_suites *out);
 
 #endif
