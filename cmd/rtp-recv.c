@@ -176,6 +176,7 @@ main(int argc, char **argv)
 
 	ec.codec = mp.codec;
 	ec.pt = mp.payload_type;
+	ec.recv_pt = mp.local_pt > 0 ? mp.local_pt : 0;
 	ec.rate = mp.sample_rate;
 	ec.fmtp = mp.fmtp;
 	ec.ptime = mp.ptime;

@@ -189,6 +189,9 @@ call_codec(struct sl_call *c, struct sl_media_params *p)
 
 	p->codec = codec ? codec : &sl_codecs[0];
 	p->payload_type = codec ? c->pt : p->codec->pt;
+	/* The peer sends with our number for it, which an answer to our
+	 * offer may not have kept (RFC 3264 5.1, 6.1). */
+	p->local_pt = sl_sdp_pt(&c->ours, p->codec);
 	p->clock_rate = p->codec->clock_rate;
 	p->sample_rate = c->cfg.rate > 0 ? c->cfg.rate : p->codec->pipe_rate;
 	snprintf(p->fmtp, sizeof p->fmtp, "%s", sl_sdp_fmtp(&c->theirs, c->pt));

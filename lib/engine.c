@@ -649,6 +649,7 @@ setup(struct engine *e, int64_t now)
 		memset(&pc, 0, sizeof pc);
 		pc.codec = e->c.codec;
 		pc.pt = e->c.pt;
+		pc.recv_pt = e->c.recv_pt;
 		pc.rate = e->c.rate;
 		pc.plc = e->c.plc;
 		pc.frame = sl_codec_samples(e->c.codec, e->pl_rate, e->c.ptime);
@@ -673,8 +674,11 @@ setup(struct engine *e, int64_t now)
 	if (e->c.send && (err = start_sending(e)) != 0)
 		return err;
 	if (e->c.latch) {
+		int pt = e->c.pt > 0 ? e->c.pt : e->c.codec->pt;
+
 		e->latching = 1;
-		sl_latch_init(&e->latch, &e->c.remote, e->c.pt > 0 ? e->c.pt : e->c.codec->pt, now);
+		sl_latch_init(&e->latch, &e->c.remote, pt, e->c.recv_pt > 0 ? e->c.recv_pt : pt,
+			      now);
 		e->rtp_to = e->c.remote;
 		e->rtcp_to = e->c.remote;
 		sl_addr_set_port(&e->rtcp_to, e->c.rtcp_port);

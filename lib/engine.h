@@ -23,7 +23,10 @@ struct sl_engine_cfg {
 	struct sl_addr remote;
 	int rtcp_port;
 	const struct sl_codec *codec;
-	int pt;                 /* its payload type here (0: the table's) */
+	int pt;                 /* its payload type here, the peer's number:
+				 * we send with it (0: the table's) */
+	int recv_pt;            /* its number in our SDP, which the peer
+				 * sends with (RFC 3264 5.1); 0: pt */
 	int rate;               /* of stdin and stdout, Hz (0: the codec's) */
 	const char *fmtp;       /* the peer's a=fmtp of the codec, NULL none */
 	int plc;                /* conceal lost packets */

@@ -38,6 +38,7 @@ sl_media_params_init(struct sl_media_params *p)
 	p->clock_rate = sl_codecs[0].clock_rate;
 	p->ptime = 20;
 	p->dtmf_pt = -1;
+	p->local_pt = -1;
 	p->rtp_timeout = 0;
 	p->direction = SL_DIR_SENDRECV;
 	p->srtp_key_fd = -1;
@@ -112,13 +113,21 @@ env_addr(const char *hostvar, const char *portvar, struct sl_addr *a,
 	return 0;
 }
 
+/* 1 when pt may be codec's number in an SDP: the table's for a codec
+ * with a static one; any of 96-127 for a dynamic one (the rtpmap's). */
+static int
+pt_fits(const struct sl_codec *codec, int pt)
+{
+	return codec->pt < 96 ? pt == codec->pt : pt >= 96;
+}
+
 int
 sl_handoff_from_env(struct sl_media_params *p, const char **bad)
 {
 	struct sl_media_params n = *p;
 	const char *v, *dummy;
 	const struct sl_codec *codec = NULL;
-	int pt = -1;
+	int pt = -1, local_pt = -1;
 	double t;
 
 	if (bad == NULL)
@@ -137,12 +146,13 @@ sl_handoff_from_env(struct sl_media_params *p, const char **bad)
 		*bad = SL_ENV_RTP_PAYLOAD_TYPE;
 		return EINVAL;
 	}
+	if (env_int(SL_ENV_RTP_LOCAL_PAYLOAD_TYPE, 0, 127, &local_pt)) {
+		*bad = SL_ENV_RTP_LOCAL_PAYLOAD_TYPE;
+		return EINVAL;
+	}
 	if ((v = env(SL_ENV_RTP_CODEC)) != NULL) {
 		codec = sl_codec_by_name(v);
-		/* The number of a codec with a static one is the table's; a
-		 * dynamic one is any of 96-127 (the SDP's rtpmap). */
-		if (codec == NULL ||
-		    (pt >= 0 && (codec->pt < 96 ? pt != codec->pt : pt < 96))) {
+		if (codec == NULL || (pt >= 0 && !pt_fits(codec, pt))) {
 			*bad = SL_ENV_RTP_CODEC;
 			return EINVAL;
 		}
@@ -153,6 +163,13 @@ sl_handoff_from_env(struct sl_media_params *p, const char **bad)
 	if (codec) {
 		n.codec = codec;
 		n.payload_type = pt >= 0 ? pt : codec->pt;
+	}
+	if (local_pt >= 0) {
+		if (n.codec == NULL || !pt_fits(n.codec, local_pt)) {
+			*bad = SL_ENV_RTP_LOCAL_PAYLOAD_TYPE;
+			return EINVAL;
+		}
+		n.local_pt = local_pt;
 	}
 	if ((v = env(SL_ENV_RTP_FMTP)) != NULL)
 		snprintf(n.fmtp, sizeof n.fmtp, "%s", v);
@@ -228,6 +245,8 @@ sl_handoff_to_env(const struct sl_media_params *p)
 	    (rc = put_addr(SL_ENV_RTP_LOCAL_HOST, SL_ENV_RTP_LOCAL_PORT, &p->local)) ||
 	    (rc = put_addr(SL_ENV_RTP_REMOTE_HOST, SL_ENV_RTP_REMOTE_PORT, &p->remote)) ||
 	    (rc = put_int(SL_ENV_RTP_PAYLOAD_TYPE, p->payload_type)) ||
+	    (rc = put_int(SL_ENV_RTP_LOCAL_PAYLOAD_TYPE,
+			  p->local_pt >= 0 ? p->local_pt : p->payload_type)) ||
 	    (rc = put(SL_ENV_RTP_CODEC, codec)) ||
 	    (rc = put_int(SL_ENV_RTP_CLOCK_RATE, c ? c->clock_rate : -1)) ||
 	    (rc = put_int(SL_ENV_RTP_SAMPLE_RATE, p->sample_rate > 0 ? p->sample_rate :
@@ -263,6 +282,7 @@ sl_handoff_media(struct sl_media_params *p, const struct sl_codec *codec,
 	if (codec && codec != p->codec) {
 		p->codec = codec;
 		p->payload_type = codec->pt;
+		p->local_pt = -1;
 		p->fmtp[0] = '\0';
 	}
 	if (ptime > 0)

@@ -28,6 +28,8 @@
 #define SL_ENV_RTP_REMOTE_HOST   "RTP_REMOTE_HOST"
 #define SL_ENV_RTP_REMOTE_PORT   "RTP_REMOTE_PORT"
 #define SL_ENV_RTP_PAYLOAD_TYPE  "RTP_PAYLOAD_TYPE"
+#define SL_ENV_RTP_LOCAL_PAYLOAD_TYPE "RTP_LOCAL_PAYLOAD_TYPE" /* the codec's number in
+							 * our SDP, which the peer sends with */
 #define SL_ENV_RTP_CODEC         "RTP_CODEC"        /* a name of codec.h's table */
 #define SL_ENV_RTP_CLOCK_RATE    "RTP_CLOCK_RATE"
 #define SL_ENV_RTP_SAMPLE_RATE   "RTP_SAMPLE_RATE"  /* Hz of the raw audio on the pipe */
@@ -69,7 +71,10 @@ struct sl_media_params {
 	int rtcp_fd;            /* -1 when none */
 	struct sl_addr local;   /* len 0 when unknown */
 	struct sl_addr remote;  /* len 0 when unknown */
-	int payload_type;       /* the codec's number in this stream */
+	int payload_type;       /* the codec's number in the peer's SDP: we send
+				 * with it */
+	int local_pt;           /* its number in our SDP: the peer sends with
+				 * it (RFC 3264 5.1); -1: payload_type */
 	const struct sl_codec *codec;   /* a codec of codec.h's table */
 	int clock_rate;         /* 8000 */
 	int sample_rate;        /* of the pipe, Hz; 0: the codec's */

@@ -4,11 +4,13 @@
 #include <string.h>
 
 void
-sl_latch_init(struct sl_latch *l, const struct sl_addr *sdp, int pt, int64_t now)
+sl_latch_init(struct sl_latch *l, const struct sl_addr *sdp, int pt, int recv_pt,
+	      int64_t now)
 {
 	memset(l, 0, sizeof *l);
 	l->state = SL_LATCH_OPEN;
 	l->pt = pt;
+	l->recv_pt = recv_pt;
 	l->sdp = *sdp;
 	l->peer = *sdp;
 	l->until = now + SL_LATCH_WINDOW_NS;
@@ -20,7 +22,7 @@ sl_latch_packet(struct sl_latch *l, const struct sl_addr *from,
 {
 	if (l->state == SL_LATCH_DONE || now >= l->until)
 		return sl_addr_equal(from, &l->peer) ? SL_LATCH_PLAY : SL_LATCH_DROP;
-	if (p->pt == l->pt) {
+	if (p->pt == l->pt || p->pt == l->recv_pt) {
 		if (l->count > 0 && sl_addr_equal(from, &l->cand) &&
 		    p->ssrc == l->cand_ssrc && p->seq == (uint16_t)(l->cand_seq + 1)) {
 			l->count++;

@@ -31,7 +31,8 @@ enum sl_latch_state {
 
 struct sl_latch {
 	int state;
-	int pt;                 /* the negotiated audio payload type */
+	int pt, recv_pt;        /* the negotiated audio payload type: the
+				 * peer's number and ours (RFC 3264 5.1) */
 	struct sl_addr sdp;     /* the address in the peer's SDP */
 	struct sl_addr peer;    /* the one taken (the SDP's until latched) */
 	int64_t until;          /* the end of the window */
@@ -41,8 +42,9 @@ struct sl_latch {
 	int count;
 };
 
-/* Opens the window at now. */
-void sl_latch_init(struct sl_latch *l, const struct sl_addr *sdp, int pt, int64_t now);
+/* Opens the window at now; packets of payload type pt or recv_pt count. */
+void sl_latch_init(struct sl_latch *l, const struct sl_addr *sdp, int pt, int recv_pt,
+		   int64_t now);
 
 enum sl_latch_verdict {
 	SL_LATCH_DROP,          /* not from the peer: ignore it */

@@ -307,6 +307,7 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 	ec.rtcp_port = m->peer_rtcp;
 	ec.codec = p->codec ? p->codec : &sl_codecs[0];
 	ec.pt = p->payload_type;
+	ec.recv_pt = p->local_pt > 0 ? p->local_pt : 0;
 	ec.rate = p->sample_rate;
 	ec.fmtp = p->fmtp;
 	ec.plc = 1;

@@ -28,6 +28,8 @@ sl_playout_init(struct sl_playout *pl, const struct sl_playout_cfg *cfg,
 	pl->cfg = *cfg;
 	if (pl->cfg.pt <= 0)
 		pl->cfg.pt = c->pt;
+	if (pl->cfg.recv_pt <= 0)
+		pl->cfg.recv_pt = pl->cfg.pt;
 	pl->clock = c->clock_rate;
 	pl->cn_level = -1;
 	pl->noise = 0x2545f491;
@@ -586,7 +588,7 @@ sl_playout_packet(struct sl_playout *pl, int64_t arrival,
 	}
 	if (pl->cfg.dtmf_pt >= 0 && pkt->pt == pl->cfg.dtmf_pt)
 		return dtmf_packet(pl, pkt);
-	if (pkt->pt == pl->cfg.pt) {
+	if (pkt->pt == pl->cfg.pt || pkt->pt == pl->cfg.recv_pt) {
 		pl->locked = 1;
 		count_jitter(pl, arrival, pkt->ts);
 		place(pl, arrival, pkt, AUDIO, NULL);

@@ -45,6 +45,10 @@ struct sl_playout_cfg {
 					 * G.711 law are decoded too on an
 					 * 8000 Hz pipe */
 	int pt;                 /* its payload type (0: the table's) */
+	int recv_pt;            /* the number the peer sends it with, ours in
+				 * SDP (RFC 3264 5.1), where the two differ;
+				 * 0: pt.  Either number is taken: some peers
+				 * send with their own. */
 	int rate;               /* of the output, Hz (0: the codec's) */
 	int plc;                /* conceal lost packets (else silence) */
 	int frame;              /* output frame, samples on the pipe */

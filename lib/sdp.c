@@ -380,6 +380,17 @@ done:
 }
 
 int
+sl_sdp_pt(const struct sl_sdp_stream *s, const struct sl_codec *c)
+{
+	int i;
+
+	for (i = 0; i < s->npts; i++)
+		if (s->codecs[i] == c)
+			return s->pts[i];
+	return -1;
+}
+
+int
 sl_sdp_pick(const struct sl_sdp_stream *theirs, const struct sl_sdp_stream *ours)
 {
 	int i, j;

@@ -59,6 +59,8 @@ int sl_sdp_pick(const struct sl_sdp_stream *theirs, const struct sl_sdp_stream *
 /* The codec of payload type pt in s, or NULL; its fmtp ("" none). */
 const struct sl_codec *sl_sdp_codec(const struct sl_sdp_stream *s, int pt);
 const char *sl_sdp_fmtp(const struct sl_sdp_stream *s, int pt);
+/* The payload type codec c has in s, or -1 when s has it not. */
+int sl_sdp_pt(const struct sl_sdp_stream *s, const struct sl_codec *c);
 /* Makes ours the one codec that payload type pt is in theirs (an
  * answer, or the codec a call keeps), with our fmtp for it. */
 void sl_sdp_only(struct sl_sdp_stream *ours, const struct sl_sdp_stream *theirs, int pt);

@@ -42,3 +42,43 @@ through() {
 	through pcmu 16000 1000 25
 	through g722 8000 1000 30
 }
+
+# sipline_rtp_port NAME: the RTP port in the m= line of the INVITE that
+# SIPp run NAME received.
+invite_rtp_port() {
+	sipp_trace "$1" | sed -n 's/^m=audio \([0-9]*\) .*/\1/p' | head -n 1
+}
+
+@test "codecs: asymmetric payload types: the answer numbers opus 96, we offered 111; the peer sends with 111 (RFC 3264) and it plays, default media and rtp-recv" {
+	local sport rport cport media
+	sox -D -n -r 48000 -e signed -b 16 -c 1 -t raw "$D/tone.raw" synth 2 sine 1000 vol 0.5
+	for media in default command; do
+		sport=$(free_port)
+		rport=$(free_rtp_port)
+		start_bg "uas-$media" sipp_run "uas-$media" call-uas-opus96 -p "$sport" -set rtpport "$rport"
+		wait_for 5 port_listening udp "$sport"
+		if [ $media = default ]; then
+			start_bg "call-$media" sh -c 'exec sip-call -c opus -T 5 -D 4 "$1" </dev/zero >"$2"' \
+				_ "sip:bob@127.0.0.1:$sport" "$D/$media.raw"
+		else
+			start_bg "call-$media" sip-call -c opus -T 5 -D 4 "sip:bob@127.0.0.1:$sport" -- \
+				sh -c 'echo "$RTP_PAYLOAD_TYPE $RTP_LOCAL_PAYLOAD_TYPE" >"$1"; exec rtp-recv -t 0 >"$2"' \
+				_ "$D/pts" "$D/$media.raw"
+		fi
+		wait_for 5 grep -q '^sip-call: answered ' "$D/call-$media.err"
+		cport=$(invite_rtp_port "uas-$media")
+		[ -n "$cport" ]
+		# The peer's media, sending opus with the number of our offer.
+		run timeout 10 rtp-send -c opus -l "127.0.0.1:$rport" -r "127.0.0.1:$cport" <"$D/tone.raw"
+		assert_success
+		wait_bg "call-$media" 10
+		assert_success
+		assert_line --regexp "^sip-call: answered .*codec=opus "
+		wait_bg "uas-$media" 5
+		assert_success
+		check_tone -r 48000 -f 1000 -s 30 "$D/$media.raw"
+	done
+	# What the media command is told: we send with 96, the peer with 111.
+	assert_equal "$(cat "$D/pts")" "96 111"
+	grep -q 'bad=0 ' "$D/call-command.err"
+}

@@ -133,6 +133,8 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 		assert_output "$tool: fatal: bad RTP_PAYLOAD_TYPE: 18"
 		run -100 env RTP_FD=0 RTP_CODEC=opus RTP_PAYLOAD_TYPE=8 "$tool"
 		assert_output "$tool: fatal: bad RTP_CODEC: opus"
+		run -100 env RTP_FD=0 RTP_CODEC=opus RTP_PAYLOAD_TYPE=96 RTP_LOCAL_PAYLOAD_TYPE=8 "$tool"
+		assert_output "$tool: fatal: bad RTP_LOCAL_PAYLOAD_TYPE: 8"
 		run -100 env RTP_FD=0 RTP_CODEC=g722 RTP_SAMPLE_RATE=11025 "$tool"
 		assert_output "$tool: fatal: bad RTP_SAMPLE_RATE: 11025"
 		run -100 env RTP_FD=0 RTP_CLOCK_RATE=16000 "$tool"

@@ -49,7 +49,7 @@ main(void)
 
 	/* The SDP address sends: played at once, latched (confirmed) on the
 	 * third packet. */
-	sl_latch_init(&l, &sdp, 0, t);
+	sl_latch_init(&l, &sdp, 0, 0, t);
 	is_int(from(&l, "10.0.0.5:4000", 0, 1, 10, 1, t), SL_LATCH_PLAY, "SDP address: played at once");
 	is_int(from(&l, "10.0.0.5:4000", 0, 1, 11, 1, t), SL_LATCH_PLAY, "second: played");
 	is_int(from(&l, "10.0.0.5:4000", 0, 1, 12, 1, t), SL_LATCH_LATCHED, "third: latched");
@@ -59,7 +59,7 @@ main(void)
 
 	/* Behind NAT: the RTP comes from elsewhere; two packets dropped,
 	 * the third latches. */
-	sl_latch_init(&l, &sdp, 0, t);
+	sl_latch_init(&l, &sdp, 0, 0, t);
 	is_int(from(&l, "192.0.2.7:31000", 0, 7, 100, 2, t), SL_LATCH_DROP,
 	       "NAT: not the SDP's, not yet latched: dropped");
 	is_int(from(&l, "192.0.2.7:31000", 0, 7, 102, 1, t), SL_LATCH_LATCHED, "NAT: the third latches");
@@ -70,7 +70,7 @@ main(void)
 
 	/* Strays: other payload types, broken sequences, two sources
 	 * interleaved: none counts up to a latch. */
-	sl_latch_init(&l, &sdp, 8, t);
+	sl_latch_init(&l, &sdp, 8, 8, t);
 	is_int(from(&l, "198.51.100.1:5000", 0, 3, 0, 5, t), SL_LATCH_DROP,
 	       "another payload type: no latch");
 	is_int(from(&l, "198.51.100.1:5000", 8, 3, 0, 2, t), SL_LATCH_DROP, "two of the right one");
@@ -84,7 +84,7 @@ main(void)
 
 	/* The window: no latch in its first 10 s, none after; the SDP
 	 * address it is. */
-	sl_latch_init(&l, &sdp, 0, t);
+	sl_latch_init(&l, &sdp, 0, 0, t);
 	ok(!sl_latch_expired(&l, t + 9999 * MS), "window: open at 9.999 s");
 	is_int(from(&l, "192.0.2.7:31000", 0, 7, 0, 3, t + 10000 * MS), SL_LATCH_DROP,
 	       "window: no latch at 10 s");
