@@ -32,6 +32,7 @@
 static const char usage[] =
 	"usage: sip-register [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                    [-e SECONDS] [-c [HOST]:PORT] [-1 | -U | -L]\n"
+	"                    [--keepalive crlf|options|off] [--keepalive-interval SECONDS]\n"
 	"                    [-- PROGRAM [ARG...]]\n"
 	"Registers USER@DOMAIN at the registrar and keeps it registered.\n"
 	SL_SETTINGS_HELP
@@ -40,10 +41,14 @@ static const char usage[] =
 	"  -1, --once               register once and exit (the binding stays)\n"
 	"  -U, --unregister         remove the binding (all of them without -c)\n"
 	"  -L, --list               print the bindings the registrar holds\n"
+	"      --keepalive crlf|options|off  keep-alives to the registrar while\n"
+	"                           registered (default crlf)\n"
+	"      --keepalive-interval SECONDS  between keep-alives (default 25)\n"
 	"With PROGRAM: bind the contact address, run PROGRAM with that socket on\n"
 	"fd 5 (SIP_SOCKET_FD=5, SIP_CONTACT), and stay registered exactly while\n"
 	"it runs; sip-answer sends the REGISTERs from that socket (fd 4,\n"
-	"SIP_REGISTER_FD): the mode that works behind a NAT.\n";
+	"SIP_REGISTER_FD): the mode that works behind a NAT.  A public address\n"
+	"the registrar saw (received, rport) is registered and told to PROGRAM.\n";
 
 struct state {
 	struct sl_loop *loop;
@@ -56,6 +61,7 @@ struct state {
 	struct sl_timer kill_timer;
 	struct sl_regchan *chan;    /* chain-loading: NULL when none */
 	struct sl_addr bound;       /* the answering socket's address */
+	int chan_used;              /* REGISTERs leave from the child's socket */
 	int started;
 	struct sl_timer hello_timer;
 };
@@ -131,12 +137,30 @@ on_signal(int signo, void *arg)
 	stop(st, SL_EXIT_OK);
 }
 
+/* The state, for the transport's callback (it has no argument of ours). */
+static struct state *the_state;
+
+/* A connection of ours broke (standalone over TCP or TLS). */
+static void
+on_tp_lost(struct sl_transport *t, const struct sl_addr *peer, void *arg)
+{
+	if (the_state && !the_state->stopping)
+		sl_reg_connection_lost(the_state->reg, peer);
+}
+
 static void
 on_reg(struct sl_reg *r, enum sl_reg_event ev, int status, void *arg)
 {
 	struct state *st = arg;
+	int err;
 
 	switch (ev) {
+	case SL_REG_PUBLIC:
+		/* The child's Contact and SDP name it too. */
+		if (st->chan && st->chan_used &&
+		    (err = sl_regchan_public(st->chan, sl_reg_public(r))) != 0)
+			sl_warn_err(err, "unable to tell the program our public address");
+		break;
 	case SL_REG_REGISTERED:
 	case SL_REG_REFRESHED:
 	case SL_REG_FAILED:
@@ -202,13 +226,20 @@ on_chan(enum sl_regchan_event ev, const struct sl_addr *peer, void *arg)
 		if (st->started)
 			break;      /* too late: we register from our own */
 		sl_regchan_use(st->chan, &st->bound);
+		st->chan_used = 1;
+		/* The Contact is the socket the REGISTERs leave from. */
+		sl_reg_nat(st->reg, 1);
 		start_reg(st);
 		break;
 	case SL_REGCHAN_CLOSED:
 		sl_regchan_unuse(st->chan);
+		st->chan_used = 0;
+		sl_reg_nat(st->reg, 0);
 		start_reg(st);
 		break;
 	case SL_REGCHAN_LOST:
+		if (!st->stopping)
+			sl_reg_connection_lost(st->reg, peer);
 		break;
 	}
 }
@@ -318,6 +349,8 @@ main(int argc, char **argv)
 		{ "once", no_argument, 0, '1' },
 		{ "unregister", no_argument, 0, 'U' },
 		{ "list", no_argument, 0, 'L' },
+		{ "keepalive", required_argument, 0, 'K' },
+		{ "keepalive-interval", required_argument, 0, 'I' },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -325,6 +358,8 @@ main(int argc, char **argv)
 	const char *contact_spec = NULL;
 	char contact[600] = "", host[SL_ADDR_STRLEN];
 	int opt, err, expires = 180, once = 0, unreg = 0, list = 0, sockfd = -1;
+	enum sl_reg_keepalive ka = SL_REG_KA_CRLF;
+	int ka_interval = SL_REG_KA_INTERVAL;
 	char **child_argv = NULL;
 
 	sl_log_init(argv[0]);
@@ -350,6 +385,19 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			list = 1;
+			break;
+		case 'K':
+			if (strcmp(optarg, "crlf") == 0)
+				ka = SL_REG_KA_CRLF;
+			else if (strcmp(optarg, "options") == 0)
+				ka = SL_REG_KA_OPTIONS;
+			else if (strcmp(optarg, "off") == 0)
+				ka = SL_REG_KA_OFF;
+			else
+				sl_usage_error("--keepalive: not crlf, options or off: %s", optarg);
+			break;
+		case 'I':
+			ka_interval = (int)sl_opt_int("--keepalive-interval", optarg, 1, 3600);
 			break;
 		default:
 			sl_usage_error("unknown option");
@@ -421,6 +469,12 @@ main(int argc, char **argv)
 	if ((err = sl_reg_new(st.sip, st.loop, contact[0] ? contact : NULL, expires,
 			      (once || unreg || list) ? once_done : on_reg, &st, &st.reg)) != 0)
 		sl_usage_error("unable to set up the registration: %s", sl_strerror(err));
+	sl_reg_keepalive(st.reg, ka, ka_interval);
+	/* Our own socket is the Contact: what the registrar saw is ours. */
+	if (!contact[0])
+		sl_reg_nat(st.reg, 1);
+	the_state = &st;
+	sl_transport_on_lost(sl_sip_transport(st.sip), on_tp_lost);
 	sl_loop_signal(st.loop, SIGINT, on_signal, &st);
 	sl_loop_signal(st.loop, SIGTERM, on_signal, &st);
 	sl_loop_signal(st.loop, SIGHUP, on_signal, &st);

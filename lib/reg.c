@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "nat.h"
 
 enum mode { MODE_KEEP, MODE_ONCE, MODE_UNREGISTER, MODE_LIST };
 
@@ -21,8 +22,27 @@ struct sl_reg {
 	void *arg;
 	char aor[512];
 	char registrar[512];        /* Request-URI: sip:domain */
-	char contact[512];          /* "" until known (derived from the socket) */
+	char contact[512];          /* what we register: base, or base with
+				 * the public address */
+	char base[512];             /* the Contact given, or "" until known
+				 * (derived from the socket) */
 	int contact_given;
+	/* NAT awareness (sl_reg_nat) */
+	int nat;
+	struct sl_addr public_addr; /* len 0: none learnt */
+	int nat_again;              /* the REGISTER under way is the one
+				 * that registers a new public address */
+	char stale[512];            /* a Contact to remove in the next
+				 * REGISTER ("" none) */
+	/* keep-alives */
+	enum sl_reg_keepalive ka;
+	int ka_ms;
+	struct sl_timer ka_timer;
+	struct sl_client *ka_pending;   /* an OPTIONS under way */
+	struct sl_addr registrar_dst;   /* where the last 2xx came from */
+	int64_t lost_at;            /* the last re-registration after a
+				 * connection broke (ms) */
+	struct sl_timer lost_timer;
 	int expires;                /* what we ask for */
 	int granted;
 	char call_id[40];
@@ -40,6 +60,8 @@ struct sl_reg {
 };
 
 static void send_register(struct sl_reg *r, int expires, int all);
+static void on_ka(void *arg);
+static void nat_check(struct sl_reg *r, osip_message_t *resp);
 
 int
 sl_reg_new(struct sl_sip *sip, struct sl_loop *loop, const char *contact,
@@ -63,8 +85,11 @@ sl_reg_new(struct sl_sip *sip, struct sl_loop *loop, const char *contact,
 	}
 	if (contact) {
 		snprintf(r->contact, sizeof r->contact, "%s", contact);
+		snprintf(r->base, sizeof r->base, "%s", contact);
 		r->contact_given = 1;
 	}
+	r->ka = SL_REG_KA_CRLF;
+	r->ka_ms = SL_REG_KA_INTERVAL * 1000;
 	sl_random_token(r->call_id, 32);
 	sl_random_token(r->from_tag, 16);
 	*out = r;
@@ -77,8 +102,12 @@ sl_reg_free(struct sl_reg *r)
 	if (r == NULL)
 		return;
 	sl_timer_stop(r->loop, &r->timer);
+	sl_timer_stop(r->loop, &r->ka_timer);
+	sl_timer_stop(r->loop, &r->lost_timer);
 	if (r->pending)
 		sl_client_abandon(r->pending);
+	if (r->ka_pending)
+		sl_client_abandon(r->ka_pending);
 	free(r);
 }
 
@@ -158,6 +187,102 @@ on_timer(void *arg)
 {
 	struct sl_reg *r = arg;
 
+	send_register(r, r->expires, 0);
+}
+
+static void
+on_ka_response(struct sl_client *c, osip_message_t *resp, int err, void *arg)
+{
+	struct sl_reg *r = arg;
+
+	if (resp && resp->status_code < 200)
+		return;
+	r->ka_pending = NULL;
+	if (resp == NULL)
+		sl_debug("keep-alive OPTIONS: %s", sl_describe_error(err));
+}
+
+/* One keep-alive from the registered socket, then the next one armed. */
+static void
+on_ka(void *arg)
+{
+	struct sl_reg *r = arg;
+	struct sl_transport *tp = sl_sip_transport(r->sip);
+	osip_message_t *req;
+	int err = 0;
+
+	if (r->mode != MODE_KEEP || !r->registered || r->ka == SL_REG_KA_OFF ||
+	    r->registrar_dst.len == 0)
+		return;
+	if (r->ka == SL_REG_KA_OPTIONS) {
+		/* One at a time: a registrar that does not answer gets no
+		 * pile of them. */
+		if (r->ka_pending == NULL &&
+		    (err = sl_sip_new_request(r->sip, "OPTIONS", r->registrar, NULL, &req)) == 0 &&
+		    (err = sl_sip_send(r->sip, req, on_ka_response, r, &r->ka_pending)) == 0)
+			sl_client_set_timeout(r->ka_pending, r->ka_ms);
+		else if (err)
+			r->ka_pending = NULL;
+	} else if (sl_transport_proto(tp) == SL_PROTO_UDP) {
+		err = sl_transport_send(tp, &r->registrar_dst, "\r\n", 2);
+	} else {
+		/* RFC 5626 4.4.1: the double-CRLF ping; the pong is skipped
+		 * by the transport. */
+		err = sl_transport_send(tp, &r->registrar_dst, "\r\n\r\n", 4);
+	}
+	if (err)
+		sl_debug("keep-alive: %s", sl_strerror(err));
+	sl_timer_start(r->loop, &r->ka_timer, r->ka_ms, on_ka, r);
+}
+
+/* Compares the address the registrar saw our REGISTER come from (its
+ * response's top Via) with our Contact's, and when they differ registers
+ * that address (sl_reg_nat). */
+static void
+nat_check(struct sl_reg *r, osip_message_t *resp)
+{
+	struct sl_addr pub, base;
+	char why[160], a[SL_ADDR_STRLEN], uri[sizeof r->contact];
+	int err, again = r->nat_again;
+
+	r->nat_again = 0;
+	if (!r->nat || r->unregister_wanted)
+		return;
+	err = sl_nat_via_public(resp, &pub, why, sizeof why);
+	if (err == EINVAL) {
+		sl_warn("ignoring what the registrar says of our address: %s", why);
+		return;
+	}
+	/* A Contact with a host name: nothing to compare with. */
+	if (err || sl_nat_uri_addr(r->base, &base) != 0 ||
+	    sl_addr_family(&pub) != sl_addr_family(&base))
+		return;
+	/* Over TCP and TLS the REGISTER came over a connection from a port
+	 * of its own: only another host means a NAT.  Then its public end
+	 * is what the Contact names, so that requests come back over it. */
+	if (sl_transport_proto(sl_sip_transport(r->sip)) == SL_PROTO_UDP ?
+	    sl_addr_equal(&pub, &base) : sl_addr_same_host(&pub, &base)) {
+		if (r->public_addr.len == 0)
+			return;
+		/* No NAT any more (moved to a network without one). */
+		memset(&r->public_addr, 0, sizeof r->public_addr);
+	} else {
+		if (r->public_addr.len && sl_addr_equal(&pub, &r->public_addr))
+			return;
+		if (again) {
+			sl_warn("the registrar now sees us at %s, other than the public address "
+				"just registered: left for the next refresh", sl_addr_str(&pub, a));
+			return;
+		}
+		r->public_addr = pub;
+	}
+	if (sl_nat_uri_with(r->base, &pub, uri, sizeof uri) != 0)
+		return;
+	sl_event("public-address aor=%s address=%s", r->aor, sl_addr_str(&pub, a));
+	snprintf(r->stale, sizeof r->stale, "%s", r->contact);
+	snprintf(r->contact, sizeof r->contact, "%s", uri);
+	r->cb(r, SL_REG_PUBLIC, SL_EXIT_OK, r->arg);
+	r->nat_again = 1;
 	send_register(r, r->expires, 0);
 }
 
@@ -301,8 +426,14 @@ handle_response(struct sl_reg *r, struct sl_client *c, osip_message_t *resp,
 			 r->granted);
 		r->cb(r, refresh ? SL_REG_REFRESHED : SL_REG_REGISTERED, SL_EXIT_OK, r->arg);
 		r->registered = 1;
-		if (r->mode == MODE_KEEP)
+		if (r->mode == MODE_KEEP) {
+			if (sl_client_destination(c))
+				r->registrar_dst = *sl_client_destination(c);
 			sl_timer_start(r->loop, &r->timer, refresh_delay(r->granted), on_timer, r);
+			if (r->ka != SL_REG_KA_OFF && !sl_timer_armed(&r->ka_timer))
+				sl_timer_start(r->loop, &r->ka_timer, r->ka_ms, on_ka, r);
+			nat_check(r, resp);
+		}
 		return;
 	}
 	if (code == 423 && r->interval_tries++ < 3) {
@@ -413,13 +544,18 @@ send_register(struct sl_reg *r, int expires, int all)
 	snprintf(buf, sizeof buf, "%lu", ++r->cseq);
 	osip_free(req->cseq->number);
 	req->cseq->number = osip_strdup(buf);
-	if (!r->contact_given || r->contact[0] == '\0') {
+	if (!r->contact_given || r->base[0] == '\0') {
 		if ((err = sl_sip_destination(r->sip, req, &dst)) != 0 ||
-		    (err = sl_sip_contact(r->sip, &dst, r->contact, sizeof r->contact)) != 0) {
+		    (err = sl_sip_contact(r->sip, &dst, r->base, sizeof r->base)) != 0) {
 			osip_message_free(req);
 			fail_later(r, err);
 			return;
 		}
+		/* The public address learnt goes on in a Contact made anew
+		 * (over TCP its port is the new connection's). */
+		if (r->public_addr.len == 0 ||
+		    sl_nat_uri_with(r->base, &r->public_addr, r->contact, sizeof r->contact) != 0)
+			snprintf(r->contact, sizeof r->contact, "%s", r->base);
 	}
 	if (expires >= 0) {
 		if (all)
@@ -427,7 +563,13 @@ send_register(struct sl_reg *r, int expires, int all)
 		else {
 			snprintf(buf, sizeof buf, "<%s>", r->contact);
 			osip_message_set_contact(req, buf);
+			/* The private address the public one replaces. */
+			if (r->stale[0] && expires > 0 && strcmp(r->stale, r->contact) != 0) {
+				snprintf(buf, sizeof buf, "<%s>;expires=0", r->stale);
+				osip_message_set_contact(req, buf);
+			}
 		}
+		r->stale[0] = '\0';
 		snprintf(buf, sizeof buf, "%d", expires);
 		osip_message_set_expires(req, buf);
 	}
@@ -498,4 +640,52 @@ sl_reg_list(struct sl_reg *r)
 {
 	r->mode = MODE_LIST;
 	send_register(r, -1, 0);
+}
+
+void
+sl_reg_nat(struct sl_reg *r, int on)
+{
+	r->nat = on;
+}
+
+const struct sl_addr *
+sl_reg_public(const struct sl_reg *r)
+{
+	return r->public_addr.len ? &r->public_addr : NULL;
+}
+
+void
+sl_reg_keepalive(struct sl_reg *r, enum sl_reg_keepalive mode, int interval)
+{
+	r->ka = mode;
+	r->ka_ms = interval * 1000;
+	if (mode == SL_REG_KA_OFF)
+		sl_timer_stop(r->loop, &r->ka_timer);
+}
+
+static void
+on_lost_timer(void *arg)
+{
+	struct sl_reg *r = arg;
+	char a[SL_ADDR_STRLEN];
+
+	if (r->mode != MODE_KEEP || !r->registered || r->pending || r->unregister_wanted)
+		return;
+	r->lost_at = sl_now_ms();
+	sl_event("connection-lost aor=%s registrar=%s", r->aor,
+		 sl_addr_str(&r->registrar_dst, a));
+	send_register(r, r->expires, 0);
+}
+
+void
+sl_reg_connection_lost(struct sl_reg *r, const struct sl_addr *peer)
+{
+	int64_t wait;
+
+	if (peer == NULL || r->registrar_dst.len == 0 ||
+	    !sl_addr_equal(peer, &r->registrar_dst) || r->mode != MODE_KEEP ||
+	    !r->registered || sl_timer_armed(&r->lost_timer))
+		return;
+	wait = r->lost_at ? r->lost_at + SL_REG_LOST_GAP - sl_now_ms() : 0;
+	sl_timer_start(r->loop, &r->lost_timer, wait > 0 ? wait : 0, on_lost_timer, r);
 }

@@ -26,7 +26,22 @@ enum sl_reg_event {
 	SL_REG_UNREGISTERED,    /* the Expires: 0 request got its 2xx */
 	SL_REG_UNREGISTER_FAILED,
 	SL_REG_LISTED,          /* the bindings query was answered */
+	SL_REG_PUBLIC,          /* the registrar sees us at another address
+				 * (sl_reg_public): registering it */
 };
+
+/* Keep-alives to the registrar from the registered socket, while
+ * registered (RFC 5626 3.5.1, 4.4.1). */
+enum sl_reg_keepalive {
+	SL_REG_KA_CRLF,         /* CRLF on UDP, a double CRLF on TCP and TLS */
+	SL_REG_KA_OPTIONS,      /* an OPTIONS request */
+	SL_REG_KA_OFF,
+};
+#define SL_REG_KA_INTERVAL 25   /* seconds, the default */
+/* A connection to the registrar that broke is made again and registered
+ * over at once, but not more often than this (ms): a registrar that
+ * closes every connection it takes is not hammered. */
+#define SL_REG_LOST_GAP 2000
 
 /* status: the exit status this event implies (sipline(7)). */
 typedef void (*sl_reg_cb)(struct sl_reg *r, enum sl_reg_event ev, int status,
@@ -49,6 +64,25 @@ void sl_reg_unregister(struct sl_reg *r, int all);
 /* Asks the registrar for the bindings it holds; each is printed on stdout
  * as "binding contact=<URI> expires=N". */
 void sl_reg_list(struct sl_reg *r);
+
+/* Learns our public address from the responses' top Via (received,
+ * rport): the REGISTERs leave from the socket the Contact names (our own,
+ * or the chain-loaded child's).  When the registrar saw them come from
+ * another address, the Contact is made that address and registered at
+ * once (the old one removed in the same request), with one event line;
+ * at most once per refresh, so a registrar that keeps changing its mind
+ * is no loop.  Over TCP and TLS only another host means a NAT (the
+ * connection has a port of its own); the Contact then names the
+ * connection's public end, so that requests come back over it. */
+void sl_reg_nat(struct sl_reg *r, int on);
+/* The public address learnt (NULL: none, or the Contact's own). */
+const struct sl_addr *sl_reg_public(const struct sl_reg *r);
+/* Keep-alives every interval seconds while registered (default:
+ * SL_REG_KA_CRLF every SL_REG_KA_INTERVAL). */
+void sl_reg_keepalive(struct sl_reg *r, enum sl_reg_keepalive mode, int interval);
+/* A TCP or TLS connection with peer broke: when it was the registrar's,
+ * registers again at once over a new one. */
+void sl_reg_connection_lost(struct sl_reg *r, const struct sl_addr *peer);
 
 /* 1 while a binding may be in place at the registrar: registered, or a
  * REGISTER that may create one is under way (so undo it on the way out). */

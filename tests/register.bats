@@ -736,3 +736,27 @@ closed_port() {
 		{ done = 1 }' | tr -s ' ')
 	assert_equal "$synopsis" "$usage"
 }
+
+@test "register over TCP: the registrar restarts: the broken connection is made again and registered at once, not at the refresh 40 s later; so with sip-answer chain-loaded" {
+	local t0
+	kamailio_start
+	start_bg reg sip-register -t tcp -e 60
+	# Chain-loaded, the connection is sip-answer's (the channel says
+	# when it breaks).
+	start_bg chain env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -t tcp -e 60 \
+		-- sip-answer -R busy
+	wait_for 5 grep -q '^sip-register: registered ' "$D/reg.err"
+	wait_for 5 grep -q '^sip-register: registered ' "$D/chain.err"
+	t0=$(sl_now_us)
+	kamailio_restart
+	wait_for 5 has_events reg connection-lost
+	wait_for 5 has_events chain connection-lost
+	run events reg connection-lost
+	assert_output --regexp "^sip-register: connection-lost aor=sip:alice@sipline\\.test registrar=127\\.0\\.0\\.1:$KAM_PORT\$"
+	# Kamailio is back; the retries after its refused connections find it.
+	wait_for 10 kamailio_has_binding alice ';transport=tcp'
+	wait_for 10 kamailio_has_binding bob ';transport=tcp'
+	figure "registered again after the restart in $(seconds_since "$t0") s"
+	bg_running reg
+	bg_running chain
+}

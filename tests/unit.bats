@@ -68,6 +68,10 @@ run_unit() {
 	run_unit redirect
 }
 
+@test "unit: nat (the public address in a response's top Via, strict about what is not one; a Contact rewritten to it)" {
+	run_unit nat
+}
+
 @test "unit: resolve (RFC 2782 order, targets, NAPTR and SRV answers, host names)" {
 	run_unit resolve
 }
