@@ -29,7 +29,9 @@
 # NOQOP (challenges without qop), NOAUTH (no authentication), AUTH403
 # (403 to wrong credentials instead of a new challenge), NONCE_EXPIRE=N
 # (nonce lifetime; an expired one is re-challenged with stale=true),
-# FR_TIMER=MS (how long a request to a silent next hop waits for its 408).
+# FR_TIMER=MS (how long a request to a silent next hop waits for its 408),
+# NATADDR=ADDRESS (listen there too, and fix up NATed clients with
+# nathelper: tests/nat.bats, started in a namespace with SL_NETNS).
 # TLS: Kamailio listens on TLS too (the test PKI's server certificate,
 # tests/pki.bash), on KAM_TLS_PORT, and exports KAM_TLS_SERVER
 # (127.0.0.1:$KAM_TLS_PORT); when it connects to a TLS contact it checks

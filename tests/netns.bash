@@ -180,3 +180,104 @@ netns_loss_plausible() {
 		exit !(d / n >= lo && d / n <= hi)
 	}'
 }
+
+# --- A NAT testbed (tests/nat.bats): three namespaces of the test's own.
+#
+#   home      10.77.0.2/24 on h0, default route via the router: a phone
+#             behind a home router, an address that exists only there
+#   router    10.77.0.1/24 on r0 (home side), 198.51.100.1/24 on r1
+#             (provider side); forwards, and masquerades what leaves on r1
+#             (nftables), so the provider sees everything of home's come
+#             from 198.51.100.1; conntrack forgets a mapping after the
+#             timeouts that nat_conntrack_timeouts sets
+#   provider  198.51.100.2/24 on p0, no route to home: Kamailio and callers
+#
+# The veth pairs are made inside the namespaces (h0-r0, r1-p0): nothing of
+# the testbed ever exists in the machine's own namespace.  10.77.0.0/24 and
+# 198.51.100.0/24 (TEST-NET-2) are addresses no test machine uses.
+#
+#   nat_create                makes them; sets NAT_HOME, NAT_ROUTER,
+#                             NAT_PROVIDER (names), HOME_ADDR, PUBLIC_ADDR,
+#                             PROVIDER_ADDR
+#   nat_delete                deletes them (teardown; safe to call twice)
+#   nat_conntrack_timeouts S [STREAM [TCP]]  the router forgets an idle
+#                             UDP mapping (one that saw replies: STREAM) and
+#                             an idle established TCP connection after S s
+#                             (default: all three S)
+#   nat_forget                the router forgets every mapping now
+#   nat_ports LO-HI           masquerade picks the public port in LO-HI
+#   in_home / in_router / in_provider CMD...   CMD in that namespace
+# Run a background job in one with SL_NETNS=$NAT_HOME start_bg ... (and
+# kamailio_start the same way).
+
+NAT_HOME_NET=10.77.0
+NAT_PUBLIC_NET=198.51.100
+
+nat_create() {
+	local tag=sipline-$$-${BATS_TEST_NUMBER:-f}-$RANDOM ns
+	NAT_HOME=$tag-home NAT_ROUTER=$tag-router NAT_PROVIDER=$tag-provider
+	HOME_ADDR=$NAT_HOME_NET.2 PUBLIC_ADDR=$NAT_PUBLIC_NET.1 PROVIDER_ADDR=$NAT_PUBLIC_NET.2
+	export NAT_HOME NAT_ROUTER NAT_PROVIDER HOME_ADDR PUBLIC_ADDR PROVIDER_ADDR
+	for ns in "$NAT_HOME" "$NAT_ROUTER" "$NAT_PROVIDER"; do
+		ip netns add "$ns" && ip -n "$ns" link set lo up || {
+			nat_delete
+			return 1
+		}
+	done
+	{
+		ip -n "$NAT_HOME" link add h0 type veth peer name r0 netns "$NAT_ROUTER" &&
+			ip -n "$NAT_ROUTER" link add r1 type veth peer name p0 netns "$NAT_PROVIDER" &&
+			ip -n "$NAT_HOME" addr add "$HOME_ADDR/24" dev h0 &&
+			ip -n "$NAT_ROUTER" addr add "$NAT_HOME_NET.1/24" dev r0 &&
+			ip -n "$NAT_ROUTER" addr add "$PUBLIC_ADDR/24" dev r1 &&
+			ip -n "$NAT_PROVIDER" addr add "$PROVIDER_ADDR/24" dev p0 &&
+			ip -n "$NAT_HOME" link set h0 up &&
+			ip -n "$NAT_ROUTER" link set r0 up &&
+			ip -n "$NAT_ROUTER" link set r1 up &&
+			ip -n "$NAT_PROVIDER" link set p0 up &&
+			ip -n "$NAT_HOME" route add default via "$NAT_HOME_NET.1" &&
+			in_router sysctl -qw net.ipv4.ip_forward=1 &&
+			nat_ports 1024-65535
+	} || {
+		nat_delete
+		return 1
+	}
+}
+
+nat_delete() {
+	local ns
+	for ns in "${NAT_HOME:-}" "${NAT_ROUTER:-}" "${NAT_PROVIDER:-}"; do
+		[ -z "$ns" ] || ip netns del "$ns" 2>/dev/null || true
+	done
+	NAT_HOME= NAT_ROUTER= NAT_PROVIDER=
+}
+
+in_home() { ip netns exec "$NAT_HOME" "$@"; }
+in_router() { ip netns exec "$NAT_ROUTER" "$@"; }
+in_provider() { ip netns exec "$NAT_PROVIDER" "$@"; }
+
+# nat_ports LO-HI: the masquerade rule, its public ports taken from LO-HI
+# (replaces the rule; mappings made already stay until forgotten).
+nat_ports() {
+	in_router nft -f - <<-EOF
+		table ip sipline_nat
+		delete table ip sipline_nat
+		table ip sipline_nat {
+			chain post {
+				type nat hook postrouting priority srcnat; policy accept;
+				oifname "r1" meta l4proto { tcp, udp } masquerade to :$1
+				oifname "r1" masquerade
+			}
+		}
+	EOF
+}
+
+nat_conntrack_timeouts() {
+	in_router sysctl -qw "net.netfilter.nf_conntrack_udp_timeout=$1" \
+		"net.netfilter.nf_conntrack_udp_timeout_stream=${2:-$1}" \
+		"net.netfilter.nf_conntrack_tcp_timeout_established=${3:-$1}"
+}
+
+nat_forget() {
+	in_router conntrack -F 2>/dev/null
+}
