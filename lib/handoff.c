@@ -363,6 +363,8 @@ sl_handoff_srtp_keys(const struct sl_media_params *p, int *fd)
 	else if (fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
 		       F_SEAL_SEAL) < 0)
 		err = errno;
+	else if (lseek(*fd, 0, SEEK_SET) < 0)     /* for a reader with read(2) */
+		err = errno;
 	OPENSSL_cleanse(text, sizeof text);
 	if (err != 0 && *fd >= 0) {
 		close(*fd);

@@ -216,6 +216,10 @@ sl_sdes_parse(const char *value, struct sl_sdes *out, const char **why)
 	if (p == w || *p == '\0')
 		return fail(why, "crypto: no suite or no key", EINVAL);
 	c.suite = sl_sdes_suite_by_name(w, (size_t)(p - w));
+	/* Another suite's key-params follow its own rules (an AES_256 key is
+	 * longer): not ours to call malformed.  Skip the line. */
+	if (c.suite == SL_SRTP_OFF)
+		return fail(why, "crypto: unknown suite", ENOTSUP);
 	while (*p == ' ' || *p == '\t')
 		p++;
 	for (w = p; *p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n'; p++)
@@ -249,15 +253,21 @@ out:
 	return err;
 }
 
-int
-sl_sdes_format(const struct sl_sdes *c, char *buf, size_t size)
+/* Writes c into buf: as an a=crypto value ("TAG SUITE inline:KEY"), or
+ * as a key file's line ("SUITE KEY\n").  Returns 0 or ENOSPC. */
+static int
+format_key(const struct sl_sdes *c, int key_line, char *buf, size_t size)
 {
 	unsigned char b64[B64LEN + 1];
 	int n;
 
 	EVP_EncodeBlock(b64, c->key, SL_SDES_KEYLEN);
-	n = snprintf(buf, size, "%lu %s inline:%s", c->tag, sl_sdes_suite_name(c->suite),
-		     (const char *)b64);
+	if (key_line)
+		n = snprintf(buf, size, "%s %s\n", sl_sdes_suite_name(c->suite),
+			     (const char *)b64);
+	else
+		n = snprintf(buf, size, "%lu %s inline:%s", c->tag, sl_sdes_suite_name(c->suite),
+			     (const char *)b64);
 	OPENSSL_cleanse(b64, sizeof b64);
 	if (n < 0 || (size_t)n >= size) {
 		if (size > 0)
@@ -265,6 +275,12 @@ sl_sdes_format(const struct sl_sdes *c, char *buf, size_t size)
 		return ENOSPC;
 	}
 	return 0;
+}
+
+int
+sl_sdes_format(const struct sl_sdes *c, char *buf, size_t size)
+{
+	return format_key(c, 0, buf, size);
 }
 
 int
@@ -351,18 +367,7 @@ sl_sdes_read_file(const char *path, struct sl_sdes *out, const char **why)
 int
 sl_sdes_format_line(const struct sl_sdes *c, char *buf, size_t size)
 {
-	unsigned char b64[B64LEN + 1];
-	int n;
-
-	EVP_EncodeBlock(b64, c->key, SL_SDES_KEYLEN);
-	n = snprintf(buf, size, "%s %s\n", sl_sdes_suite_name(c->suite), (const char *)b64);
-	OPENSSL_cleanse(b64, sizeof b64);
-	if (n < 0 || (size_t)n >= size) {
-		if (size > 0)
-			OPENSSL_cleanse(buf, size);
-		return ENOSPC;
-	}
-	return 0;
+	return format_key(c, 1, buf, size);
 }
 
 int

@@ -631,6 +631,33 @@ tone_raw() {
 	sox -D -n -r 8000 -e signed -b 16 -c 1 -t raw "$1" synth "$3" sine "$2" vol 0.5
 }
 
+# baresip_config DIR LINE...: a baresip configuration in DIR (its -f) with
+# the LINEs (sip_listen, more modules...) and what every test's baresip
+# has: G.711, a 4 s 1 kHz tone as its microphone, what it hears in
+# DIR/play.wav, and the account and menu modules (an account line in
+# DIR/accounts is the caller's).
+baresip_config() {
+	local dir=$1 line
+	shift
+	mkdir -p "$dir"
+	tone_raw "$dir/tone.raw" 1000 4
+	sox -D -t raw -r 8000 -e signed -b 16 -c 1 "$dir/tone.raw" "$dir/tone.wav"
+	{
+		echo poll_method epoll
+		for line; do
+			echo "$line"
+		done
+		echo module_path /usr/lib/baresip/modules
+		echo module g711.so
+		echo module aufile.so
+		echo module_app account.so
+		echo module_app menu.so
+		echo "audio_source aufile,$dir/tone.wav"
+		echo "audio_player aufile,$dir/play.wav"
+		echo "audio_alert aufile,$dir/alert.wav"
+	} >"$dir/config"
+}
+
 # check_tone FILE ARGS...: tone-check (tests/tools/tone-check.c: frequency,
 # SNR, length), its report shown when it fails.
 check_tone() {

@@ -90,36 +90,36 @@ wire_pcmu() {
 	done
 }
 
-# keys_of PCAP: the inline keys of the a=crypto lines SIP carried in PCAP
-# (in clear: SDES keys are as safe as the signalling, TLS in real use).
-keys_of() {
-	grep -aoE 'inline:[A-Za-z0-9+/]{40}' "$1" | cut -c 8- | sort -u
-}
-
 @test "srtp-call: through media commands (rtp-send, rtp-recv): the keys on RTP_SRTP_KEY_FD, never in ps, -v output or the environment of what the command starts" {
 	local key k
-	capture_start cap "udp and host 127.0.0.1"
-	answer bob -v --srtp mandatory -D 3 -- sh -c \
-		"$(probe bob.probe); rtp-recv >'$D/bob-cmd.raw' & exec rtp-send <'$T/tone.raw'"
+	# Each command copies its keys (cat reads descriptor 8 on; rtp-send
+	# and rtp-recv read it from the start all the same).
+	answer bob -v --srtp mandatory -D 3 -- sh -c "cat <&8 >'$D/bob.keys';
+		$(probe bob.probe); rtp-recv >'$D/bob-cmd.raw' & exec rtp-send <'$T/tone.raw'"
 	direct sh -c 'e=$1; shift; exec sip-call -v --srtp mandatory "$@" 2>"$e"' - \
-		"$D/alice.err" "sip:bob@127.0.0.1:$PORT" -- sh -c \
-		"$(probe alice.probe); rtp-recv >'$D/alice-cmd.raw' & exec rtp-send <'$T/tone.raw'" &
-	wait_for 5 grep -q '^sip-call: answered ' "$D/alice.err"
+		"$D/alice.err" "sip:bob@127.0.0.1:$PORT" -- sh -c "cat <&8 >'$D/alice.keys';
+		$(probe alice.probe); rtp-recv >'$D/alice-cmd.raw' & exec rtp-send <'$T/tone.raw'" &
+	wait_for 10 grep -q '^sip-call: answered ' "$D/alice.err"
 	ps -e -ww -o args >"$D/ps.txt"
 	wait $! || fail "sip-call: status $?"
 	wait_bg bob 10
-	capture_ports cap >/dev/null
+	# The command's rtp-recv may say its last line after sip-call is gone.
+	wait_for 5 grep -Eq '^rtp-recv: stats .* srtp=AES_CM_128_HMAC_SHA1_80 auth_fail=0$' \
+		"$D/alice.err"
 	run cat "$D/alice.err"
 	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$RTP srtp=AES_CM_128_HMAC_SHA1_80 call-id=$CID$"
-	assert_line --regexp '^rtp-recv: stats .* srtp=AES_CM_128_HMAC_SHA1_80 auth_fail=0$'
 	check_tone "$D/alice-cmd.raw" -f 1000 -s 30
 	check_tone "$D/bob-cmd.raw" -f 1000 -s 30
-	# The media commands were told where the keys are, and had them there.
+	# The media commands were told where the keys are: ours, then the
+	# peer's, so alice's two lines are bob's the other way round.
 	[ "$(report_env bob.probe RTP_SRTP_KEY_FD)" = 8 ]
 	[ "$(report_env alice.probe RTP_SRTP_KEY_FD)" = 8 ]
-	run keys_of "$D/cap.pcap"
-	[ "${#lines[@]}" = 3 ]     # two offered, one answered
+	[ "$(sed -n 1p "$D/alice.keys")" = "$(sed -n 2p "$D/bob.keys")" ]
+	[ "$(sed -n 2p "$D/alice.keys")" = "$(sed -n 1p "$D/bob.keys")" ]
+	run cut -d ' ' -f 2 "$D/bob.keys"
+	[ "${#lines[@]}" = 2 ]
 	for key in "${lines[@]}"; do
+		[ "${#key}" = 40 ]
 		for k in "$key" "${key:0:16}"; do
 			! grep -qF -- "$k" "$D/ps.txt" || fail "a key in ps"
 			! grep -qF -- "$k" "$D/alice.err" "$D/bob.err" || fail "a key in -v output"
@@ -130,28 +130,13 @@ keys_of() {
 	grep -q 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:(hidden)' "$D/alice.err"
 }
 
-# baresip_srtp ACCOUNT-PARAMS [BARESIP-ARGS...]: a baresip (job "bs") on
+# baresip_srtp [BARESIP-ARGS...]: a baresip (job "bs") on
 # UDP port BS of 127.0.0.1 with its srtp module, "mediaenc=srtp-mand" in
 # its account, that answers every call at once and sends a 1 kHz tone; it
 # quits after 12 s.
 baresip_srtp() {
 	BS=$(free_port)
-	mkdir -p "$D/bs"
-	tone_raw "$D/bs/tone.raw" 1000 4
-	sox -D -t raw -r 8000 -e signed -b 16 -c 1 "$D/bs/tone.raw" "$D/bs/tone.wav"
-	cat >"$D/bs/config" <<-EOF
-		poll_method epoll
-		sip_listen 127.0.0.1:$BS
-		module_path /usr/lib/baresip/modules
-		module g711.so
-		module aufile.so
-		module srtp.so
-		module_app account.so
-		module_app menu.so
-		audio_source aufile,$D/bs/tone.wav
-		audio_player aufile,$D/bs/play.wav
-		audio_alert aufile,$D/bs/alert.wav
-	EOF
+	baresip_config "$D/bs" "sip_listen 127.0.0.1:$BS" "module srtp.so"
 	echo "<sip:bob@127.0.0.1:$BS>;regint=0;answermode=auto;mediaenc=srtp-mand" >"$D/bs/accounts"
 	start_bg bs baresip -f "$D/bs" -n 127.0.0.1 -t 12 "$@"
 	wait_for 5 port_listening udp "$BS"
@@ -164,7 +149,7 @@ baresip_srtp() {
 	assert_success
 	assert_line --regexp "^sip-call: answered status=\"200 [A-Za-z]+\" codec=PCMU rtp=$RTP srtp=$SUITE call-id=$CID$"
 	assert_line --regexp "^rtp-recv: stats .* srtp=$SUITE auth_fail=0$"
-	check_tone -f 1000 -s 30 -n 16000 -N 1600 "$D/from-bs.raw"
+	check_tone -f 1000 -s 30 "$D/from-bs.raw"
 	figure "from baresip: $(tone-check -f 1000 "$D/from-bs.raw" | tail -n 1)"
 	stop_bg bs
 
@@ -207,12 +192,15 @@ baresip_srtp() {
 	refute_line --partial srtp=
 	check_tone "$D/alice.raw" -f 1000 -s 30
 	stop_bg bob
-	# ... and SRTP with a peer that takes them (an optional answerer too).
-	answer bob -D 1 --srtp optional
+	# ... and SRTP with a peer that takes them (an optional answerer too,
+	# in serve mode).
+	answer bob -S -D 1 --srtp optional
 	run call -T 5 --srtp optional
 	assert_success
 	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$RTP srtp=AES_CM_128_HMAC_SHA1_80 call-id=$CID$"
-	check_tone "$D/alice.raw" -f 1000 -s 30
+	assert_line --regexp '^rtp-recv: stats .* srtp=AES_CM_128_HMAC_SHA1_80 auth_fail=0$'
+	wait_for 5 grep -q '^sip-answer: ended status=0 ' "$D/bob.err"
+	grep -Eq "^sip-answer: answered codec=PCMU rtp=$RTP srtp=AES_CM_128_HMAC_SHA1_80 " "$D/bob.err"
 	stop_bg bob
 
 	# A phone (SIPp) that answers plain RTP: hung up when mandatory...
@@ -230,6 +218,19 @@ baresip_srtp() {
 	run call -T 5 -D 1 --srtp optional
 	assert_success
 	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$RTP call-id=$CID$"
+	wait_bg uas 10
+}
+
+@test "srtp-call: a re-INVITE (hold) that keeps the key is answered with ours under its tag; one with a new key gets 488, and the call goes on" {
+	PORT=$(free_port)
+	start_bg uas sipp_run uas call-uas-srtp-hold -p "$PORT"
+	wait_for 5 port_listening udp "$PORT"
+	run call -T 5 -D 2 --srtp mandatory
+	assert_success
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$RTP srtp=AES_CM_128_HMAC_SHA1_80 call-id=$CID$"
+	assert_line --regexp "^sip-call: held call-id=$CID$"
+	assert_line --regexp "^sip-call: warning: refusing a re-INVITE of call $CID: the SRTP key of the call is not in it"
+	assert_line --regexp '^sip-call: hangup by=local reason="duration reached" '
 	wait_bg uas 10
 }
 
@@ -259,7 +260,9 @@ invite() {
 	invite "$D/malformed.sip" RTP/SAVP "1 AES_CM_128_HMAC_SHA1_80 inline:not*base64"
 	run answers_to "$PORT" "$D/malformed.sip" 488
 	assert_output 488
-	invite "$D/unknown.sip" RTP/SAVP "1 AES_256_CM_HMAC_SHA1_80 inline:$good$good"
+	# An AES-256 key is 46 bytes: well-formed, of a suite we lack.
+	invite "$D/unknown.sip" RTP/SAVP \
+		"1 AES_256_CM_HMAC_SHA1_80 inline:$(head -c 46 /dev/urandom | base64 -w 0)"
 	run answers_to "$PORT" "$D/unknown.sip" 488
 	assert_output 488
 	invite "$D/mki.sip" RTP/SAVP "1 AES_CM_128_HMAC_SHA1_80 inline:$good|2^20|1:4"

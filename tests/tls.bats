@@ -196,24 +196,8 @@ baresip_tls() {
 	local base
 	base=$(free_rtp_port)
 	BS_TLS=$((base + 1))
-	mkdir -p "$D/bs"
-	tone_raw "$D/bs/tone.raw" 1000 4
-	sox -D -t raw -r 8000 -e signed -b 16 -c 1 "$D/bs/tone.raw" "$D/bs/tone.wav"
-	cat >"$D/bs/config" <<-EOF
-		poll_method epoll
-		sip_listen 127.0.0.1:$base
-		sip_certificate $PKI/server-full.pem
-		sip_cafile $PKI/ca.pem
-		sip_trans_def tls
-		module_path /usr/lib/baresip/modules
-		module g711.so
-		module aufile.so
-		module_app account.so
-		module_app menu.so
-		audio_source aufile,$D/bs/tone.wav
-		audio_player aufile,$D/bs/play.wav
-		audio_alert aufile,$D/bs/alert.wav
-	EOF
+	baresip_config "$D/bs" "sip_listen 127.0.0.1:$base" \
+		"sip_certificate $PKI/server-full.pem" "sip_cafile $PKI/ca.pem" "sip_trans_def tls"
 	echo "<sip:bob@127.0.0.1:$base;transport=tls>;regint=0;answermode=auto" >"$D/bs/accounts"
 	start_bg bs baresip -f "$D/bs" -n 127.0.0.1 -t 12 "$@"
 	wait_for 5 port_listening tcp "$BS_TLS"

@@ -2,6 +2,7 @@
  * the suites we speak, and what is refused as unusable or malformed. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sdes.h"
 #include "tap.h"
@@ -80,6 +81,42 @@ main(void)
 	is_int(sl_sdes_read_line("AES_CM_128_HMAC_SHA1_80", &c, &why), EINVAL,
 	       "a key file line without a key");
 	is_str(sl_sdes_suite_name(SL_SRTP_OFF), "off", "no suite is named off");
+
+	/* The hand-off's two lines (RTP_SRTP_KEY_FD), read from the start by
+	 * each reader whatever the descriptor's offset. */
+	{
+		struct sl_sdes a, b;
+		char text[200];
+		FILE *f = tmpfile();
+		int fd = fileno(f);
+
+		is_int(sl_sdes_new(1, SL_SRTP_AES_CM_128_HMAC_SHA1_80, &c), 0, "our key");
+		is_int(sl_sdes_new(1, SL_SRTP_AES_CM_128_HMAC_SHA1_80, &d), 0, "the peer's");
+		is_int(sl_sdes_format_line(&c, text, sizeof text), 0, "a key line");
+		is_int(sl_sdes_format_line(&d, text + strlen(text), sizeof text - strlen(text)),
+		       0, "another");
+		ok(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "written to a file");
+		is_int(sl_sdes_read_pair_fd(fd, &a, &b, &why), 0, "read at its end");
+		ok(memcmp(a.key, c.key, SL_SDES_KEYLEN) == 0 &&
+		   memcmp(b.key, d.key, SL_SDES_KEYLEN) == 0, "ours first, the peer's second");
+		is_int(sl_sdes_read_pair_fd(fd, &a, &b, &why), 0, "read again, by another");
+		ok(memcmp(b.key, d.key, SL_SDES_KEYLEN) == 0, "the same");
+		fclose(f);
+		is_int(sl_srtp_mode_parse("mandatory"), SL_SRTP_MODE_MANDATORY, "mandatory");
+		is_int(sl_srtp_mode_parse("on"), -1, "no mode named on");
+	}
+	{
+		struct sl_srtp_suites su;
+		const char *bad;
+
+		is_int(sl_srtp_suites_parse("AES_CM_128_HMAC_SHA1_32,AES_CM_128_HMAC_SHA1_80",
+					    &su, &bad), 0, "a list of suites");
+		ok(su.n == 2 && su.suite[0] == SL_SRTP_AES_CM_128_HMAC_SHA1_32, "in its order");
+		is_int(sl_srtp_suites_parse("AES_CM_128_HMAC_SHA1_32,AES_CM_128_HMAC_SHA1_32",
+					    &su, &bad), EINVAL, "a suite twice");
+		is_int(sl_srtp_suites_parse("AES_256_CM_HMAC_SHA1_80", &su, &bad), EINVAL,
+		       "a suite we lack");
+	}
 	done_testing();
 	return 0;
 }
