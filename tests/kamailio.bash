@@ -31,7 +31,10 @@
 # (nonce lifetime; an expired one is re-challenged with stale=true),
 # FR_TIMER=MS (how long a request to a silent next hop waits for its 408),
 # NATADDR=ADDRESS (listen there too, and fix up NATed clients with
-# nathelper: tests/nat.bats, started in a namespace with SL_NETNS).
+# nathelper: tests/nat.bats, started in a namespace with SL_NETNS),
+# RTPENGINE (with NATADDR: the media of every call through the rtpengine
+# whose control port on 127.0.0.1 is $RTPE_NG_PORT, tests/netns.bash
+# rtpengine_start).
 # TLS: Kamailio listens on TLS too (the test PKI's server certificate,
 # tests/pki.bash), on KAM_TLS_PORT, and exports KAM_TLS_SERVER
 # (127.0.0.1:$KAM_TLS_PORT); when it connects to a TLS contact it checks
@@ -279,6 +282,9 @@ sl_kam_launch() {
 	done
 	if [ -n "${KAM_TLS_PORT:-}" ]; then
 		args+=(-A "TLSPORT=$KAM_TLS_PORT" -A "TLSCFG=\"$KAM_DIR/tls.cfg\"")
+	fi
+	if [ -n "${RTPE_NG_PORT:-}" ] && [[ " $* " == *" RTPENGINE "* ]]; then
+		args+=(-A "RTPENGINE_SOCK=\"udp:127.0.0.1:$RTPE_NG_PORT\"")
 	fi
 	# -DD: no daemon, so the PID is ours; -E: log to stderr.  The log is
 	# appended to, so that it tells the whole story across restarts.

@@ -19,21 +19,14 @@ bats_require_minimum_version 1.5.0
 # One testbed and one Kamailio for the file: each test starts its phones
 # and leaves no binding behind (they unregister when they end).
 setup_file() {
-	local f=$BATS_FILE_TMPDIR
 	load helper
 	load netns
-	tone_raw "$f/1k.raw" 1000 3
-	tone_raw "$f/500.raw" 500 5
-	nat_create
-	# Kamailio in the provider's namespace, on its address there.
-	SL_NETNS=$NAT_PROVIDER kamailio_start "NATADDR=$PROVIDER_ADDR" FR_TIMER=2000
+	nat_setup_file FR_TIMER=2000
 	kamailio_add_user dave davepw
-	export SIP_SERVER=$PROVIDER_ADDR:$KAM_PORT
 }
 
 teardown_file() {
-	kamailio_stop
-	nat_delete
+	nat_teardown_file
 }
 
 setup() {
@@ -49,35 +42,6 @@ teardown() {
 	nat_ports 1024-65535
 	nat_conntrack_timeouts 30 120 432000
 	nat_forget
-}
-
-# home_answer USER TRANSPORT ARGS...: USER (bob or carol) at home,
-# `sip-register -t TRANSPORT ARGS -- sip-answer` playing a 500 Hz tone and
-# recording to USER.raw (one call), as job USER.
-home_answer() {
-	local user=$1 tp=$2
-	shift 2
-	SL_NETNS=$NAT_HOME start_bg "$user" sh -c 'user=$1 tp=$2 in=$3 out=$4; shift 4
-		exec env SIP_USER="$user" SIP_PASSWORD="${user}pw" sip-register -v -t "$tp" "$@" \
-			-- sip-answer <"$in" >"$out"' _ "$user" "$tp" "$T/500.raw" "$D/$user.raw" "$@"
-}
-
-# call_user USER TRANSPORT: alice calls USER from the provider's side for
-# 3 s, sending a 1 kHz tone and recording to alice.raw (run: status,
-# output).
-call_user() {
-	run timeout -k 2 30 ip netns exec "$NAT_PROVIDER" env SIP_USER=alice SIP_PASSWORD=alicepw \
-		sh -c 'exec sip-call -v -t "$1" -T 5 -D 3 "$2" <"$3" >"$4"' _ "$2" "$1" "$T/1k.raw" \
-		"$D/alice.raw"
-	# -v shows the messages with their CRLFs.
-	output=${output//$'\r'/}
-	mapfile -t lines <<<"$output"
-}
-
-# The public address lines of USER's job (default bob): "sip-register:
-# public-address aor=... address=A".
-public_lines() {
-	grep -E '^sip-register: public-address ' "$D/${1:-bob}.err" || true
 }
 
 # call_reaches USER TRANSPORT: a call from the provider reaches USER: both

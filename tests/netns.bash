@@ -209,6 +209,20 @@ netns_loss_plausible() {
 #   in_home / in_router / in_provider CMD...   CMD in that namespace
 # Run a background job in one with SL_NETNS=$NAT_HOME start_bg ... (and
 # kamailio_start the same way).
+#
+# For a test file of calls through the testbed (tests/nat*.bats):
+#   nat_setup_file [DEFINE...]  in setup_file: the testbed (unless made
+#                             already), the tones
+#                             $T/1k.raw (3 s) and $T/500.raw (5 s) in
+#                             BATS_FILE_TMPDIR, and Kamailio in the
+#                             provider's namespace (NATADDR and DEFINEs);
+#                             SIP_SERVER is exported
+#   nat_teardown_file         in teardown_file: Kamailio stopped, the
+#                             testbed deleted
+#   rtpengine_start / rtpengine_stop: a media relay at the provider (below)
+#   home_answer, call_user, public_lines: a phone at home, a call to it,
+#                             its public-address lines (below); they use $D
+#                             (BATS_TEST_TMPDIR) and $T (BATS_FILE_TMPDIR)
 
 NAT_HOME_NET=10.77.0
 NAT_PUBLIC_NET=198.51.100
@@ -280,4 +294,81 @@ nat_conntrack_timeouts() {
 
 nat_forget() {
 	in_router conntrack -F 2>/dev/null
+}
+
+nat_setup_file() {
+	tone_raw "$BATS_FILE_TMPDIR/1k.raw" 1000 3 &&
+		tone_raw "$BATS_FILE_TMPDIR/500.raw" 500 5 || return 1
+	[ -n "${NAT_HOME:-}" ] || nat_create || return 1
+	SL_NETNS=$NAT_PROVIDER kamailio_start "NATADDR=$PROVIDER_ADDR" "$@" || return 1
+	export SIP_SERVER=$PROVIDER_ADDR:$KAM_PORT
+}
+
+nat_teardown_file() {
+	kamailio_stop
+	nat_delete
+}
+
+# home_answer USER TRANSPORT ARGS...: USER (a Kamailio user: its password
+# is USER followed by "pw") at home, `sip-register -t TRANSPORT ARGS --
+# sip-answer` playing a 500 Hz tone and recording to $D/USER.raw (one
+# call), as job USER.
+home_answer() {
+	local user=$1 tp=$2
+	shift 2
+	SL_NETNS=$NAT_HOME start_bg "$user" sh -c 'user=$1 tp=$2 in=$3 out=$4; shift 4
+		exec env SIP_USER="$user" SIP_PASSWORD="${user}pw" sip-register -v -t "$tp" "$@" \
+			-- sip-answer <"$in" >"$out"' _ "$user" "$tp" "$T/500.raw" "$D/$user.raw" "$@"
+}
+
+# call_user USER TRANSPORT: alice calls USER from the provider's side for
+# 3 s with sip-call -v, sending a 1 kHz tone and recording to
+# $D/alice.raw (run: status, output and lines, the CRs taken out).
+call_user() {
+	run timeout -k 2 30 ip netns exec "$NAT_PROVIDER" env SIP_USER=alice SIP_PASSWORD=alicepw \
+		sh -c 'exec sip-call -v -t "$1" -T 5 -D 3 "$2" <"$3" >"$4"' _ "$2" "$1" "$T/1k.raw" \
+		"$D/alice.raw"
+	# -v shows the messages with their CRLFs.
+	output=${output//$'\r'/}
+	mapfile -t lines <<<"$output"
+}
+
+# The public address lines of USER's job (default bob): "sip-register:
+# public-address aor=... address=A".
+public_lines() {
+	grep -E '^sip-register: public-address ' "$D/${1:-bob}.err" || true
+}
+
+
+# rtpengine_start: rtpengine (Debian's rtpengine-daemon, userspace
+# forwarding, no kernel table) in the provider's namespace for the test
+# file, on PROVIDER_ADDR with media ports 40000-40199 (outside the
+# 16384-32766 of sipline's own RTP, so a port tells whose it is), its
+# control (ng) port on the namespace's 127.0.0.1; sets RTPE_NG_PORT,
+# RTPE_PID, RTPE_LOG.  Start it before kamailio_start RTPENGINE.
+rtpengine_start() {
+	local deadline
+	RTPE_NG_PORT=$(free_port) || return 1
+	RTPE_LOG=$(sl_tmpdir)/rtpengine.log
+	SL_NETNS=$NAT_PROVIDER sl_spawn "$RTPE_LOG" "$RTPE_LOG" rtpengine --config-file=none \
+		--foreground --log-stderr --log-level=6 --table=-1 --interface="$PROVIDER_ADDR" \
+		--listen-ng="127.0.0.1:$RTPE_NG_PORT" --port-min=40000 --port-max=40199 --delete-delay=0
+	RTPE_PID=$SL_SPAWNED
+	export RTPE_NG_PORT RTPE_PID RTPE_LOG
+	deadline=$(($(sl_now_us) + 10000000))
+	until grep -q 'Startup complete' "$RTPE_LOG"; do
+		if ! sl_alive "$RTPE_PID" || [ "$(sl_now_us)" -ge "$deadline" ]; then
+			echo "rtpengine_start: rtpengine did not come up; its log:" >&2
+			cat "$RTPE_LOG" >&2
+			rtpengine_stop
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# rtpengine_stop: SIGTERM to rtpengine, SIGKILL after 5 s.
+rtpengine_stop() {
+	[ -z "${RTPE_PID:-}" ] || sl_terminate "$RTPE_PID" 5 leader
+	RTPE_PID=
 }
