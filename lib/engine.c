@@ -303,6 +303,12 @@ read_rtp(struct engine *e)
 		if ((n = sl_rtp_recv(e->c.rtp_fd, d, BATCH)) <= 0)
 			return;
 		for (i = 0; i < n; i++) {
+			/* Longer than any RTP we take: its payload cut short
+			 * would play as something else. */
+			if (d[i].truncated) {
+				sl_playout_bad(&e->pl);
+				continue;
+			}
 			if (e->srtp_rx != NULL &&
 			    sl_srtp_unprotect(e->srtp_rx, 0, d[i].buf, &d[i].len) != 0)
 				continue;

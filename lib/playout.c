@@ -608,6 +608,13 @@ sl_playout_packet(struct sl_playout *pl, int64_t arrival,
 }
 
 void
+sl_playout_bad(struct sl_playout *pl)
+{
+	pl->st.packets++;
+	pl->st.bad++;
+}
+
+void
 sl_playout_bye(struct sl_playout *pl, uint32_t ssrc)
 {
 	sl_debug("RTCP BYE from %08x", ssrc);

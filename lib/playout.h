@@ -181,6 +181,10 @@ int sl_playout_waiting(const struct sl_playout *pl);
 int sl_playout_status(const struct sl_playout *pl);
 
 void sl_playout_stats(const struct sl_playout *pl, struct sl_playout_stats *st);
+/* A datagram that came but cannot be a packet of the stream (cut short):
+ * counted as a packet, and bad. */
+void sl_playout_bad(struct sl_playout *pl);
+
 /* "packets=N lost=N duplicates=N late=N bad=N concealed=Nms
  * jitter=F.FFms". */
 void sl_playout_stats_line(const struct sl_playout *pl, char *buf, size_t size);

@@ -221,6 +221,7 @@ sl_rtp_recv(int fd, struct sl_rtp_dgram *d, int n)
 	clocks(&real, &mono);
 	for (i = 0; i < got; i++) {
 		d[i].len = mm[i].msg_len;
+		d[i].truncated = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 		d[i].from.len = mm[i].msg_hdr.msg_namelen;
 		d[i].arrival = mono;
 		for (c = CMSG_FIRSTHDR(&mm[i].msg_hdr); c; c = CMSG_NXTHDR(&mm[i].msg_hdr, c)) {

@@ -41,6 +41,7 @@ void sl_rtp_stamp_arrivals(int fd);
 struct sl_rtp_dgram {
 	uint8_t buf[SL_RTP_MAX];
 	size_t len;
+	int truncated;          /* it was longer than buf: not all here */
 	struct sl_addr from;
 	int64_t arrival;
 };

@@ -4,8 +4,12 @@
  * signal-to-noise ratio, and checks them against expectations.
  *
  * usage: tone-check [-r rate] [-f hz] [-F tolerance] [-s min-snr-db]
- *                   [-n samples] [-N tolerance] [--segments ms] file
- * Prints "length=N lead=N freq=F snr=S"; exits 1 when a check fails. */
+ *                   [-n samples] [-N tolerance] [--segments ms]
+ *                   [--segsnr ms] file
+ * Prints "length=N lead=N freq=F snr=S"; exits 1 when a check fails.
+ * --segsnr adds "segsnr=S": the mean over segments of ms of each one's
+ * SNR against the sine fitted to the whole, each within -10 and 35 dB
+ * (a lost packet played as silence counts -10, not minus infinity). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -21,7 +25,7 @@ struct fit {
 /* Residual energy of the best a cos + b sin + c at frequency f; fills the
  * signal energy in *sig. */
 static double
-residual(const double *x, size_t n, double rate, double f, double *sig)
+residual_coef(const double *x, size_t n, double rate, double f, double *sig, double *coef)
 {
 	double w = 2 * M_PI * f / rate;
 	double m[3][4] = { { 0 } }, v[3], e = 0, p = 0;
@@ -53,6 +57,8 @@ residual(const double *x, size_t n, double rate, double f, double *sig)
 	}
 	for (r = 0; r < 3; r++)
 		v[r] = m[r][3];
+	if (coef)
+		memcpy(coef, v, sizeof v);
 	for (i = 0; i < n; i++) {
 		double y = v[0] * cos(w * (double)i) + v[1] * sin(w * (double)i);
 		double d = x[i] - y - v[2];
@@ -63,9 +69,41 @@ residual(const double *x, size_t n, double rate, double f, double *sig)
 	return e;
 }
 
-/* Fits a sine to x: a zero-crossing estimate refined by golden section. */
+static double
+residual(const double *x, size_t n, double rate, double f, double *sig)
+{
+	return residual_coef(x, n, rate, f, sig, NULL);
+}
+
+/* The segmental SNR of x against the sine at f fitted to all of it. */
+static double
+segmental_snr(const double *x, size_t n, double rate, double f, size_t seg)
+{
+	double v[3], sig, w = 2 * M_PI * f / rate, sum = 0;
+	size_t i, s, segs = 0;
+
+	if (seg == 0 || residual_coef(x, n, rate, f, &sig, v) == INFINITY)
+		return -10;
+	for (s = 0; s + seg <= n; s += seg, segs++) {
+		double e = 0, p = 0, snr;
+
+		for (i = s; i < s + seg; i++) {
+			double y = v[0] * cos(w * (double)i) + v[1] * sin(w * (double)i);
+			double d = x[i] - y - v[2];
+
+			e += d * d;
+			p += y * y;
+		}
+		snr = e > 0 ? 10 * log10(p / e) : 35;
+		sum += snr < -10 ? -10 : snr > 35 ? 35 : snr;
+	}
+	return segs ? sum / (double)segs : -10;
+}
+
+/* Fits a sine to x: a zero-crossing estimate (or hint, when > 0: gaps of
+ * silence move the crossings) refined by golden section. */
 static struct fit
-fit_tone(const double *x, size_t n, double rate)
+fit_tone(const double *x, size_t n, double rate, double hint)
 {
 	struct fit out = { 0, 0 };
 	size_t i, cross = 0;
@@ -81,9 +119,9 @@ fit_tone(const double *x, size_t n, double rate)
 			cross++;
 		}
 	}
-	if (cross < 2)
+	if (cross < 2 && hint <= 0)
 		return out;
-	out.freq = (double)(cross - 1) * rate / (last - first);
+	out.freq = hint > 0 ? hint : (double)(cross - 1) * rate / (last - first);
 	/* The residual has one minimum within a DFT bin or two of the
 	 * tone, and many beyond.  Distortion (a wideband codec's alias of
 	 * the tone) moves the zero crossings by more than that: the
@@ -129,7 +167,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: tone-check [-r rate] [-f hz] [-F tolerance] "
-		"[-s min-snr-db] [-n samples] [-N tolerance] [--segments ms] file\n");
+		"[-s min-snr-db] [-n samples] [-N tolerance] [--segments ms] "
+		"[--segsnr ms] file\n");
 	exit(2);
 }
 
@@ -138,10 +177,11 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "segments", required_argument, NULL, 'S' },
+		{ "segsnr", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double rate = 8000, freq = 0, ftol = 0.01, minsnr = -1e9, thr;
-	long want_len = -1, ltol = 160, seg_ms = -1;
+	long want_len = -1, ltol = 160, seg_ms = -1, segsnr_ms = -1;
 	FILE *f;
 	int16_t *pcm = NULL;
 	double *x;
@@ -157,6 +197,7 @@ main(int argc, char **argv)
 		case 'n': want_len = atol(optarg); break;
 		case 'N': ltol = atol(optarg); break;
 		case 'S': seg_ms = atol(optarg); break;
+		case 'G': segsnr_ms = atol(optarg); break;
 		default: usage();
 		}
 	}
@@ -210,7 +251,7 @@ main(int argc, char **argv)
 				size_t len = end - start + 1, k;
 				for (k = 0; k < len; k++)
 					x[k] = pcm[start + k];
-				struct fit ft = fit_tone(x, len, rate);
+				struct fit ft = fit_tone(x, len, rate, 0);
 				printf("segment start=%zu length=%zu freq=%.2f snr=%.1f\n",
 				       start, len, ft.freq, ft.snr);
 				in = 0;
@@ -236,8 +277,15 @@ main(int argc, char **argv)
 	n = last - first + 1;
 	for (i = 0; i < n; i++)
 		x[i] = pcm[first + i];
-	struct fit ft = fit_tone(x, n, rate);
+	struct fit ft = fit_tone(x, n, rate, 0);
 	printf("length=%zu lead=%zu freq=%.2f snr=%.1f\n", n, first, ft.freq, ft.snr);
+	if (segsnr_ms > 0) {
+		/* Against the tone sent (-f), found near it. */
+		struct fit ref = freq > 0 ? fit_tone(x, n, rate, freq) : ft;
+
+		printf("segsnr=%.1f\n", segmental_snr(x, n, rate, ref.freq,
+							(size_t)(segsnr_ms * rate / 1000)));
+	}
 	if (freq > 0 && fabs(ft.freq - freq) > freq * ftol) {
 		printf("FAIL: frequency %.2f is not %.2f within %g%%\n", ft.freq,
 		       freq, ftol * 100);
