@@ -50,7 +50,10 @@ $(PKG_MK): Makefile mk/packages
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \
               -Wall -Wextra -Wshadow -Wno-unused-parameter -Ilib \
               $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
-ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS) $(SANFLAGS)
+# -z now: every symbol bound at start, so that a serve-mode call process
+# (a fork without exec) does not bind and write the GOT again, page by
+# copied page, in every call (BENCHMARKS.md, issue 18); full RELRO too.
+ALL_LDFLAGS = -Wl,--as-needed -Wl,-z,now $(LDFLAGS) $(SANFLAGS)
 # -lresolv: glibc's ns_parserr, for the TTLs c-ares 1.18 does not give.
 LDLIBS     += $(PKG_LIBS) -lresolv -lm
 
