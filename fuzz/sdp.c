@@ -1,7 +1,9 @@
 /* libFuzzer target: an SDP body from the network through the offer/answer
  * steps the tools take: sl_sdp_parse, sl_sdp_pick against what we accept,
+ * the SRTP steps in each mode (as an offer, and as an answer to ours),
  * sl_sdp_build of our answer, and a round trip of what was understood
  * (build it, parse it back: the same stream must come out). */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,43 @@ check_same(const struct sl_sdp_stream *a, const struct sl_sdp_stream *b)
 			fprintf(stderr, "fuzz-sdp: round trip changed the codecs\n");
 			abort();
 		}
+	if (a->savp != b->savp || a->ncrypto != b->ncrypto) {
+		fprintf(stderr, "fuzz-sdp: round trip changed the SRTP keys\n");
+		abort();
+	}
+	for (i = 0; i < a->ncrypto; i++)
+		if (a->crypto[i].tag != b->crypto[i].tag || a->crypto[i].suite != b->crypto[i].suite ||
+		    memcmp(a->crypto[i].key, b->crypto[i].key, SL_SDES_KEYLEN) != 0) {
+			fprintf(stderr, "fuzz-sdp: round trip changed a key\n");
+			abort();
+		}
+}
+
+/* The SRTP steps, in each mode: theirs as an offer, and as the answer to
+ * an offer of ours.  Whatever they decide must be consistent. */
+static void
+srtp_steps(const struct sl_sdp_stream *theirs)
+{
+	struct sl_sdp_stream offer;
+	struct sl_sdes tx, rx;
+	const char *why;
+	int mode, code, err;
+
+	for (mode = SL_SRTP_MODE_OFF; mode <= SL_SRTP_MODE_MANDATORY; mode++) {
+		code = sl_sdp_srtp_take_offer(theirs, mode, NULL, &tx, &rx, &why);
+		if ((code != 0 && code != 488 && code != 500) || (code != 0 && why == NULL) ||
+		    (code == 0 && mode == SL_SRTP_MODE_MANDATORY && rx.suite == SL_SRTP_OFF) ||
+		    (code == 0 && (tx.suite != rx.suite || tx.tag != rx.tag)))
+			abort();
+		memset(&offer, 0, sizeof offer);
+		if (sl_sdp_srtp_offer(&offer, mode, NULL) != 0)
+			continue;
+		err = sl_sdp_srtp_check_answer(&offer, theirs, mode, &tx, &rx, &why);
+		if ((err != 0 && (err != EINVAL || why == NULL)) ||
+		    (err == 0 && mode == SL_SRTP_MODE_MANDATORY && rx.suite == SL_SRTP_OFF) ||
+		    (err == 0 && mode == SL_SRTP_MODE_OFF && rx.suite != SL_SRTP_OFF))
+			abort();
+	}
 }
 
 int
@@ -61,6 +100,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < theirs.npts; i++)
 		if (theirs.codecs[i] == NULL || sl_sdp_codec(&theirs, theirs.pts[i]) == NULL)
 			abort();
+	if (theirs.ncrypto < 0 || theirs.ncrypto > SL_SDP_CRYPTO ||
+	    theirs.ncrypto > theirs.crypto_lines)
+		abort();
+	srtp_steps(&theirs);
 
 	/* Our answer, as sip-answer builds it. */
 	memset(&ours, 0, sizeof ours);
