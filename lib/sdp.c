@@ -448,7 +448,7 @@ sl_sdp_srtp_take_offer(const struct sl_sdp_stream *offer, int mode,
 	if (mode == SL_SRTP_MODE_OFF) {
 		/* Keys on RTP/AVP (best-effort SRTP) are ignored: plain RTP. */
 		if (offer->savp) {
-			*why = "RTP/SAVP offered, and SRTP is off (SIP_SRTP)";
+			*why = "RTP/SAVP offered";
 			return 488;
 		}
 		return 0;
@@ -472,8 +472,8 @@ sl_sdp_srtp_take_offer(const struct sl_sdp_stream *offer, int mode,
 			return 488;
 		}
 		if (mode == SL_SRTP_MODE_MANDATORY) {
-			*why = offer->crypto_lines ? "no a=crypto suite we have (SRTP is mandatory)" :
-			       "plain RTP offered, and SRTP is mandatory";
+			*why = offer->crypto_lines ? "no a=crypto suite we have" :
+			       "plain RTP offered";
 			return 488;
 		}
 		return 0;       /* optional: plain RTP */
