@@ -328,26 +328,46 @@ sl_sdes_read_line(const char *line, struct sl_sdes *out, const char **why)
 	return n;
 }
 
-int
-sl_sdes_read_fd(int fd, struct sl_sdes *out, const char **why)
+/* Reads what fd holds, up to size - 1 bytes, into buf as a string: from
+ * offset 0 when from_start (pread, or read on what cannot seek), else
+ * from where it stands.  Returns 0 or the errno of the read. */
+static int
+read_text(int fd, int from_start, char *buf, size_t size)
 {
-	char buf[256];
 	size_t len = 0;
 	ssize_t n;
-	int err;
 
-	while (len < sizeof buf - 1) {
-		n = read(fd, buf + len, sizeof buf - 1 - len);
+	while (len < size - 1) {
+		n = from_start ? pread(fd, buf + len, size - 1 - len, (off_t)len) :
+				 read(fd, buf + len, size - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return fail(why, "unable to read the key", errno);
+		if (n < 0 && from_start && errno == ESPIPE) {
+			from_start = 0;
+			continue;
+		}
+		if (n < 0) {
+			buf[len] = '\0';
+			return errno;
+		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
-	err = sl_sdes_read_line(buf, out, why);
+	return 0;
+}
+
+int
+sl_sdes_read_fd(int fd, struct sl_sdes *out, const char **why)
+{
+	char buf[256];
+	int err;
+
+	if ((err = read_text(fd, 0, buf, sizeof buf)) != 0)
+		err = fail(why, "unable to read the key", err);
+	else
+		err = sl_sdes_read_line(buf, out, why);
 	OPENSSL_cleanse(buf, sizeof buf);
 	return err;
 }
@@ -375,26 +395,12 @@ sl_sdes_read_pair_fd(int fd, struct sl_sdes *local, struct sl_sdes *remote,
 		     const char **why)
 {
 	char buf[512], *nl;
-	size_t len = 0;
-	ssize_t n;
-	int err, seekable = 1;
+	int err;
 
-	while (len < sizeof buf - 1) {
-		n = seekable ? pread(fd, buf + len, sizeof buf - 1 - len, (off_t)len) :
-			       read(fd, buf + len, sizeof buf - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && seekable && errno == ESPIPE) {
-			seekable = 0;
-			continue;
-		}
-		if (n < 0)
-			return fail(why, "unable to read the keys", errno);
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if ((err = read_text(fd, 1, buf, sizeof buf)) != 0) {
+		OPENSSL_cleanse(buf, sizeof buf);
+		return fail(why, "unable to read the keys", err);
 	}
-	buf[len] = '\0';
 	if ((nl = strchr(buf, '\n')) != NULL && nl[1] != '\0') {
 		*nl = '\0';
 		if ((err = sl_sdes_read_line(buf, local, why)) == 0)
