@@ -16,7 +16,6 @@
 # Records live DNS_TTL seconds (default 60), so the tools may keep them.
 
 dns_start() {
-	local deadline
 	DNS_LOG=$(sl_tmpdir)/dnsmasq.err
 	netns_resolv 127.0.0.1 || return 1
 	# --pid-file with no file: parallel runs would share the default one.
@@ -24,15 +23,8 @@ dns_start() {
 		--log-queries --no-resolv --no-hosts --pid-file \
 		--listen-address=127.0.0.1 --bind-interfaces --port=53 \
 		--local=/sipline.test/ --local-ttl="${DNS_TTL:-60}" "$@" || return 1
-	deadline=$(($(sl_now_us) + 5000000))
-	until port_listening udp 53; do
-		if ! bg_running dnsmasq || [ "$(sl_now_us)" -ge "$deadline" ]; then
-			echo "dns_start: dnsmasq did not come up; its log:" >&2
-			cat "$DNS_LOG" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
+	wait_up "dns_start: dnsmasq" "$(bg_pid dnsmasq)" "$DNS_LOG" 5 port_listening udp 53 ||
+		return 1
 	export DNS_LOG
 }
 

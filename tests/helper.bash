@@ -245,6 +245,23 @@ sl_alive() {
 	[ "${stat%% *}" != Z ]
 }
 
+# wait_up WHO PID LOG SECONDS CMD...: waits until CMD succeeds (a server
+# that PID runs has come up); fails, saying "WHO did not come up" and
+# printing LOG, when PID ends or SECONDS pass first.
+wait_up() {
+	local who=$1 pid=$2 log=$3 deadline
+	deadline=$(($(sl_now_us) + $4 * 1000000))
+	shift 4
+	until "$@" >/dev/null 2>&1; do
+		if ! sl_alive "$pid" || [ "$(sl_now_us)" -ge "$deadline" ]; then
+			echo "$who did not come up; its log:" >&2
+			cat "$log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 # Prints the PIDs of the live (not zombie) members of process group PGID.
 sl_group_members() {
 	ps -e -o pid=,pgid=,stat= | awk -v g="$1" '$2 == g && $3 !~ /^Z/ { print $1 }'

@@ -276,7 +276,7 @@ sl_kam_is_ours() {
 }
 
 sl_kam_launch() {
-	local d args=() deadline
+	local d args=()
 	for d; do
 		args+=(-A "$d")
 	done
@@ -296,14 +296,9 @@ sl_kam_launch() {
 		-A "DEBUG=${KAM_DEBUG:-1}" "${args[@]}"
 	KAM_PID=$SL_SPAWNED
 	export KAM_PID
-	deadline=$(($(sl_now_us) + 10000000))
-	until kamailio_ctl core.uptime >/dev/null 2>&1; do
-		if ! sl_alive "$KAM_PID" || [ "$(sl_now_us)" -ge "$deadline" ]; then
-			echo "kamailio_start: Kamailio did not come up on port $KAM_PORT; its log:" >&2
-			cat "$KAM_LOG" >&2
-			kamailio_stop
-			return 1
-		fi
-		sleep 0.05
-	done
+	wait_up "kamailio_start: Kamailio on port $KAM_PORT" "$KAM_PID" "$KAM_LOG" 10 \
+		kamailio_ctl core.uptime || {
+		kamailio_stop
+		return 1
+	}
 }

@@ -347,7 +347,6 @@ public_lines() {
 # control (ng) port on the namespace's 127.0.0.1; sets RTPE_NG_PORT,
 # RTPE_PID, RTPE_LOG.  Start it before kamailio_start RTPENGINE.
 rtpengine_start() {
-	local deadline
 	RTPE_NG_PORT=$(free_port) || return 1
 	RTPE_LOG=$(sl_tmpdir)/rtpengine.log
 	SL_NETNS=$NAT_PROVIDER sl_spawn "$RTPE_LOG" "$RTPE_LOG" rtpengine --config-file=none \
@@ -355,16 +354,11 @@ rtpengine_start() {
 		--listen-ng="127.0.0.1:$RTPE_NG_PORT" --port-min=40000 --port-max=40199 --delete-delay=0
 	RTPE_PID=$SL_SPAWNED
 	export RTPE_NG_PORT RTPE_PID RTPE_LOG
-	deadline=$(($(sl_now_us) + 10000000))
-	until grep -q 'Startup complete' "$RTPE_LOG"; do
-		if ! sl_alive "$RTPE_PID" || [ "$(sl_now_us)" -ge "$deadline" ]; then
-			echo "rtpengine_start: rtpengine did not come up; its log:" >&2
-			cat "$RTPE_LOG" >&2
-			rtpengine_stop
-			return 1
-		fi
-		sleep 0.05
-	done
+	wait_up "rtpengine_start: rtpengine" "$RTPE_PID" "$RTPE_LOG" 10 \
+		grep -q 'Startup complete' "$RTPE_LOG" || {
+		rtpengine_stop
+		return 1
+	}
 }
 
 # rtpengine_stop: SIGTERM to rtpengine, SIGKILL after 5 s.
