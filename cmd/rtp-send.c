@@ -187,7 +187,12 @@ main(int argc, char **argv)
 		sl_usage_error("no peer: give --remote HOST:PORT, or run inside a call (RTP_FD)");
 	if (own && !rspec)
 		sl_usage_error("--local needs --remote HOST:PORT");
-	if ((ec.digits || ec.dtmf_in_fd >= 0) && mp.dtmf_pt < 0)
+	/* In a call, the digits its control channel asks for (RTP_DTMF_FD),
+	 * unless --dtmf-fd says otherwise or the peer takes none. */
+	if (!own && ec.dtmf_in_fd < 0 && mp.dtmf_fd >= 0 && mp.dtmf_pt >= 0 &&
+	    fcntl(mp.dtmf_fd, F_GETFD) >= 0)
+		ec.dtmf_in_fd = mp.dtmf_fd;
+	else if ((ec.digits || ec.dtmf_in_fd >= 0) && mp.dtmf_pt < 0)
 		sl_usage_error("the peer takes no telephone-event (RTP_DTMF_PAYLOAD_TYPE "
 			       "is unset): no DTMF; --dtmf-pt forces one");
 	sockets(lspec, rspec, &mp, &ec);

@@ -29,7 +29,8 @@ static const char usage[] =
 	"                  [--redirect URI]\n"
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c CODEC[,CODEC...]] [--rate HZ] [--rtp-timeout SECONDS]\n"
-	"                  [--srtp off|optional|mandatory] [-- COMMAND [ARG...]]\n"
+	"                  [--srtp off|optional|mandatory] [--control-fd FD]\n"
+	"                  [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
 	SL_SETTINGS_HELP
@@ -58,9 +59,12 @@ static const char usage[] =
 	"                           (default 30; 0: never)\n"
 	"      --srtp off|optional|mandatory  SRTP with SDES keys: refuse it (488 to\n"
 	"                           RTP/SAVP), take it when offered, or refuse calls\n"
-	"                           without it (488) (SIP_SRTP; default off)\n";
+	"                           without it (488) (SIP_SRTP; default off)\n"
+	"      --control-fd FD      read control lines (hangup [CODE], dtmf DIGITS,\n"
+	"                           hold, resume, transfer URI) from descriptor FD\n"
+	"                           too (not with --serve)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP };
+enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -144,6 +148,7 @@ main(int argc, char **argv)
 		{ "rate", required_argument, 0, OPT_RATE },
 		{ "redirect", required_argument, 0, OPT_REDIRECT },
 		{ "srtp", required_argument, 0, OPT_SRTP },
+		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -158,6 +163,7 @@ main(int argc, char **argv)
 	sl_settings_init(&set);
 	memset(&ac, 0, sizeof ac);
 	ac.call.rtp_timeout = 30;
+	ac.control_fd = -1;
 	while ((opt = getopt_long(argc, argv, "+" SL_SETTINGS_SHORTOPTS "l:r:R:x:a:Sm:D:c:",
 				  longopts, NULL)) != -1) {
 		if (sl_settings_option(&set, opt, optarg, usage))
@@ -206,6 +212,9 @@ main(int argc, char **argv)
 		case OPT_SRTP:
 			srtp = optarg;
 			break;
+		case OPT_CONTROL_FD:
+			ac.control_fd = sl_opt_control_fd(optarg);
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -223,6 +232,9 @@ main(int argc, char **argv)
 	}
 	if (max_given && !serve)
 		sl_usage_error("--max-calls goes with --serve");
+	if (ac.control_fd >= 0 && serve)
+		sl_usage_error("--control-fd goes without --serve (each call's COMMAND has "
+			       "its own control channel)");
 	if (redirect) {
 		if (sl_settings_target(&set, redirect, 0, redirect_uri, sizeof redirect_uri) != 0 ||
 		    !sl_uri_ok(redirect_uri))

@@ -19,7 +19,7 @@ static const char usage[] =
 	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c CODEC[,CODEC...]]\n"
 	"                [--rate HZ] [--rtp-timeout SECONDS] [--srtp off|optional|mandatory]\n"
-	"                URI [-- COMMAND [ARG...]]\n"
+	"                [--control-fd FD] URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
 	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
 	"plays to stdout itself) and exits with the call's outcome.\n"
@@ -36,16 +36,27 @@ static const char usage[] =
 	"                           (default 30; 0: never)\n"
 	"      --srtp off|optional|mandatory  SRTP with SDES keys: none, offered\n"
 	"                           with plain RTP taken, or offered as RTP/SAVP and\n"
-	"                           required (SIP_SRTP; default off)\n";
+	"                           required (SIP_SRTP; default off)\n"
+	"      --control-fd FD      read control lines (hangup, dtmf DIGITS, hold,\n"
+	"                           resume, transfer URI) from descriptor FD too\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP };
+enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD };
 
 struct state {
 	struct sl_loop *loop;
 	struct sl_call *call;
 	int status;
 	int signals;
+	struct sl_control_src control;
 };
+
+static void
+on_control(const char *line, size_t len, void *arg)
+{
+	struct state *st = arg;
+
+	sl_call_control(st->call, line, len);
+}
 
 static void
 on_end(struct sl_call *call, int status, void *arg)
@@ -101,6 +112,7 @@ main(int argc, char **argv)
 		{ "rtp-timeout", required_argument, 0, OPT_RTP_TIMEOUT },
 		{ "rate", required_argument, 0, OPT_RATE },
 		{ "srtp", required_argument, 0, OPT_SRTP },
+		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -110,7 +122,7 @@ main(int argc, char **argv)
 	const char *local = NULL, *codecs = NULL, *srtp = NULL;
 	char target[1024];
 	double timeout = 64;
-	int opt, err;
+	int opt, err, control_fd = -1;
 
 	sl_log_init(argv[0]);
 	sl_settings_init(&set);
@@ -144,6 +156,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_SRTP:
 			srtp = optarg;
+			break;
+		case OPT_CONTROL_FD:
+			control_fd = sl_opt_control_fd(optarg);
 			break;
 		default:
 			sl_usage_error("unknown option");
@@ -188,6 +203,9 @@ main(int argc, char **argv)
 	sl_loop_signal(st.loop, SIGINT, on_signal, &st);
 	sl_loop_signal(st.loop, SIGTERM, on_signal, &st);
 	sl_loop_signal(st.loop, SIGHUP, on_signal, &st);
+	if (control_fd >= 0 &&
+	    (err = sl_control_src_start(&st.control, st.loop, control_fd, on_control, &st)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to read --control-fd %d", control_fd);
 	if ((err = sl_call_dial(st.call, target, timeout)) != 0 && sl_resolve_failed(err))
 		sl_fatal_unreached(err, "resolve", sl_sip_last_hop(sip));
 	if (err != 0)

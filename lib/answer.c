@@ -27,6 +27,7 @@ struct answerer {
 	struct sl_call *retired;    /* such a call, freed later */
 	int status;
 	int stopping;
+	struct sl_control_src control;
 };
 
 int
@@ -285,6 +286,18 @@ on_signal(int signo, void *arg)
 	sl_loop_stop(an->loop);
 }
 
+/* A line of --control-fd: for the call of the moment. */
+static void
+on_control(const char *line, size_t len, void *arg)
+{
+	struct answerer *an = arg;
+
+	if (an->call && sl_call_active(an->call))
+		sl_call_control(an->call, line, len);
+	else
+		sl_event("control-error reason=\"no call\"");
+}
+
 int
 sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	      const struct sl_answer_config *ac)
@@ -301,6 +314,10 @@ sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	sl_loop_signal(loop, SIGINT, on_signal, &an);
 	sl_loop_signal(loop, SIGTERM, on_signal, &an);
 	sl_loop_signal(loop, SIGHUP, on_signal, &an);
+	an.control.fd = -1;
+	if (ac->control_fd >= 0 &&
+	    (err = sl_control_src_start(&an.control, loop, ac->control_fd, on_control, &an)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to read --control-fd %d", ac->control_fd);
 	if ((err = sl_loop_run(loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
 	/* More rounds: a refusal decided in a timer or a child's exit (the
@@ -316,6 +333,7 @@ sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	sl_timer_stop(loop, &an.screen_timer);
 	if (an.screen_pid)
 		sl_child_unwatch(an.screen_pid);
+	sl_control_src_stop(&an.control);
 	sl_call_free(an.call);
 	sl_call_free(an.retired);
 	return an.status;

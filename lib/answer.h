@@ -21,6 +21,7 @@ struct sl_answer_config {
 	int naccept;                /* 0: from anywhere */
 	int one_invite;             /* a serve-mode call process: its INVITE
 				     * refused, it ends (no other comes) */
+	int control_fd;             /* --control-fd (one call only), or -1 */
 };
 
 /* Adds every address of host to the accepted sources.  Returns 0, an EAI

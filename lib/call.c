@@ -39,6 +39,7 @@ sl_call_new(struct sl_sip *sip, struct sl_loop *loop,
 	c->exec = run;
 	c->pt = -1;
 	c->cseq = 1;
+	c->ctl_fd = c->dtmf_fd = -1;
 	for (i = 0; i < SL_CALL_T_COUNT; i++) {
 		c->timers[i].c = c;
 		c->timers[i].which = i;
@@ -67,6 +68,7 @@ sl_call_free(struct sl_call *c)
 	if (c == NULL)
 		return;
 	stop_timers(c);
+	sl_call_control_close(c);
 	if (c->invite)
 		sl_client_abandon(c->invite);
 	if (c->bye)

@@ -4,6 +4,7 @@
 #ifndef SIPLINE_CALL_H
 #define SIPLINE_CALL_H
 
+#include "control.h"
 #include "media.h"
 #include "sdp.h"
 #include "sip.h"
@@ -65,6 +66,31 @@ void sl_call_reject_to(struct sl_call *c, int code, const char *contact);
 /* Ends the call from our side: CANCEL before an answer, BYE after, a 480
  * for an incoming call not answered yet. */
 void sl_call_hangup(struct sl_call *c, const char *reason);
+
+/* A line of the control channel (sipline(7), CONTROL CHANNEL), from the
+ * media command or the tool's --control-fd: carried out on the call and
+ * answered by an event line (control ... or control-error ...). */
+void sl_call_control(struct sl_call *c, const char *line, size_t len);
+/* Reads once from fd, a control channel, into l: cb gets each whole line.
+ * Returns 1 when the channel has ended (end of file, or an error: a last
+ * line without its newline is given first), else 0. */
+int sl_call_control_read(int fd, struct sl_control_lines *l,
+			 sl_control_line_cb cb, void *arg);
+
+/* A control channel of the tool's own (--control-fd): its lines go to
+ * cb, for the call of the moment; its end changes nothing. */
+struct sl_control_src {
+	struct sl_loop *loop;
+	int fd;
+	struct sl_control_lines lines;
+	sl_control_line_cb cb;
+	void *arg;
+};
+/* Starts watching fd (made close-on-exec: no media command inherits it).
+ * Returns 0 or an errno value. */
+int sl_control_src_start(struct sl_control_src *s, struct sl_loop *loop, int fd,
+			 sl_control_line_cb cb, void *arg);
+void sl_control_src_stop(struct sl_control_src *s);
 
 /* 1 when msg belongs to this call (same Call-ID, and the tags agree). */
 int sl_call_owns(const struct sl_call *c, const osip_message_t *msg);

@@ -46,7 +46,9 @@
  *                 the offer is ours (no SDP in the INVITE)
  *   reject        INCOMING: the code, ended (exit per the code)
  *   hang-up       IDLE: ended (0); CALLING, PROCEEDING: CANCEL (4);
- *                 INCOMING: 480 (4); ANSWERED: ANSWERED_HANGUP;
+ *                 INCOMING: 480 (4), or the code given (control
+ *                 channel's hangup CODE: exit per the code);
+ *                 ANSWERED: ANSWERED_HANGUP;
  *                 CONFIRMED: BYE
  *   1xx           CALLING, PROCEEDING: PROCEEDING, early media (183 SDP,
  *                 default media only)
@@ -637,7 +639,7 @@ on_timer(struct sl_call_fsm *f, struct sl_call_acts *o, enum sl_call_timer t)
 }
 
 static void
-on_hangup(struct sl_call_fsm *f, struct sl_call_acts *o, const char *why)
+on_hangup(struct sl_call_fsm *f, struct sl_call_acts *o, const char *why, int code)
 {
 	switch (f->state) {
 	case SL_CALL_IDLE:
@@ -650,7 +652,7 @@ on_hangup(struct sl_call_fsm *f, struct sl_call_acts *o, const char *why)
 		cancel(f, o);
 		break;
 	case SL_CALL_INCOMING:
-		refuse(f, o, 480);
+		refuse(f, o, code ? code : 480);
 		break;
 	case SL_CALL_ANSWERED:
 	case SL_CALL_CONFIRMED:
@@ -709,7 +711,7 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 			refuse(f, o, ev->code);
 		break;
 	case SL_CALL_EV_HANGUP:
-		on_hangup(f, o, ev->reason);
+		on_hangup(f, o, ev->reason, ev->code);
 		break;
 	case SL_CALL_EV_PROVISIONAL:
 		on_provisional(f, o, ev);

@@ -91,7 +91,8 @@ enum sl_call_ev_type {
 	SL_CALL_EV_RING,
 	SL_CALL_EV_ANSWER,      /* cseq: the INVITE's; its 2xx is ready */
 	SL_CALL_EV_REJECT,      /* code: a final response to the INVITE */
-	SL_CALL_EV_HANGUP,      /* reason */
+	SL_CALL_EV_HANGUP,      /* reason; code: the final response to an
+				 * INVITE not answered yet (0: 480) */
 	/* responses to our INVITE */
 	SL_CALL_EV_PROVISIONAL, /* code; sdp_ok: usable SDP for early media */
 	SL_CALL_EV_2XX,         /* dialog_ok: a dialog was made of it;

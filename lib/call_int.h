@@ -8,6 +8,7 @@
 
 #include "call.h"
 #include "call_fsm.h"
+#include "control.h"
 #include "redirect.h"
 
 /* The message whose event is being stepped, for the actions it sets off
@@ -98,6 +99,13 @@ struct sl_call {
 	 * with, and what the peer sends with. */
 	struct sl_sdes srtp_tx, srtp_rx;
 	unsigned long sdp_id, sdp_version;
+
+	/* the control channel (call_control.c) */
+	int ctl_fd;                 /* the read end of the media command's
+				     * channel; -1 none */
+	struct sl_control_lines ctl_lines;
+	int dtmf_fd;                /* the write end of the digits to send;
+				     * -1 none */
 };
 
 /* call_core.c */
@@ -149,6 +157,16 @@ void sl_call_dialog_bye(struct sl_call *c);
 void sl_call_dialog_abandon_bye(struct sl_call *c);
 void sl_call_dialog_respond(struct sl_call *c, int code);
 void sl_call_dialog_reinvite_ok(struct sl_call *c);
+
+/* call_control.c */
+/* Opens the control channel of the media about to start (the pipe of a
+ * command's lines, the pipe of digits to send) and hands their far ends
+ * to c->media; once per call. */
+void sl_call_control_open(struct sl_call *c);
+/* Takes what the command has written and not yet been read: its last
+ * lines come before its exit. */
+void sl_call_control_drain(struct sl_call *c);
+void sl_call_control_close(struct sl_call *c);
 
 /* call_media.c */
 /* Binds our RTP sockets on the address that reaches toward.  Returns 0 or

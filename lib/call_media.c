@@ -161,6 +161,8 @@ on_media_over(struct sl_media *m, int status, void *arg)
 	struct sl_call *c = arg;
 	struct sl_call_ev ev = { .type = SL_CALL_EV_MEDIA_EXITED, .code = status };
 
+	/* What the command said before it exited comes first. */
+	sl_call_control_drain(c);
 	sl_call_step(c, &ev);
 }
 
@@ -224,6 +226,7 @@ sl_call_media_start(struct sl_call *c)
 	p.srtp_tx = c->srtp_tx;
 	p.srtp_rx = c->srtp_rx;
 	sl_call_export_env(c);
+	sl_call_control_open(c);
 	err = sl_media_start(c->media, c->cfg.media_argv, &p, on_media_over, c);
 	forget_keys(&p);
 	if (err != 0) {
@@ -258,6 +261,7 @@ sl_call_media_early(struct sl_call *c)
 	p.srtp_tx = c->srtp_tx;
 	p.srtp_rx = c->srtp_rx;
 	sl_call_export_env(c);
+	sl_call_control_open(c);
 	err = sl_media_start_early(c->media, &p, on_media_over, c);
 	forget_keys(&p);
 	if (err != 0) {

@@ -100,3 +100,45 @@ sl_control_parse(const char *line, size_t len, struct sl_control_cmd *cmd,
 	}
 	return fail(why, "unknown command");
 }
+
+void
+sl_control_feed(struct sl_control_lines *l, const char *data, size_t n,
+		sl_control_line_cb cb, void *arg)
+{
+	const char *nl;
+	size_t take;
+
+	while (n > 0) {
+		nl = memchr(data, '\n', n);
+		take = nl ? (size_t)(nl - data) : n;
+		if (!l->overlong) {
+			if (l->len + take >= sizeof l->buf) {
+				/* Given cut, once: the parser refuses it. */
+				memcpy(l->buf + l->len, data, sizeof l->buf - l->len);
+				cb(l->buf, sizeof l->buf, arg);
+				l->len = 0;
+				l->overlong = 1;
+			} else {
+				memcpy(l->buf + l->len, data, take);
+				l->len += take;
+			}
+		}
+		if (nl == NULL)
+			return;
+		if (!l->overlong)
+			cb(l->buf, l->len, arg);
+		l->len = 0;
+		l->overlong = 0;
+		data += take + 1;
+		n -= take + 1;
+	}
+}
+
+void
+sl_control_end(struct sl_control_lines *l, sl_control_line_cb cb, void *arg)
+{
+	if (l->len > 0 && !l->overlong)
+		cb(l->buf, l->len, arg);
+	l->len = 0;
+	l->overlong = 0;
+}

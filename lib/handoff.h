@@ -19,6 +19,10 @@
 #define SL_HANDOFF_REG_FD   4   /* chain-loading: the registration channel
 				 * (lib/regchan.h) */
 #define SL_HANDOFF_SRTP_KEY_FD 8 /* SRTP: the call's two key lines (below) */
+#define SL_HANDOFF_CONTROL_FD 9 /* a pipe: the command's control lines to
+				 * its call (lib/control.h) */
+#define SL_HANDOFF_DTMF_FD 10   /* a pipe: lines of digits the call asks to
+				 * send, for rtp-send */
 
 /* Environment variable names.  A value that is unknown is left unset. */
 #define SL_ENV_RTP_FD            "RTP_FD"
@@ -46,6 +50,8 @@
  * side by side both get them, and closes its descriptor.  Unset: plain
  * RTP. */
 #define SL_ENV_RTP_SRTP_KEY_FD   "RTP_SRTP_KEY_FD"
+#define SL_ENV_RTP_DTMF_FD       "RTP_DTMF_FD"      /* 10: digits to send, lines */
+#define SL_ENV_SIP_CONTROL_FD    "SIP_CONTROL_FD"   /* 9: control lines to the call */
 #define SL_ENV_SIP_CALL_ID       "SIP_CALL_ID"
 #define SL_ENV_SIP_LOCAL_URI     "SIP_LOCAL_URI"
 #define SL_ENV_SIP_REMOTE_URI    "SIP_REMOTE_URI"
@@ -88,6 +94,7 @@ struct sl_media_params {
 	 * RTP_SRTP_KEY_FD. */
 	struct sl_sdes srtp_tx, srtp_rx;
 	int srtp_key_fd;
+	int dtmf_fd;            /* lines of digits to send; -1 when none */
 };
 
 /* Sets p to the defaults of standalone use: no descriptors, no addresses,
@@ -144,6 +151,9 @@ struct sl_handoff_call {
 
 /* Writes the SIP_* variables of the call.  Returns 0 or an errno value. */
 int sl_handoff_call_to_env(const struct sl_handoff_call *c);
+/* SIP_CONTROL_FD: the descriptor of the call's control channel, -1 unsets
+ * it.  Returns 0 or an errno value. */
+int sl_handoff_control_to_env(int fd);
 
 /* Chain-loading: the answering socket is descriptor fd (SIP_SOCKET_FD),
  * contact the Contact registered (SIP_CONTACT) and transport its

@@ -36,6 +36,7 @@ struct sl_media {
 	pid_t pgrp;
 	pid_t engine_pid, cmd_pid;  /* 0 when not running */
 	int ctl;                /* the write end of the engine's updates */
+	int control_fd, dtmf_fd; /* sl_media_channels; -1 none */
 	int stopping;
 	int status;
 	sl_media_cb cb;
@@ -76,7 +77,7 @@ sl_media_new(struct sl_loop *loop, const struct sl_addr *ip, struct sl_media **o
 	if (m == NULL)
 		return ENOMEM;
 	m->loop = loop;
-	m->rtp_fd = m->rtcp_fd = m->ctl = -1;
+	m->rtp_fd = m->rtcp_fd = m->ctl = m->control_fd = m->dtmf_fd = -1;
 	for (tries = 0; tries < 128; tries++) {
 		unsigned r;
 		int port;
@@ -106,11 +107,31 @@ sl_media_new(struct sl_loop *loop, const struct sl_addr *ip, struct sl_media **o
 	return errno ? errno : EADDRINUSE;
 }
 
+/* Closes our copies of the channels' ends (the media has them now). */
+static void
+close_channels(struct sl_media *m)
+{
+	if (m->control_fd >= 0)
+		close(m->control_fd);
+	if (m->dtmf_fd >= 0)
+		close(m->dtmf_fd);
+	m->control_fd = m->dtmf_fd = -1;
+}
+
+void
+sl_media_channels(struct sl_media *m, int control_fd, int dtmf_fd)
+{
+	close_channels(m);
+	m->control_fd = control_fd;
+	m->dtmf_fd = dtmf_fd;
+}
+
 void
 sl_media_free(struct sl_media *m)
 {
 	if (m == NULL)
 		return;
+	close_channels(m);
 	sl_timer_stop(m->loop, &m->kill_timer);
 	if (m->engine_pid)
 		sl_child_unwatch(m->engine_pid);
@@ -287,6 +308,7 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 		fcntl(m->ctl, F_SETFL, 0);
 		m->engine_pid = m->pgrp = pid;
 		sl_child_watch(m->loop, pid, on_exit_child, m);
+		close_channels(m);
 		return 0;
 	}
 	close(ctl[1]);
@@ -294,7 +316,7 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 		/* Nothing of the call's but its RTP: a SIP socket held here
 		 * would stay bound, and a connection stay open, until the
 		 * media ends, after the call's own process let them go. */
-		int keep[] = { m->rtp_fd, m->rtcp_fd, ctl[0], -1 };
+		int keep[] = { m->rtp_fd, m->rtcp_fd, ctl[0], m->dtmf_fd, -1 };
 
 		sl_close_all_but(keep);
 	}
@@ -317,7 +339,8 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 	ec.muted = p->direction == SL_DIR_RECVONLY || p->direction == SL_DIR_INACTIVE;
 	ec.input_fd = 0;
 	ec.fmt = SL_IN_S16LE;
-	ec.dtmf_in_fd = -1;
+	/* The digits the call's control channel asks to send. */
+	ec.dtmf_in_fd = m->dtmf_fd;
 	ec.recv = 1;
 	ec.output_fd = 1;
 	ec.jitter_ms = 60;
@@ -343,8 +366,8 @@ int
 sl_media_start(struct sl_media *m, char *const *argv,
 	       const struct sl_media_params *p, sl_media_cb cb, void *arg)
 {
-	int fdmap[] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD,
-			-1, SL_HANDOFF_SRTP_KEY_FD, -1 };
+	int fdmap[11] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD };
+	int nmap = 4;
 	struct sl_media_params hp = *p;
 	int err, keys = -1;
 
@@ -385,12 +408,25 @@ sl_media_start(struct sl_media *m, char *const *argv,
 	if (p->srtp_tx.suite != SL_SRTP_OFF && p->srtp_rx.suite != SL_SRTP_OFF) {
 		if ((err = sl_handoff_srtp_keys(p, &keys)) != 0)
 			goto out;
-		fdmap[4] = keys;
+		fdmap[nmap++] = keys;
+		fdmap[nmap++] = SL_HANDOFF_SRTP_KEY_FD;
 		hp.srtp_key_fd = SL_HANDOFF_SRTP_KEY_FD;
 	}
+	hp.dtmf_fd = m->dtmf_fd >= 0 ? SL_HANDOFF_DTMF_FD : -1;
+	if (m->control_fd >= 0) {
+		fdmap[nmap++] = m->control_fd;
+		fdmap[nmap++] = SL_HANDOFF_CONTROL_FD;
+	}
+	if (m->dtmf_fd >= 0) {
+		fdmap[nmap++] = m->dtmf_fd;
+		fdmap[nmap++] = SL_HANDOFF_DTMF_FD;
+	}
+	fdmap[nmap] = -1;
 	if ((err = sl_handoff_to_env(&hp)) != 0 ||
+	    (err = sl_handoff_control_to_env(m->control_fd >= 0 ? SL_HANDOFF_CONTROL_FD : -1)) != 0 ||
 	    (err = sl_spawn(argv, fdmap, 0, &m->cmd_pid)) != 0)
 		goto out;
+	close_channels(m);
 	m->pgrp = m->cmd_pid;
 	sl_child_watch(m->loop, m->cmd_pid, on_exit_child, m);
 out:

@@ -41,6 +41,14 @@ const struct sl_addr *sl_media_local(const struct sl_media *m);
  * value. */
 int sl_media_connect(struct sl_media *m, const struct sl_addr *rtp, int rtcp_port);
 
+/* The call's control channel for its media (sipline(7), CONTROL
+ * CHANNEL): control_fd the write end of the pipe the call reads, dtmf_fd
+ * the read end of the pipe of digits to send.  A command gets them on fds
+ * 8 and 9 (SIP_CONTROL_FD, RTP_DTMF_FD), the default media reads the
+ * digits; the media owns them from now on and closes its copies once the
+ * media has started.  -1: none. */
+void sl_media_channels(struct sl_media *m, int control_fd, int dtmf_fd);
+
 /* Runs argv with the sockets on fds 6 and 7, the RTP_* variables of p,
  * and whatever SIP_* variables the caller has set; or, argv NULL, the
  * default media, which sends our stdin and plays to our stdout (one

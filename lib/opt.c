@@ -3,6 +3,7 @@
 #include "sdes.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,16 @@ sl_opt_num(const char *opt, const char *s, double min, double max)
 	if (rc)
 		sl_usage_error("%s: %s is out of range (%g to %g)", opt, s, min, max);
 	return v;
+}
+
+int
+sl_opt_control_fd(const char *s)
+{
+	int fd = (int)sl_opt_int("--control-fd", s, 0, 1 << 20);
+
+	if (fcntl(fd, F_GETFD) < 0)
+		sl_fatal_err(SL_EXIT_USAGE, errno, "--control-fd %d", fd);
+	return fd;
 }
 
 void

@@ -13,6 +13,9 @@ int sl_parse_num(const char *s, double min, double max, double *out);
 long sl_opt_int(const char *opt, const char *s, long min, long max);
 double sl_opt_num(const char *opt, const char *s, double min, double max);
 
+/* --control-fd FD: a descriptor that is open (exits 100 otherwise). */
+int sl_opt_control_fd(const char *s);
+
 struct sl_sdes;
 /* --srtp-key-file FILE (is_fd 0) or --srtp-key-fd N (is_fd 1, read once
  * and closed): one line "SUITE BASE64KEY" into key; exits 100 with the

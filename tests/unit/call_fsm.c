@@ -393,6 +393,15 @@ test_ringing_in(void)
 	ok(did(SL_CALL_DO_RING), "... 180");
 	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
 	ok(did_arg(SL_CALL_DO_REFUSE, 480) && outcome() == 4, "our hang-up while ringing: 480, exit 4");
+	incoming(1);
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "control", .code = 486));
+	ok(did_arg(SL_CALL_DO_REFUSE, 486) && did_arg(SL_CALL_SAY_REJECTED, 486) &&
+	   outcome() == 2, "a hang-up with a code while ringing (control hangup 486): 486, exit 2");
+	talking();
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "control", .code = 603));
+	ok(did(SL_CALL_DO_BYE) && !did(SL_CALL_DO_REFUSE), "... answered: a BYE, the code unused");
+	bye_answered(200);
+	is_int(outcome(), 0, "... exit 0");
 
 	ringing();
 	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1));

@@ -2,10 +2,30 @@
  * (hangup [CODE], hold, resume, transfer URI, dtmf DIGITS) and what it
  * refuses. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control.h"
 #include "tap.h"
+
+/* What the splitter gave, lines joined by '|'. */
+static char got[4096];
+static int ngot;
+
+static void
+take(const char *line, size_t len, void *arg)
+{
+	size_t n = strlen(got);
+
+	(void)arg;
+	snprintf(got + n, sizeof got - n, "%s%.*s", ngot++ ? "|" : "", (int)len, line);
+}
+
+static void
+feed(struct sl_control_lines *l, const char *s)
+{
+	sl_control_feed(l, s, strlen(s), take, NULL);
+}
 
 static int
 parse(const char *line, struct sl_control_cmd *c, const char **why)
@@ -60,5 +80,30 @@ main(void)
 	memcpy(big, "dtmf ", 5);
 	is_int(sl_control_parse(big, sizeof big, &c, &why), 22, "a line too long: refused");
 	is_str(why, "line too long", "a line too long: the reason");
+
+	{
+		struct sl_control_lines l;
+		char *huge = malloc(3 * SL_CONTROL_LINE_MAX);
+
+		memset(&l, 0, sizeof l);
+		feed(&l, "hold\nres");
+		feed(&l, "ume\n\ndtmf 1");
+		is_str(got, "hold|resume|", "lines split across reads, an empty one kept");
+		sl_control_end(&l, take, NULL);
+		is_str(got, "hold|resume||dtmf 1", "the last line without its newline, at the end");
+		sl_control_end(&l, take, NULL);
+		is_int(ngot, 4, "nothing more at a second end");
+		got[0] = '\0';
+		ngot = 0;
+		memset(huge, 'x', 3 * SL_CONTROL_LINE_MAX);
+		huge[3 * SL_CONTROL_LINE_MAX - 1] = '\n';
+		sl_control_feed(&l, huge, 2 * SL_CONTROL_LINE_MAX, take, NULL);
+		sl_control_feed(&l, huge + 2 * SL_CONTROL_LINE_MAX, SL_CONTROL_LINE_MAX, take, NULL);
+		feed(&l, "hangup\n");
+		is_int(ngot, 2, "a line too long is given once, then the next line");
+		is_int((int)strlen(got), SL_CONTROL_LINE_MAX + 7, "cut at the limit");
+		ok(strcmp(got + SL_CONTROL_LINE_MAX, "|hangup") == 0, "and the next line whole");
+		free(huge);
+	}
 	return done_testing();
 }
