@@ -73,6 +73,8 @@ sl_call_free(struct sl_call *c)
 		sl_client_abandon(c->invite);
 	if (c->bye)
 		sl_client_abandon(c->bye);
+	if (c->reinvite)
+		sl_client_abandon(c->reinvite);
 	if (c->dialog)
 		osip_dialog_free(c->dialog);
 	if (c->ack)
@@ -120,8 +122,8 @@ void
 sl_call_stray(struct sl_call *c, osip_message_t *msg)
 {
 	if (MSG_IS_ACK(msg)) {
-		if (!c->fsm.outgoing)
-			sl_call_in_ack(c, msg);
+		/* (in sip-call, the ACK of our 2xx to a re-INVITE) */
+		sl_call_in_ack(c, msg);
 		return;
 	}
 	if (MSG_IS_RESPONSE(msg) && msg->status_code >= 200 && msg->status_code < 300 &&
@@ -237,6 +239,11 @@ say(struct sl_call *c, const struct sl_call_act *a)
 			sl_warn("BYE: %d %s: the peer may not know the call has ended",
 				resp->status_code, resp->reason_phrase ? resp->reason_phrase : "");
 		break;
+	case SL_CALL_SAY_REINVITE_FAILED:
+		sl_event("control-error command=%s reason=\"%s\" call-id=%s",
+			 a->arg ? "hold" : "resume",
+			 resp ? st : sl_describe_error(c->in.err), c->call_id);
+		break;
 	default:
 		break;
 	}
@@ -323,6 +330,15 @@ run(struct sl_call *c, const struct sl_call_act *a)
 		break;
 	case SL_CALL_DO_ABANDON_BYE:
 		sl_call_dialog_abandon_bye(c);
+		break;
+	case SL_CALL_DO_REINVITE:
+		sl_call_dialog_reinvite(c, a->arg);
+		break;
+	case SL_CALL_DO_REINVITE_ACK:
+		sl_call_out_ack(c);
+		break;
+	case SL_CALL_DO_REINVITE_DONE:
+		sl_call_dialog_reinvite_done(c, a->arg);
 		break;
 	case SL_CALL_DO_MEDIA_START:
 		sl_call_media_start(c);

@@ -77,6 +77,31 @@ dtmf(struct sl_call *c, const struct sl_control_cmd *cmd)
 	sl_event("control dtmf digits=%s call-id=%s", cmd->arg, c->call_id);
 }
 
+/* Our re-INVITE, when nothing stands in its way; its outcome is an event
+ * (held by=local, resumed by=local, or control-error with the status). */
+static void
+hold(struct sl_call *c, const struct sl_control_cmd *cmd, int on)
+{
+	struct sl_call_ev ev = { .type = SL_CALL_EV_HOLD, .code = on };
+
+	if (c->fsm.state != SL_CALL_CONFIRMED) {
+		refuse(c, cmd, c->fsm.state < SL_CALL_ANSWERED ? "not answered yet" :
+		       c->fsm.state == SL_CALL_ANSWERED ? "not confirmed yet (no ACK)" :
+		       "the call is ending");
+		return;
+	}
+	if (c->fsm.modify != SL_CALL_MODIFY_NONE || c->fsm.ok.interval) {
+		refuse(c, cmd, "a re-INVITE is under way");
+		return;
+	}
+	if (c->fsm.held == on) {
+		refuse(c, cmd, on ? "already on hold" : "not on hold");
+		return;
+	}
+	sl_event("control %s call-id=%s", sl_control_name(cmd->kind), c->call_id);
+	sl_call_step(c, &ev);
+}
+
 void
 sl_call_control(struct sl_call *c, const char *line, size_t len)
 {
@@ -95,7 +120,11 @@ sl_call_control(struct sl_call *c, const char *line, size_t len)
 		dtmf(c, &cmd);
 		break;
 	case SL_CONTROL_HOLD:
+		hold(c, &cmd, 1);
+		break;
 	case SL_CONTROL_RESUME:
+		hold(c, &cmd, 0);
+		break;
 	case SL_CONTROL_TRANSFER:
 		refuse(c, &cmd, "not supported");
 		break;

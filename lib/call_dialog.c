@@ -183,6 +183,13 @@ check_reoffer(struct sl_call *c, osip_message_t *req)
 	return 0;
 }
 
+/* 1 when dir says that its side holds the other: it does not receive. */
+static int
+holding(int dir)
+{
+	return dir == SL_DIR_SENDONLY || dir == SL_DIR_INACTIVE;
+}
+
 /* Takes the re-INVITE's offer (hold, resume, a moved media address, a
  * session refresh) and answers 200 with the codec the call has. */
 void
@@ -202,9 +209,13 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 				 c->call_id);
 		}
 		dir = sl_sdp_mirror(offer->dir);
-		if (offer->dir != c->theirs.dir)
-			sl_event("%s call-id=%s", offer->dir == SL_DIR_SENDRECV ? "resumed" :
-				 "held", c->call_id);
+		/* Our own hold stays: we receive nothing. */
+		if (c->fsm.held)
+			dir = dir == SL_DIR_SENDRECV || dir == SL_DIR_SENDONLY ?
+			      SL_DIR_SENDONLY : SL_DIR_INACTIVE;
+		if (holding(offer->dir) != holding(c->theirs.dir))
+			sl_event("%s call-id=%s", holding(offer->dir) ? "held" : "resumed",
+				 c->call_id);
 		if (dir != c->ours.dir) {
 			c->ours.dir = dir;
 			c->sdp_version++;
@@ -223,6 +234,89 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 	osip_message_set_allow(ok, SL_ALLOW);
 	sl_call_sdp_body(c, ok);
 	sl_call_dialog_send_2xx(c, srv, ok);
+}
+
+/* ---- our re-INVITE ---- */
+
+static void
+on_reinvite_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
+{
+	struct sl_call *c = arg;
+	struct sl_call_ev ev = { .type = SL_CALL_EV_REINVITE_ANSWERED, .err = err };
+	char line[160];
+
+	if (resp && resp->status_code < 200)
+		return;
+	c->reinvite = NULL;
+	memset(&c->in, 0, sizeof c->in);
+	c->in.cl = cl;
+	c->in.msg = resp;
+	c->in.err = err;
+	if (resp) {
+		sl_status_line(resp, line, sizeof line);
+		sl_call_clean(c->in.status, sizeof c->in.status, line);
+		ev.code = resp->status_code;
+	}
+	if (ev.code >= 200 && ev.code < 300)
+		ev.sdp_ok = sl_call_sdp_answer(c, resp);
+	else
+		c->ours.dir = c->dir_before;    /* nothing changed */
+	sl_call_step(c, &ev);
+	memset(&c->in, 0, sizeof c->in);
+}
+
+void
+sl_call_dialog_reinvite(struct sl_call *c, int hold)
+{
+	struct sl_call_ev ev = { .type = SL_CALL_EV_REINVITE_ANSWERED };
+	osip_message_t *inv;
+	int err;
+
+	c->dir_before = c->ours.dir;
+	if (hold)
+		c->ours.dir = holding(c->theirs.dir) ? SL_DIR_INACTIVE : SL_DIR_SENDONLY;
+	else
+		c->ours.dir = SL_DIR_SENDRECV;
+	c->sdp_version++;
+	sl_sdp_only(&c->ours, &c->theirs, c->pt);
+	if ((err = sl_call_dialog_request(c, "INVITE", &inv)) == 0) {
+		osip_message_set_allow(inv, SL_ALLOW);
+		if ((err = sl_call_sdp_body(c, inv)) != 0)
+			osip_message_free(inv);
+		else
+			err = sl_sip_send(c->sip, inv, on_reinvite_response, c, &c->reinvite);
+	}
+	if (err != 0) {
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to send a re-INVITE");
+		c->reinvite = NULL;
+		c->ours.dir = c->dir_before;
+		/* As a failure that leaves the call as it was. */
+		memset(&c->in, 0, sizeof c->in);
+		c->in.err = err < 0 ? EHOSTUNREACH : err;
+		ev.code = 500;
+		sl_call_step(c, &ev);
+		return;
+	}
+}
+
+void
+sl_call_dialog_reinvite_done(struct sl_call *c, int held)
+{
+	struct sl_sdp_stream *ans = &c->peer;
+	char a[SL_ADDR_STRLEN];
+
+	if (ans->addr.len && !sl_addr_is_any(&ans->addr) &&
+	    !sl_addr_equal(&ans->addr, &c->theirs.addr)) {
+		sl_media_connect(c->media, &ans->addr, ans->rtcp_port);
+		sl_event("media-moved rtp=%s call-id=%s", sl_addr_str(&ans->addr, a), c->call_id);
+	}
+	if (ans->addr.len == 0 || sl_addr_is_any(&ans->addr))
+		ans->addr = c->theirs.addr;
+	ans->dtmf_pt = ans->dtmf_pt >= 0 ? ans->dtmf_pt : c->theirs.dtmf_pt;
+	c->theirs = *ans;
+	c->pt = c->peer_pt;
+	sl_media_hold(c->media, held);
+	sl_event("%s by=local call-id=%s", held ? "held" : "resumed", c->call_id);
 }
 
 void

@@ -8,7 +8,8 @@
  *   state   where the signalling is (enum sl_call_state);
  *   media   whether media processes run (NONE, EARLY, UP, STOPPING);
  *   sdp     where the offer/answer of the INVITE stands;
- *   modify  whether our 2xx to a re-INVITE awaits its ACK.
+ *   modify  whether our 2xx to a re-INVITE awaits its ACK, or our own
+ *           re-INVITE (hold, resume) its answer.
  * The call is over (DONE, and the tool is told its exit status) when the
  * signalling has ended (ENDED) and no media process runs.
  *
@@ -66,7 +67,12 @@
  *   CANCEL        200; INCOMING: 487, ended (4); later: nothing more
  *   BYE           200; CONFIRMED, ANSWERED, ANSWERED_HANGUP: ended (0);
  *                 BYE_SENT: ended (the BYEs crossed)
- *   re-INVITE     CONFIRMED, no 2xx pending: 200 (or 488); else 491
+ *   re-INVITE     CONFIRMED, no 2xx pending, none of ours out: 200 (or
+ *                 488); else 491
+ *   hold, resume  CONFIRMED, no re-INVITE either way under way: our
+ *                 re-INVITE (modify OFFER_SENT)
+ *   re-INVITE answered  2xx: ACK, its answer taken (unusable: BYE);
+ *                 481, 408, none: BYE; other failures: as it was
  *   BYE answered  BYE_SENT: ended (warning unless 2xx or 481)
  *   media exited  early: nothing; ANSWERED, CONFIRMED: BYE (its status);
  *                 ENDED: DONE
@@ -89,9 +95,8 @@
  *       answered from `sdp` (491 while an offer of ours is out).
  *   session timers (RFC 4028)  a timer T_SESSION armed in CONFIRMED:
  *       refresh by re-INVITE or UPDATE, BYE when it runs out.
- *   hold by our re-INVITE  a hang-up-like event from the tool, and a
- *       modify state SL_CALL_MODIFY_OFFER_SENT (its 2xx: ACK; 491: a glare
- *       timer and again).
+ *   hold by our re-INVITE  built (OFFER_SENT); a 491 is reported, not
+ *       tried again after a glare timer.
  *   REFER/NOTIFY, INFO  events in CONFIRMED answered with 202 / 200 and
  *       a report to the tool (call_dialog.c). */
 #include "call_fsm.h"
@@ -513,6 +518,55 @@ on_cancel(struct sl_call_fsm *f, struct sl_call_acts *o)
 	end(f, o);
 }
 
+/* Our hold or resume: a re-INVITE, one at a time, in the confirmed call
+ * (the glue says why not otherwise). */
+static void
+on_hold(struct sl_call_fsm *f, struct sl_call_acts *o, int hold)
+{
+	if (f->state != SL_CALL_CONFIRMED || f->modify != SL_CALL_MODIFY_NONE ||
+	    f->ok.interval)
+		return;
+	f->modify = SL_CALL_MODIFY_OFFER_SENT;
+	f->hold_asked = hold;
+	f->reinvited = 1;
+	act(o, SL_CALL_DO_REINVITE, hold, 0, NULL);
+}
+
+/* The final response to our re-INVITE (RFC 3261 §14.1): a 2xx is ACKed
+ * and its answer taken; 481, 408 or none at all end the call; any other
+ * failure leaves it as it was. */
+static void
+on_reinvite_answered(struct sl_call_fsm *f, struct sl_call_acts *o,
+		     const struct sl_call_ev *ev)
+{
+	int ok = ev->code >= 200 && ev->code < 300;
+
+	if (f->modify != SL_CALL_MODIFY_OFFER_SENT) {
+		if (ok && f->reinvited)
+			doit(o, SL_CALL_DO_REINVITE_ACK);   /* the call ended meanwhile */
+		return;
+	}
+	f->modify = SL_CALL_MODIFY_NONE;
+	if (ok) {
+		doit(o, SL_CALL_DO_REINVITE_ACK);
+		if (f->state != SL_CALL_CONFIRMED)
+			return;
+		if (!ev->sdp_ok) {
+			say(o, SL_CALL_SAY_UNUSABLE_ANSWER, 0, NULL);
+			hang_up(f, o, "no usable media");
+			return;
+		}
+		f->held = f->hold_asked;
+		act(o, SL_CALL_DO_REINVITE_DONE, f->held, 0, NULL);
+		return;
+	}
+	if (f->state != SL_CALL_CONFIRMED)
+		return;
+	say(o, SL_CALL_SAY_REINVITE_FAILED, f->hold_asked, NULL);
+	if (ev->code == 0 || ev->code == 408 || ev->code == 481)
+		hang_up(f, o, "re-INVITE failed");
+}
+
 /* Hold, resume, a moved media address, a session refresh: the call goes
  * on with the codec it has. */
 static void
@@ -680,7 +734,7 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 	o->n = 0;
 	if (f->state == SL_CALL_DONE && ev->type != SL_CALL_EV_2XX_AGAIN &&
 	    ev->type != SL_CALL_EV_BYE && ev->type != SL_CALL_EV_CANCEL &&
-	    ev->type != SL_CALL_EV_REINVITE)
+	    ev->type != SL_CALL_EV_REINVITE && ev->type != SL_CALL_EV_REINVITE_ANSWERED)
 		return;
 	switch (ev->type) {
 	case SL_CALL_EV_DIAL:
@@ -713,6 +767,12 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 	case SL_CALL_EV_HANGUP:
 		on_hangup(f, o, ev->reason, ev->code);
 		break;
+	case SL_CALL_EV_HOLD:
+		on_hold(f, o, ev->code != 0);
+		break;
+	case SL_CALL_EV_REINVITE_ANSWERED:
+		on_reinvite_answered(f, o, ev);
+		break;
 	case SL_CALL_EV_PROVISIONAL:
 		on_provisional(f, o, ev);
 		break;
@@ -737,7 +797,7 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 		break;
 	case SL_CALL_EV_2XX_AGAIN:
 		/* Our ACK got lost (RFC 3261 §13.2.2.4). */
-		if (f->outgoing)
+		if (f->outgoing || f->reinvited)
 			doit(o, SL_CALL_DO_ACK_AGAIN);
 		break;
 	case SL_CALL_EV_ACK:

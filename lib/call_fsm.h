@@ -72,6 +72,9 @@ enum sl_call_modify {
 	/* our 2xx to their re-INVITE awaits its ACK; another re-INVITE
 	 * gets 491 */
 	SL_CALL_MODIFY_ACK_WAIT,
+	/* our re-INVITE (hold, resume) awaits its final response; theirs
+	 * gets 491 */
+	SL_CALL_MODIFY_OFFER_SENT,
 };
 
 /* The timers the machine arms; the glue fires SL_CALL_EV_TIMER. */
@@ -91,6 +94,7 @@ enum sl_call_ev_type {
 	SL_CALL_EV_RING,
 	SL_CALL_EV_ANSWER,      /* cseq: the INVITE's; its 2xx is ready */
 	SL_CALL_EV_REJECT,      /* code: a final response to the INVITE */
+	SL_CALL_EV_HOLD,        /* code: 1 hold, 0 resume (our re-INVITE) */
 	SL_CALL_EV_HANGUP,      /* reason; code: the final response to an
 				 * INVITE not answered yet (0: 480) */
 	/* responses to our INVITE */
@@ -111,6 +115,9 @@ enum sl_call_ev_type {
 	SL_CALL_EV_BYE,
 	SL_CALL_EV_REINVITE,    /* cseq; sdp_ok: its offer (or none) is one we
 				 * can take */
+	/* our re-INVITE */
+	SL_CALL_EV_REINVITE_ANSWERED, /* code, or 0 and err: no answer;
+				 * sdp_ok: a 2xx's answer is usable */
 	/* our BYE */
 	SL_CALL_EV_BYE_ANSWERED, /* code, or 0 and err: no answer */
 	SL_CALL_EV_BYE_UNSENT,
@@ -160,6 +167,9 @@ enum sl_call_act_type {
 	SL_CALL_DO_REINVITE_OK, /* take the re-INVITE's offer, answer 200 */
 	SL_CALL_DO_BYE,
 	SL_CALL_DO_ABANDON_BYE,
+	SL_CALL_DO_REINVITE,    /* arg: 1 hold, 0 resume */
+	SL_CALL_DO_REINVITE_ACK, /* ACK its 2xx */
+	SL_CALL_DO_REINVITE_DONE, /* take its answer; arg: 1 on hold now */
 	/* media */
 	SL_CALL_DO_MEDIA_START,
 	SL_CALL_DO_MEDIA_STOP,
@@ -180,6 +190,8 @@ enum sl_call_act_type {
 	SL_CALL_SAY_MEDIA_LOST,
 	SL_CALL_SAY_NO_ACK,
 	SL_CALL_SAY_BYE_FAILED, /* the peer may not know the call has ended */
+	SL_CALL_SAY_REINVITE_FAILED, /* arg: 1 hold, 0 resume (the response:
+				 * the glue's) */
 };
 
 struct sl_call_act {
@@ -204,6 +216,10 @@ struct sl_call_fsm {
 	int status;                 /* exit status; -1 until decided */
 	int outgoing;
 	int has_command;            /* a media command: no early media */
+	int held;                   /* we hold the call (our re-INVITE) */
+	int hold_asked;             /* what our re-INVITE under way asks */
+	int reinvited;              /* we sent a re-INVITE: a 2xx again is
+				     * ACKed again, in either direction */
 	int64_t duration_ms;        /* hang up after this long; 0: never */
 	unsigned timers;            /* armed: 1 << enum sl_call_timer */
 	int hops;                   /* INVITEs sent to 3xx targets */

@@ -81,6 +81,8 @@ struct sl_call {
 	osip_message_t *ok;         /* our last 2xx, for its retransmissions */
 	struct sl_addr ok_dst;
 	struct sl_client *bye;
+	struct sl_client *reinvite; /* ours (hold, resume), until final */
+	int dir_before;             /* ours.dir before it, for a failure */
 	struct sl_sdp_stream reoffer; /* a re-INVITE's offer, checked */
 	int reoffer_given;
 	int reoffer_pt;          /* the call's codec in it */
@@ -157,6 +159,11 @@ void sl_call_dialog_bye(struct sl_call *c);
 void sl_call_dialog_abandon_bye(struct sl_call *c);
 void sl_call_dialog_respond(struct sl_call *c, int code);
 void sl_call_dialog_reinvite_ok(struct sl_call *c);
+/* Our re-INVITE: hold (1: a=sendonly, or a=inactive when the peer holds
+ * us) or resume (0: a=sendrecv). */
+void sl_call_dialog_reinvite(struct sl_call *c, int hold);
+/* Takes the answer to it; held: the call is on hold now. */
+void sl_call_dialog_reinvite_done(struct sl_call *c, int held);
 
 /* call_control.c */
 /* Opens the control channel of the media about to start (the pipe of a

@@ -605,6 +605,16 @@ read_ctl(struct engine *e)
 			connect_to(e, &u.remote, u.rtcp_port);
 			e->rtcp_on = e->c.rtcp_fd >= 0;
 		}
+		if (u.hold && e->sending) {
+			/* The direction's own mute stays under our hold. */
+			e->pacer.cfg.muted = u.hold == 1 || e->c.muted;
+			sl_debug("%s", u.hold == 1 ? "on hold: sending nothing" : "off hold");
+		}
+		if (u.hold && e->receiving) {
+			e->pl.cfg.timeout_ns = u.hold == 1 ? 0 : (int64_t)(e->c.timeout * 1e9);
+			/* The silence of the hold is not lost media. */
+			e->pl.last_rx = sl_now_ns();
+		}
 		if (u.send && !e->sending) {
 			/* (on the pipe's rate of the start: resampled) */
 			if (u.codec) {

@@ -70,6 +70,8 @@ struct sl_engine_update {
 	int moved;              /* a re-INVITE moved the peer's media: */
 	struct sl_addr remote;  /* send there from now on, nowhere else */
 	int rtcp_port;
+	int hold;               /* 1: our hold (send nothing, no time-out),
+				 * 2: its end; 0: no change */
 };
 
 /* Runs until the stream ends.  Returns the exit status: 0; 8 when no RTP

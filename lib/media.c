@@ -204,6 +204,18 @@ sl_media_connect(struct sl_media *m, const struct sl_addr *rtp, int rtcp_port)
 	return 0;
 }
 
+void
+sl_media_hold(struct sl_media *m, int held)
+{
+	struct sl_engine_update u;
+
+	if (!m->engine_pid)
+		return;
+	memset(&u, 0, sizeof u);
+	u.hold = held ? 1 : 2;
+	update(m, &u);
+}
+
 int
 sl_media_status(int code)
 {

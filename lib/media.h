@@ -62,6 +62,10 @@ int sl_media_start(struct sl_media *m, char *const *argv,
  * it send too, at the answer.  Returns 0 or an errno value. */
 int sl_media_start_early(struct sl_media *m, const struct sl_media_params *p,
 			 sl_media_cb cb, void *arg);
+/* Our hold (held 1) or its end (0): the default media sends nothing and
+ * counts no silence of the peer as lost media meanwhile; a command's
+ * media is its own business (it asked for the hold). */
+void sl_media_hold(struct sl_media *m, int held);
 /* Asks the media to end (SIGTERM to its group, SIGKILL after
  * SL_MEDIA_STOP_WAIT_MS); cb follows.  Harmless when nothing runs. */
 void sl_media_stop(struct sl_media *m);

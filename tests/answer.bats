@@ -409,7 +409,7 @@ sipp_status() {
 	grep -q "INVITE sip:bob@sipline\.test from 127\.0\.0\.1:[0-9]*/udp" "$KAM_LOG"
 	grep -q "BYE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:[0-9]*/tcp" "$KAM_LOG"
 	# The TCP connections stay sip-answer's.
-	assert_equal "$(report_fds callee.txt)" "0 1 2 6 7 8 9"
+	assert_equal "$(report_fds callee.txt)" "0 1 2 6 7 9 10"
 	# (Serve mode over TCP, chain-loaded too: serve.bats.)
 }
 
@@ -435,7 +435,7 @@ sipp_status() {
 	assert_success
 	assert_line --regexp "^sip-answer: ended status=0 duration=[0-9.]+ call-id=$CID$"
 	# RTP is UDP whatever carries SIP; the TCP connection stays ours.
-	assert_equal "$(report_fds tcp.txt)" "0 1 2 6 7 8 9"
+	assert_equal "$(report_fds tcp.txt)" "0 1 2 6 7 9 10"
 	grep -qE '^fd 6 udp 127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:[0-9]+$' "$D/tcp.txt"
 
 	PORT=$(free_port)

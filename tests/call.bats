@@ -231,7 +231,7 @@ event_value() {
 	assert_equal "$(tail -n 1 "$D/callee.txt")" "signal TERM"
 }
 
-@test "call: hand-off: fds 0 1 2 6 7 8 9 only, connected to the SDP's addresses, environment complete, no credentials" {
+@test "call: hand-off: fds 0 1 2 6 7 9 10 only, connected to the SDP's addresses, environment complete, no credentials" {
 	local cid caller_rtp callee_rtp f side
 	echo alicepw >"$D/pw"
 	chmod 600 "$D/pw"
@@ -253,11 +253,11 @@ event_value() {
 
 	for f in caller.txt callee.txt; do
 		cat "$D/$f"
-		assert_equal "$(report_fds "$f")" "0 1 2 6 7 8 9"
+		assert_equal "$(report_fds "$f")" "0 1 2 6 7 9 10"
 		assert_equal "$(report_env "$f" RTP_FD)" 6
 		assert_equal "$(report_env "$f" RTCP_FD)" 7
-		assert_equal "$(report_env "$f" SIP_CONTROL_FD)" 8
-		assert_equal "$(report_env "$f" RTP_DTMF_FD)" 9
+		assert_equal "$(report_env "$f" SIP_CONTROL_FD)" 9
+		assert_equal "$(report_env "$f" RTP_DTMF_FD)" 10
 		assert_equal "$(report_env "$f" RTP_PAYLOAD_TYPE)" 0
 		assert_equal "$(report_env "$f" RTP_CODEC)" PCMU
 		assert_equal "$(report_env "$f" RTP_CLOCK_RATE)" 8000

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The control channel (sipline(7), CONTROL CHANNEL): a media command writes
-# lines on descriptor 8 (SIP_CONTROL_FD), a script gives lines to a tool's
-# --control-fd; hangup [CODE], dtmf DIGITS, and what is refused.  Direct
-# calls on loopback, no proxy.
+# lines on descriptor 9 (SIP_CONTROL_FD), a script gives lines to a tool's
+# --control-fd; hangup [CODE], dtmf DIGITS, hold and resume (against SIPp,
+# tests/sipp/call-uas-held.xml, and sip-answer), and what is refused.
+# Direct calls on loopback, no proxy.
 
 bats_require_minimum_version 1.5.0
 
@@ -32,7 +33,7 @@ silence() {
 
 @test "control: a command's 'hangup' ends the call with a BYE, exit 0: sip-call, and sip-answer --serve" {
 	local t0
-	answer_on ans -S -- sh -c 'sleep 0.5; echo hangup >&8; exec sleep 20'
+	answer_on ans -S -- sh -c 'sleep 0.5; echo hangup >&9; exec sleep 20'
 	t0=$(sl_now_us)
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- sleep 20
 	assert_success
@@ -47,7 +48,7 @@ silence() {
 	# a last line without its newline counts once the channel is closed.
 	answer_on ans2 -- sleep 20
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- \
-		sh -c 'sleep 0.5; printf "hangup" >&8; exec 8>&-; exec sleep 20'
+		sh -c 'sleep 0.5; printf "hangup" >&9; exec 9>&-; exec sleep 20'
 	assert_success
 	assert_line --regexp "^sip-call: control hangup call-id=$CID$"
 	assert_line --regexp "^sip-call: hangup by=local reason=\"control\" call-id=$CID$"
@@ -94,7 +95,7 @@ silence() {
 	answer_on ans -- sh -c 'exec rtp-recv --dtmf-fd 5 5>"$1" >/dev/null' sh "$D/keys.txt"
 	silence 2 >"$D/silence.raw"
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- \
-		sh -c 'echo "dtmf 123#" >&8; exec rtp-send <"$1"' sh "$D/silence.raw"
+		sh -c 'echo "dtmf 123#" >&9; exec rtp-send <"$1"' sh "$D/silence.raw"
 	assert_success
 	assert_line --regexp "^sip-call: control dtmf digits=123# call-id=$CID$"
 	wait_bg ans 5
@@ -117,8 +118,8 @@ silence() {
 @test "control: a bad line gets control-error and the call goes on; closing the channel changes nothing" {
 	answer_on ans -- sleep 20
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- sh -c '
-		printf "fly\nhangup 200\ntransfer http://x\ndtmf 12x\n\n" >&8
-		exec 8>&-
+		printf "fly\nhangup 200\ntransfer http://x\ndtmf 12x\n\n" >&9
+		exec 9>&-
 		sleep 1.5'
 	assert_success
 	assert_line --regexp "^sip-call: control-error reason=\"unknown command\" call-id=$CID$"
@@ -131,6 +132,56 @@ silence() {
 	assert_line --regexp "^sip-call: ended status=0 duration=1\.[5-9] call-id=$CID$"
 	wait_bg ans 5
 	assert_success
+}
+
+@test "control: 'hold' and 'resume': re-INVITEs with a=sendonly, a=sendrecv, and a=inactive when the peer holds us too (SIPp)" {
+	sipp_uas held call-uas-held -s bob
+	# The SIPp phone holds the caller 0.3 s after the resume is done.
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- sh -c '
+		sleep 0.3; printf "hold\nhold\n" >&9
+		sleep 0.5; echo resume >&9
+		sleep 1.2; echo hold >&9
+		sleep 0.5'
+	assert_success
+	assert_line --regexp "^sip-call: control hold call-id=$CID$"
+	assert_line --regexp "^sip-call: control-error command=hold reason=\"a re-INVITE is under way\" call-id=$CID$"
+	assert_line --regexp "^sip-call: control resume call-id=$CID$"
+	assert_line --regexp "^sip-call: resumed by=local call-id=$CID$"
+	# Held by the phone, then by us too.
+	assert_line --regexp "^sip-call: held call-id=$CID$"
+	assert_equal "$(grep -c '^sip-call: held by=local ' <<<"$output")" 2
+	assert_line --regexp "^sip-call: ended status=0 duration=2\.[5-9] call-id=$CID$"
+	wait_bg held 5
+	assert_success
+}
+
+@test "control: on hold the default media sends nothing, and sip-answer sees held and resumed" {
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/tone.raw" synth 4 sine 1000 vol 0.5
+	answer_on ans -- sh -c 'exec rtp-recv >"$1"' sh "$D/rec.raw"
+	mkfifo "$D/ctl"
+	start_bg call direct sh -c 'exec sip-call -T 5 --control-fd 5 "$1" 5<>"$2" <"$3" >/dev/null' \
+		sh "sip:bob@127.0.0.1:$PORT" "$D/ctl" "$D/tone.raw"
+	wait_for 5 grep -q '^sip-call: answered' "$D/call.err"
+	sleep 1
+	echo hold >"$D/ctl"
+	sleep 1
+	echo resume >"$D/ctl"
+	wait_bg call 10
+	assert_success
+	assert_line --regexp "^sip-call: held by=local call-id=$CID$"
+	assert_line --regexp "^sip-call: resumed by=local call-id=$CID$"
+	wait_bg ans 5
+	assert_success
+	assert_line --regexp "^sip-answer: held call-id=$CID$"
+	assert_line --regexp "^sip-answer: resumed call-id=$CID$"
+	# What bob heard: the tone, a second of nothing, the tone again.
+	run tone-check --segments 200 "$D/rec.raw"
+	echo "$output"
+	assert_equal "$(grep -c '^segment .* freq=1000\.' <<<"$output")" 2
+	# The gap between them: about the second on hold (0.8 to 1.5 s).
+	gap=$(awk -F'[ =]' '/^segment/ { if (end) print $3 - end; end = $3 + $5 }' <<<"$output")
+	echo "gap $gap samples"
+	[ "$gap" -ge 6400 ] && [ "$gap" -le 12000 ]
 }
 
 @test "control: --control-fd: a descriptor not open, or with --serve, is a usage error (100)" {

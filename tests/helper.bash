@@ -594,6 +594,27 @@ sipp_run() {
 	return "$rc"
 }
 
+# sipp_uas NAME SCENARIO [SIPP-ARGS...]: a SIPp phone for one call as job
+# NAME on 127.0.0.1:$SIPP_PORT (media on $SIPP_MEDIA), ready when this
+# returns.  SCENARIO is a file of tests/sipp, or -sn NAME for one of
+# SIPp's own.
+sipp_uas() {
+	local name=$1 sc=$2 dir
+	shift 2
+	dir=$(sl_tmpdir)
+	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_port)
+	case $sc in
+	-sn) sc="-sn $1"; shift ;;
+	*) sc="-sf $SIPLINE_TESTS/sipp/$sc.xml" ;;
+	esac
+	# shellcheck disable=SC2086 # $sc is two words on purpose
+	start_bg "$name" timeout -k 2 30 sipp $sc -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \
+		-mp "$SIPP_MEDIA" -m 1 -timeout 20s -timeout_error \
+		-trace_msg -message_file "$dir/$name.sipp-msg" \
+		-trace_err -error_file "$dir/$name.sipp-err" "$@"
+	wait_for 5 port_listening udp "$SIPP_PORT"
+}
+
 # sipp_trace NAME: prints the messages that sipp_run NAME sent and received,
 # with the CRs removed so that grep '...$' works.
 sipp_trace() {

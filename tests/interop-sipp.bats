@@ -28,27 +28,6 @@ teardown() {
 
 SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
 
-# sipp_uas NAME SCENARIO [SIPP-ARGS...]: a SIPp phone for one call as job
-# NAME on 127.0.0.1:$SIPP_PORT (media on $SIPP_MEDIA), ready when this
-# returns.  SCENARIO is a file of tests/sipp, or -sn NAME for one of
-# SIPp's own.
-sipp_uas() {
-	local name=$1 sc=$2 dir
-	shift 2
-	dir=$(sl_tmpdir)
-	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_port)
-	case $sc in
-	-sn) sc="-sn $1"; shift ;;
-	*) sc="-sf $SIPLINE_TESTS/sipp/$sc.xml" ;;
-	esac
-	# shellcheck disable=SC2086 # $sc is two words on purpose
-	start_bg "$name" timeout -k 2 30 sipp $sc -nostdin -i 127.0.0.1 -p "$SIPP_PORT" \
-		-mp "$SIPP_MEDIA" -m 1 -timeout 20s -timeout_error \
-		-trace_msg -message_file "$dir/$name.sipp-msg" \
-		-trace_err -error_file "$dir/$name.sipp-err" "$@"
-	wait_for 5 port_listening udp "$SIPP_PORT"
-}
-
 # register_sipp: bob's binding points at the SIPp phone (sip-register
 # --once, so that the proxy sends bob's calls there).
 register_sipp() {

@@ -429,6 +429,52 @@ test_reinvite(void)
 	ok(did_arg(SL_CALL_DO_RESPOND, 488), "a re-INVITE without our codec: 488");
 }
 
+/* Our hold and resume by re-INVITE (RFC 3261 §14.1). */
+static void
+test_hold(void)
+{
+	answered(1);
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	ok(!did(SL_CALL_DO_REINVITE), "hold before the ACK: no re-INVITE");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	ok(did_arg(SL_CALL_DO_REINVITE, 1) && f.modify == SL_CALL_MODIFY_OFFER_SENT,
+	   "hold: a re-INVITE, its answer awaited");
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "... their re-INVITE meanwhile: 491");
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 0));
+	ok(a.n == 0, "... another of ours meanwhile: nothing");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_REINVITE_ACK) && did_arg(SL_CALL_DO_REINVITE_DONE, 1) && f.held &&
+	   f.modify == SL_CALL_MODIFY_NONE, "... its 200: ACK, on hold");
+	on(SL_CALL_EV_2XX_AGAIN);
+	ok(did(SL_CALL_DO_ACK_AGAIN), "... its 200 again (an incoming call's): ACK again");
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 0));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 491));
+	ok(did_arg(SL_CALL_SAY_REINVITE_FAILED, 0) && !did(SL_CALL_DO_BYE) && f.held &&
+	   f.state == SL_CALL_CONFIRMED, "resume answered 491: said, still on hold, the call goes on");
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 0));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 481));
+	ok(did(SL_CALL_DO_BYE), "resume answered 481: the dialog is gone, BYE");
+	bye_answered(481);
+	is_int(outcome(), 0, "... exit 0");
+
+	talking();
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 0, .err = ETIMEDOUT));
+	ok(did(SL_CALL_DO_BYE), "no answer at all to our re-INVITE: BYE");
+	talking();
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 0));
+	ok(did(SL_CALL_DO_REINVITE_ACK) && did(SL_CALL_DO_BYE), "an unusable answer: ACK, then BYE");
+	talking();
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	on(SL_CALL_EV_BYE);
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_REINVITE_ACK) && !did(SL_CALL_DO_REINVITE_DONE),
+	   "their BYE before our re-INVITE's 200: the 200 is ACKed, nothing taken");
+}
+
 static void
 test_bye(void)
 {
@@ -573,7 +619,8 @@ broken(int status_was, int done_was, int *finished)
 		    (++*finished > 1 || f.state != SL_CALL_DONE || a.a[i].arg < 0))
 			return "the tool told twice, too soon, or without a status";
 		if (done_was && a.a[i].type != SL_CALL_DO_RESPOND &&
-		    a.a[i].type != SL_CALL_DO_ACK_AGAIN)
+		    a.a[i].type != SL_CALL_DO_ACK_AGAIN &&
+		    a.a[i].type != SL_CALL_DO_REINVITE_ACK)
 			return "an action after the end other than an answer";
 	}
 	return NULL;
@@ -685,6 +732,7 @@ main(void)
 	test_delayed_offer();
 	test_ringing_in();
 	test_reinvite();
+	test_hold();
 	test_bye();
 	test_media();
 	test_other();
