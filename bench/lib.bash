@@ -20,6 +20,9 @@ bench_load_harness() {
 	bats_load_library() { :; }
 	# shellcheck source=tests/helper.bash
 	source "$BENCH_TOP/tests/helper.bash" || return 1
+	figure() {
+		printf '%s=%s\n' "$1" "$2" >>"$BENCH_FIGURES"
+	}
 	# Jobs are stopped by bench_cleanup; a job's logs stay in the run
 	# directory, so stop_all_bg's log dump is not wanted.
 	BATS_TEST_COMPLETED=1
@@ -50,9 +53,8 @@ say() {
 }
 
 # figure KEY VALUE: a machine-readable figure in $BENCH_OUT/figures.
-figure() {
-	printf '%s=%s\n' "$1" "$2" >>"$BENCH_FIGURES"
-}
+# (Defined by bench_load_harness, after tests/helper.bash, whose own figure
+# writes to bats's fd 3.)
 
 # verdict OK: "met" or "MISSED" (OK is 1 or 0).
 verdict() {
