@@ -124,11 +124,12 @@ put(struct sl_playout *pl, int64_t pos, const int16_t *s, size_t n)
 
 /* Comfort noise where its stretch of the timeline meets out (n samples
  * from position written): white noise whose RMS is the level below
- * full scale (0 dBov: a full-scale square wave, ITU-T G.100.1). */
+ * full scale (0 dBov: a full-scale square wave, ITU-T G.100.1); clipped
+ * above -5 dBov, where its peaks pass full scale. */
 static void
 noise(struct sl_playout *pl, int16_t *out, size_t n)
 {
-	double amp = 32767.0 * pow(10, -pl->cn_level / 20.0) * sqrt(3);
+	double amp = 32767.0 * pow(10, -pl->cn_level / 20.0) * sqrt(3), v;
 	int64_t pos = pl->written;
 	size_t i;
 
@@ -141,7 +142,8 @@ noise(struct sl_playout *pl, int16_t *out, size_t n)
 		x ^= x >> 17;
 		x ^= x << 5;
 		pl->noise = x;
-		out[i] = (int16_t)(amp * ((double)x / 2147483648.0 - 1.0));
+		v = amp * ((double)x / 2147483648.0 - 1.0);
+		out[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 	}
 	if (pos >= pl->cn_until)
 		pl->cn_level = -1;
