@@ -115,7 +115,10 @@ make_tone() {
 # automatically, PCMU only, audio from WAV (aufile, read once into memory)
 # to nowhere (aubridge: a device with no other end, so no sound card).  The
 # menu module is there for -e "/dial ..."; its status line is off, so that
-# baresip spends nothing on a screen.
+# baresip spends nothing on a screen.  Another codec: BS_CODEC (baresip's
+# name, "G722/16000/1"), BS_MODULE (its module), BS_SRATE and BS_CHANNELS
+# (WAV's, which aufile takes only at the codec's); BS_ACCOUNT replaces the
+# account line (a direct call without Kamailio).
 baresip_conf() {
 	local dir=$1 user=$2 pw=$3 sport=$4 lo=$5 hi=$6 wav=$7
 	mkdir -p "$dir" || return 1
@@ -128,10 +131,10 @@ baresip_conf() {
 		audio_player		aubridge,nowhere
 		audio_source		aufile,$wav
 		audio_alert		aubridge,nowhere
-		ausrc_srate		8000
-		auplay_srate		8000
-		ausrc_channels		1
-		auplay_channels		1
+		ausrc_srate		${BS_SRATE:-8000}
+		auplay_srate		${BS_SRATE:-8000}
+		ausrc_channels		${BS_CHANNELS:-1}
+		auplay_channels		${BS_CHANNELS:-1}
 		audio_buffer		20-160
 		rtp_ports		$lo-$hi
 		rtcp_mux		no
@@ -139,14 +142,18 @@ baresip_conf() {
 		rtp_stats		no
 		statmode_default	off
 		module_path		/usr/lib/baresip/modules
-		module			g711.so
+		module			${BS_MODULE:-g711.so}
 		module			aufile.so
 		module			aubridge.so
 		module_tmp		account.so
 		module_app		menu.so
 	EOF
-	printf '<sip:%s@%s>;auth_pass=%s;outbound="sip:%s";regint=600;answermode=auto;audio_codecs=PCMU\n' \
-		"$user" "$SIP_DOMAIN" "$pw" "$SIP_SERVER" >"$dir/accounts"
+	if [ -n "${BS_ACCOUNT:-}" ]; then
+		echo "$BS_ACCOUNT;audio_codecs=${BS_CODEC:-PCMU}" >"$dir/accounts"
+	else
+		printf '<sip:%s@%s>;auth_pass=%s;outbound="sip:%s";regint=600;answermode=auto;audio_codecs=%s\n' \
+			"$user" "$SIP_DOMAIN" "$pw" "$SIP_SERVER" "${BS_CODEC:-PCMU}" >"$dir/accounts"
+	fi
 	: >"$dir/contacts"
 }
 
