@@ -19,7 +19,7 @@ static const char usage[] =
 	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c CODEC[,CODEC...]]\n"
 	"                [--rate HZ] [--rtp-timeout SECONDS] [--srtp off|optional|mandatory]\n"
-	"                [--control-fd FD] URI [-- COMMAND [ARG...]]\n"
+	"                [--control-fd FD] [--allow-transfer] URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
 	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
 	"plays to stdout itself) and exits with the call's outcome.\n"
@@ -38,13 +38,23 @@ static const char usage[] =
 	"                           with plain RTP taken, or offered as RTP/SAVP and\n"
 	"                           required (SIP_SRTP; default off)\n"
 	"      --control-fd FD      read control lines (hangup, dtmf DIGITS, hold,\n"
-	"                           resume, transfer URI) from descriptor FD too\n";
+	"                           resume, transfer URI) from descriptor FD too\n"
+	"      --allow-transfer     follow the peer's REFER: call its Refer-To, which\n"
+	"                           replaces this call (default: 603)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD };
+enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_ALLOW_TRANSFER };
+
+/* A call and the calls that replaced it by transfer, at most. */
+#define CALLS_MAX 8
 
 struct state {
 	struct sl_loop *loop;
-	struct sl_call *call;
+	struct sl_sip *sip;
+	const struct sl_call_config *cfg;
+	double timeout;
+	struct sl_call *calls[CALLS_MAX];
+	int ncalls;
+	struct sl_call *call;       /* the latest */
 	int status;
 	int signals;
 	struct sl_control_src control;
@@ -58,32 +68,69 @@ on_control(const char *line, size_t len, void *arg)
 	sl_call_control(st->call, line, len);
 }
 
+/* The exit status is that of the call that ends last: the one that
+ * replaced the others, when a transfer was followed. */
 static void
 on_end(struct sl_call *call, int status, void *arg)
 {
 	struct state *st = arg;
+	int i;
 
 	st->status = status;
+	for (i = 0; i < st->ncalls; i++)
+		if (st->calls[i] != call && sl_call_active(st->calls[i]))
+			return;
 	sl_loop_stop(st->loop);
+}
+
+/* --allow-transfer: the peer of c asked (REFER) for a call to target,
+ * which replaces c. */
+static void
+on_refer(struct sl_call *c, const char *target, void *arg)
+{
+	struct state *st = arg;
+	struct sl_call *n;
+	int err;
+
+	if (st->ncalls == CALLS_MAX ||
+	    (err = sl_call_new(st->sip, st->loop, st->cfg, on_end, st, &n)) != 0) {
+		sl_call_transfer_progress(c, 503, NULL);
+		return;
+	}
+	sl_call_transfer_for(n, c);
+	if ((err = sl_call_dial(n, target, st->timeout)) != 0) {
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to call %s", target);
+		sl_call_free(n);
+		sl_call_transfer_progress(c, 503, NULL);
+		return;
+	}
+	st->calls[st->ncalls++] = n;
+	st->call = n;
 }
 
 static void
 on_signal(int signo, void *arg)
 {
 	struct state *st = arg;
+	int i;
 
 	if (st->signals++ == 0)
-		sl_call_hangup(st->call, signo == SIGINT ? "interrupted" : "terminated");
+		for (i = 0; i < st->ncalls; i++)
+			sl_call_hangup(st->calls[i], signo == SIGINT ? "interrupted" :
+				       "terminated");
 }
 
 static void
 on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 {
 	struct state *st = arg;
+	int i;
 
-	if (sl_call_owns(st->call, req)) {
-		sl_call_request(st->call, srv, req);
-		return;
+	for (i = 0; i < st->ncalls; i++) {
+		if (sl_call_owns(st->calls[i], req)) {
+			sl_call_request(st->calls[i], srv, req);
+			return;
+		}
 	}
 	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req))
 		sl_server_reply(srv, 486);     /* busy placing a call */
@@ -95,9 +142,14 @@ static void
 on_stray(osip_message_t *msg, const struct sl_addr *src, void *arg)
 {
 	struct state *st = arg;
+	int i;
 
-	if (sl_call_owns(st->call, msg))
-		sl_call_stray(st->call, msg);
+	for (i = 0; i < st->ncalls; i++) {
+		if (sl_call_owns(st->calls[i], msg)) {
+			sl_call_stray(st->calls[i], msg);
+			return;
+		}
+	}
 }
 
 int
@@ -113,6 +165,7 @@ main(int argc, char **argv)
 		{ "rate", required_argument, 0, OPT_RATE },
 		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
+		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -160,6 +213,10 @@ main(int argc, char **argv)
 		case OPT_CONTROL_FD:
 			control_fd = sl_opt_control_fd(optarg);
 			break;
+		case OPT_ALLOW_TRANSFER:
+			cfg.on_refer = on_refer;
+			cfg.refer_arg = &st;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -198,6 +255,10 @@ main(int argc, char **argv)
 	}
 	if ((err = sl_call_new(sip, st.loop, &cfg, on_end, &st, &st.call)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
+	st.sip = sip;
+	st.cfg = &cfg;
+	st.timeout = timeout;
+	st.calls[st.ncalls++] = st.call;
 	sl_sip_on_request(sip, on_request, &st);
 	sl_sip_on_stray(sip, on_stray, &st);
 	sl_loop_signal(st.loop, SIGINT, on_signal, &st);
@@ -214,7 +275,8 @@ main(int argc, char **argv)
 			     SL_EXIT_NORESPONSE : SL_EXIT_SYSTEM, err, "unable to call %s", target);
 	if ((err = sl_loop_run(st.loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
-	sl_call_free(st.call);
+	while (st.ncalls > 0)
+		sl_call_free(st.calls[--st.ncalls]);
 	sl_sip_free(sip);
 	sl_loop_free(st.loop);
 	sl_settings_free(&set);

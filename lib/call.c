@@ -75,6 +75,8 @@ sl_call_free(struct sl_call *c)
 		sl_client_abandon(c->bye);
 	if (c->reinvite)
 		sl_client_abandon(c->reinvite);
+	if (c->refer)
+		sl_client_abandon(c->refer);
 	if (c->dialog)
 		osip_dialog_free(c->dialog);
 	if (c->ack)
@@ -162,6 +164,7 @@ say(struct sl_call *c, const struct sl_call_act *a)
 		sl_event("calling to=%s call-id=%s", c->remote, c->call_id);
 		break;
 	case SL_CALL_SAY_PROGRESS:
+		sl_call_xfer_report(c, a->arg);
 		if (a->arg == 100)
 			sl_event("trying status=\"%s\"", st);
 		else if (a->arg == 180 || a->arg == 181 || a->arg == 182)
@@ -170,6 +173,7 @@ say(struct sl_call *c, const struct sl_call_act *a)
 			sl_event("progress status=\"%s\"", st);
 		break;
 	case SL_CALL_SAY_REJECTED:
+		sl_call_xfer_report(c, resp && c->fsm.outgoing ? resp->status_code : a->arg);
 		if (!c->fsm.outgoing && c->refer_to)
 			sl_event("rejected status=\"%d %s\" to=%s call-id=%s", a->arg,
 				 sl_reason(a->arg), c->refer_to, c->call_id);
@@ -183,9 +187,11 @@ say(struct sl_call *c, const struct sl_call_act *a)
 			sl_event("rejected status=\"%s\" call-id=%s", st, c->call_id);
 		break;
 	case SL_CALL_SAY_FAILED:
+		sl_call_xfer_report(c, 503);
 		sl_event("failed reason=\"%s\" call-id=%s", sl_describe_error(a->arg), c->call_id);
 		break;
 	case SL_CALL_SAY_NOANSWER:
+		sl_call_xfer_report(c, 408);
 		sl_event("no-answer after=%g call-id=%s", c->timeout, c->call_id);
 		break;
 	case SL_CALL_SAY_CANCELLED:
@@ -195,6 +201,7 @@ say(struct sl_call *c, const struct sl_call_act *a)
 			sl_event("cancelled by=remote from=%s call-id=%s", c->remote, c->call_id);
 		break;
 	case SL_CALL_SAY_ANSWERED:
+		sl_call_xfer_report(c, 200);
 		if (c->fsm.outgoing && a->arg)
 			sl_event("answered status=\"%s\" codec=%s rtp=%s%s%s call-id=%s", st,
 				 codec_name(c), sl_call_peer_rtp(c, addr), sl_call_srtp_word(c),
@@ -266,6 +273,7 @@ finish(struct sl_call *c, int status)
 	double secs = c->answered_at ? (sl_now_ms() - c->answered_at) / 1000.0 : 0;
 
 	stop_timers(c);
+	sl_call_xfer_report(c, 487);    /* ended before any outcome */
 	sl_event("ended status=%d duration=%.1f call-id=%s", status, secs, c->call_id);
 	c->cb(c, status, c->arg);
 }

@@ -30,6 +30,11 @@ struct sl_call_config {
 	int rate;                   /* of the media's pipe, Hz; 0: the codec's */
 	int srtp;                   /* enum sl_srtp_mode (sdes.h) */
 	struct sl_srtp_suites srtp_suites; /* offered / taken, in order */
+	/* A REFER of the peer's is followed (--allow-transfer): told its
+	 * Refer-To, the tool places a new call (sl_call_transfer_for); NULL:
+	 * a REFER is refused with 603. */
+	void (*on_refer)(struct sl_call *c, const char *target, void *arg);
+	void *refer_arg;
 };
 
 /* The call is over (signalling done, media exited); status is the tool's
@@ -66,6 +71,13 @@ void sl_call_reject_to(struct sl_call *c, int code, const char *contact);
 /* Ends the call from our side: CANCEL before an answer, BYE after, a 480
  * for an incoming call not answered yet. */
 void sl_call_hangup(struct sl_call *c, const char *reason);
+
+/* new replaces c, whose peer asked for it by REFER: new's progress goes
+ * to that peer as NOTIFYs, and c ends (BYE) once new is answered. */
+void sl_call_transfer_for(struct sl_call *new, struct sl_call *c);
+/* The outcome of the call that replaces c (code 100-699; reason NULL: the
+ * code's own), as a NOTIFY to c's peer; a 2xx ends c. */
+void sl_call_transfer_progress(struct sl_call *c, int code, const char *reason);
 
 /* A line of the control channel (sipline(7), CONTROL CHANNEL), from the
  * media command or the tool's --control-fd: carried out on the call and

@@ -102,6 +102,36 @@ hold(struct sl_call *c, const struct sl_control_cmd *cmd, int on)
 	sl_call_step(c, &ev);
 }
 
+/* Blind transfer: our REFER; the NOTIFYs that follow are events, and a
+ * 2xx among them ends the call (call_refer.c). */
+static void
+transfer(struct sl_call *c, const struct sl_control_cmd *cmd)
+{
+	char uri[sizeof cmd->arg];
+	int err;
+
+	if (c->fsm.state != SL_CALL_CONFIRMED) {
+		refuse(c, cmd, c->fsm.state < SL_CALL_CONFIRMED ? "not answered yet" :
+		       "the call is ending");
+		return;
+	}
+	if (c->xfer_out || c->xfer_in) {
+		refuse(c, cmd, "a transfer is under way");
+		return;
+	}
+	/* (checked by the parser: no blanks, quotes or brackets) */
+	if (!sl_uri_ok(cmd->arg) && strncmp(cmd->arg, "tel:", 4) != 0) {
+		refuse(c, cmd, "not a usable URI");
+		return;
+	}
+	sl_call_clean(uri, sizeof uri, cmd->arg);
+	if ((err = sl_call_refer(c, cmd->arg)) != 0) {
+		refuse(c, cmd, sl_describe_error(err));
+		return;
+	}
+	sl_event("control transfer to=%s call-id=%s", uri, c->call_id);
+}
+
 void
 sl_call_control(struct sl_call *c, const char *line, size_t len)
 {
@@ -126,7 +156,7 @@ sl_call_control(struct sl_call *c, const char *line, size_t len)
 		hold(c, &cmd, 0);
 		break;
 	case SL_CONTROL_TRANSFER:
-		refuse(c, &cmd, "not supported");
+		transfer(c, &cmd);
 		break;
 	}
 }

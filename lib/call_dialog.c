@@ -243,20 +243,13 @@ on_reinvite_response(struct sl_client *cl, osip_message_t *resp, int err, void *
 {
 	struct sl_call *c = arg;
 	struct sl_call_ev ev = { .type = SL_CALL_EV_REINVITE_ANSWERED, .err = err };
-	char line[160];
 
 	if (resp && resp->status_code < 200)
 		return;
 	c->reinvite = NULL;
-	memset(&c->in, 0, sizeof c->in);
-	c->in.cl = cl;
-	c->in.msg = resp;
-	c->in.err = err;
-	if (resp) {
-		sl_status_line(resp, line, sizeof line);
-		sl_call_clean(c->in.status, sizeof c->in.status, line);
+	sl_call_take_in(c, cl, resp, err);
+	if (resp)
 		ev.code = resp->status_code;
-	}
 	if (ev.code >= 200 && ev.code < 300)
 		ev.sdp_ok = sl_call_sdp_answer(c, resp);
 	else
@@ -331,6 +324,8 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 		sl_server_reply(srv, 200);
 		return;
 	}
+	if (sl_call_refer_request(c, srv, req))
+		return;
 	if (MSG_IS_BYE(req)) {
 		ev.type = SL_CALL_EV_BYE;
 	} else if (MSG_IS_CANCEL(req)) {

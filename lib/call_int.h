@@ -82,6 +82,15 @@ struct sl_call {
 	struct sl_addr ok_dst;
 	struct sl_client *bye;
 	struct sl_client *reinvite; /* ours (hold, resume), until final */
+	/* transfer (call_refer.c) */
+	struct sl_client *refer;    /* our REFER, until final */
+	int xfer_out;               /* 1 our REFER sent, 2 accepted: NOTIFYs
+				     * come */
+	int xfer_in;                /* a REFER of theirs is followed: our
+				     * NOTIFYs go until the final one */
+	struct sl_call *xfer_from;  /* this call replaces that one (its
+				     * REFER), whose NOTIFYs it feeds */
+	int xfer_reported;          /* its final status has been sent */
 	int dir_before;             /* ours.dir before it, for a failure */
 	struct sl_sdp_stream reoffer; /* a re-INVITE's offer, checked */
 	int reoffer_given;
@@ -131,6 +140,9 @@ int sl_call_same_id(const struct sl_call *c, const osip_message_t *msg);
 void sl_call_uri_text(const osip_uri_t *u, char *buf, size_t size);
 
 /* call_out.c */
+/* Notes in c->in what the event lines of a response (NULL: none came,
+ * err) need. */
+void sl_call_take_in(struct sl_call *c, struct sl_client *cl, osip_message_t *resp, int err);
 void sl_call_out_cancel(struct sl_call *c);
 void sl_call_out_abandon(struct sl_call *c);
 void sl_call_out_redirect(struct sl_call *c, int code);
@@ -174,6 +186,15 @@ void sl_call_control_open(struct sl_call *c);
  * lines come before its exit. */
 void sl_call_control_drain(struct sl_call *c);
 void sl_call_control_close(struct sl_call *c);
+
+/* call_refer.c */
+/* Sends REFER with Refer-To: <uri>.  Returns 0 or an errno value. */
+int sl_call_refer(struct sl_call *c, const char *uri);
+/* A REFER or NOTIFY in the dialog, answered: 1, or 0 when req is neither. */
+int sl_call_refer_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req);
+/* The status of the call that replaces another (code 1xx-6xx), sent to
+ * that one's transferor; once final, no more. */
+void sl_call_xfer_report(struct sl_call *c, int code);
 
 /* call_media.c */
 /* Binds our RTP sockets on the address that reaches toward.  Returns 0 or

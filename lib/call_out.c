@@ -53,9 +53,8 @@ sl_call_dial(struct sl_call *c, const char *uri, double timeout)
 	return 0;
 }
 
-/* Notes what the event lines of a response need, and its SDP. */
-static void
-take_in(struct sl_call *c, struct sl_client *cl, osip_message_t *resp, int err)
+void
+sl_call_take_in(struct sl_call *c, struct sl_client *cl, osip_message_t *resp, int err)
 {
 	char line[160];
 
@@ -87,7 +86,7 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 	struct sl_call *c = arg;
 	struct sl_call_ev ev = { 0 };
 
-	take_in(c, cl, resp, err);
+	sl_call_take_in(c, cl, resp, err);
 	if (resp && resp->status_code < 200) {
 		ev.type = SL_CALL_EV_PROVISIONAL;
 		ev.code = resp->status_code;

@@ -1438,7 +1438,9 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	c->failover = !sl_msg_has_to_tag(req);
 	if ((err = sl_sip_add_via(s, req, &c->dst)) != 0)
 		goto fail;
-	if (MSG_IS_INVITE(req) && osip_list_size(&req->contacts) == 0) {
+	/* (REFER and NOTIFY make or keep a subscription: RFC 3515, 6665) */
+	if ((MSG_IS_INVITE(req) || MSG_IS_REFER(req) || MSG_IS_NOTIFY(req)) &&
+	    osip_list_size(&req->contacts) == 0) {
 		char bracketed[sizeof c->contact + 8];
 
 		if ((err = sl_sip_contact_for(s, &c->dst, req, c->contact, sizeof c->contact)) != 0)

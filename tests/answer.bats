@@ -29,16 +29,6 @@ teardown() {
 SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
 RTP='127\.0\.0\.1:[0-9]+'
 
-# answer_on NAME [SIP-ANSWER-ARGS...]: sip-answer as job NAME on
-# 127.0.0.1:$PORT (a new free port), ready when this returns.
-answer_on() {
-	local name=$1
-	shift
-	PORT=$(free_port)
-	start_bg "$name" sip-answer -l "127.0.0.1:$PORT" "$@"
-	wait_for 5 port_listening udp "$PORT"
-}
-
 # alice CMD...: CMD as alice through the proxy, bounded.
 alice() {
 	timeout -k 2 30 env SIP_USER=alice SIP_PASSWORD=alicepw "$@"

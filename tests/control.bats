@@ -2,7 +2,9 @@
 # The control channel (sipline(7), CONTROL CHANNEL): a media command writes
 # lines on descriptor 9 (SIP_CONTROL_FD), a script gives lines to a tool's
 # --control-fd; hangup [CODE], dtmf DIGITS, hold and resume (against SIPp,
-# tests/sipp/call-uas-held.xml, and sip-answer), and what is refused.
+# tests/sipp/call-uas-held.xml, and sip-answer), transfer (REFER, followed
+# by sip-call --allow-transfer; refused: tests/sipp/call-uac-refer.xml), and
+# what is refused.
 # Direct calls on loopback, no proxy.
 
 bats_require_minimum_version 1.5.0
@@ -14,16 +16,6 @@ setup() {
 
 teardown() {
 	stop_all_bg
-}
-
-# answer_on NAME [SIP-ANSWER-ARGS...]: sip-answer as job NAME on
-# 127.0.0.1:$PORT (a new free port), ready when this returns.
-answer_on() {
-	local name=$1
-	shift
-	PORT=$(free_port)
-	start_bg "$name" sip-answer -l "127.0.0.1:$PORT" "$@"
-	wait_for 5 port_listening udp "$PORT"
 }
 
 # silence SECONDS: raw audio of that long, on stdout.
@@ -182,6 +174,54 @@ silence() {
 	gap=$(awk -F'[ =]' '/^segment/ { if (end) print $3 - end; end = $3 + $5 }' <<<"$output")
 	echo "gap $gap samples"
 	[ "$gap" -ge 6400 ] && [ "$gap" -le 12000 ]
+}
+
+@test "control: 'transfer URI': REFER, the NOTIFYs as events, BYE at the 200; sip-call --allow-transfer calls the Refer-To instead" {
+	answer_on op -- sleep 1.5
+	local op_port=$PORT
+	answer_on ivr -- sh -c 'sleep 0.5; echo "transfer $1" >&9; exec sleep 20' \
+		sh "sip:operator@127.0.0.1:$op_port"
+	run direct sip-call -T 5 --allow-transfer "sip:ivr@127.0.0.1:$PORT" -- sleep 20
+	# The status of the call that replaced the first: the operator's,
+	# who hung up after 1.5 s.
+	assert_success
+	assert_line --regexp "^sip-call: transferred to=sip:operator@127\.0\.0\.1:$op_port call-id=$CID$"
+	assert_line --regexp "^sip-call: calling to=sip:operator@127\.0\.0\.1:$op_port call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=(local reason=\"transferred\"|remote) call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=0 duration=1\.[5-9] call-id=$CID$"
+	wait_bg ivr 5
+	assert_success
+	assert_line --regexp "^sip-answer: control transfer to=sip:operator@127\.0\.0\.1:$op_port call-id=$CID$"
+	assert_line --regexp "^sip-answer: transfer accepted status=\"202 Accepted\" call-id=$CID$"
+	assert_line --regexp "^sip-answer: transfer status=\"100 Trying\" call-id=$CID$"
+	assert_line --regexp "^sip-answer: transfer status=\"180 Ringing\" call-id=$CID$"
+	assert_line --regexp "^sip-answer: transfer status=\"200 OK\" call-id=$CID$"
+	assert_line --regexp "^sip-answer: hangup by=(local reason=\"transferred\"|remote) call-id=$CID$"
+	wait_bg op 5
+	assert_success
+	assert_line --regexp "^sip-answer: incoming from=sip:alice@sipline\.test to=sip:operator@127\.0\.0\.1:$op_port call-id=$CID$"
+
+	# Without --allow-transfer: 603, and the call goes on.
+	answer_on ivr2 -- sh -c 'sleep 0.3; echo "transfer sip:operator@example.test" >&9; exec sleep 20'
+	run direct sip-call -T 5 "sip:ivr@127.0.0.1:$PORT" -- sleep 1
+	assert_success
+	assert_line --regexp "^sip-call: transfer-refused to=sip:operator@example\.test call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=0 duration=1\.[0-9] call-id=$CID$"
+	wait_bg ivr2 5
+	assert_line --regexp "^sip-answer: control-error command=transfer reason=\"603 Decline\" call-id=$CID$"
+}
+
+@test "control: a REFER without Refer-To gets 400, one not allowed 603, a NOTIFY of no subscription 481 (SIPp to sip-answer --serve)" {
+	answer_on ans -S -- sleep 20
+	sipp_run uac call-uac-refer -s bob -key from alice -key domain "127.0.0.1:$PORT" \
+		"127.0.0.1:$PORT"
+	sipp_trace uac | grep -q '^SIP/2.0 400 '
+	sipp_trace uac | grep -q '^SIP/2.0 603 '
+	sipp_trace uac | grep -q '^SIP/2.0 481 '
+	run cat "$D/ans.err"
+	assert_line --regexp "^sip-answer: warning: REFER without a usable Refer-To: 400$"
+	assert_line --regexp "^sip-answer: transfer-refused to=sip:operator@example\.test call-id=.*$"
+	assert_line --regexp "^sip-answer: hangup by=remote call-id="
 }
 
 @test "control: --control-fd: a descriptor not open, or with --serve, is a usage error (100)" {

@@ -254,12 +254,43 @@ caller_keys() {
 	assert_line --regexp '^segment start=[0-9]+ length=(9|1[0-9])[0-9]{3} freq=(999|1000)\.[0-9]+ '
 }
 
+@test "ivr: 0 transfers the caller to the operator (-o), whom sip-call --allow-transfer calls" {
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/talk.raw" synth 14 sine 1000 vol 0
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/op.raw" synth 2 sine 500 vol 0.5
+	port=$(free_port) op_port=$(free_port)
+	start_bg op sip-answer -l "127.0.0.1:$op_port" -- sh -c 'exec rtp-send <"$1"' sh "$D/op.raw"
+	wait_for 10 port_listening udp "$op_port"
+	start_bg ivr "$EX/ivr" -l "127.0.0.1:$port" -d "$D/msgs" -o "sip:operator@127.0.0.1:$op_port"
+	wait_for 10 port_listening udp "$port"
+	# 0 while the menu plays: the IVR says it transfers once the menu is
+	# over, then REFERs; alice calls the operator, who plays a tune.
+	caller_keys alice "sip:ivr@127.0.0.1:$port" "$D/talk.raw" ",0" -s '' -u alice --allow-transfer
+	wait_bg alice 40
+	assert_success
+	assert_line --regexp "^sip-call: transferred to=sip:operator@127\.0\.0\.1:$op_port call-id="
+	assert_line --regexp "^sip-call: hangup by=remote call-id="
+	run cat "$D/ivr.err"
+	assert_line --regexp '^ivr: key digit=0 call-id=[0-9a-f]+$'
+	assert_line --regexp '^ivr: said text="Transferring you to an operator\." '
+	assert_line --regexp "^ivr: transfer to=sip:operator@127\.0\.0\.1:$op_port call-id="
+	assert_line --regexp '^sip-answer: transfer status="200 OK" call-id='
+	wait_bg op 5
+	assert_success
+	# What alice heard last: the operator's tune.
+	check_tone -f 500 -s 30 -n 16000 -N 2000 "$D/alice.raw"
+}
+
 @test "ivr: usage errors exit 100" {
 	run "$EX/ivr" -m x
 	assert_failure 100
 	run "$EX/ivr" extra
 	assert_failure 100
 	assert_output --partial 'usage: ivr'
+	run "$EX/ivr" -o operator
+	assert_failure 100
+	assert_output --partial 'ivr: -o needs a sip:'
+	run "$EX/ivr" -o 'sip:op <x>'
+	assert_failure 100
 }
 
 # --- robocall

@@ -594,6 +594,16 @@ sipp_run() {
 	return "$rc"
 }
 
+# answer_on NAME [SIP-ANSWER-ARGS...]: sip-answer as job NAME on
+# 127.0.0.1:$PORT (a new free port), ready when this returns.
+answer_on() {
+	local name=$1
+	shift
+	PORT=$(free_port)
+	start_bg "$name" sip-answer -l "127.0.0.1:$PORT" "$@"
+	wait_for 5 port_listening udp "$PORT"
+}
+
 # sipp_uas NAME SCENARIO [SIPP-ARGS...]: a SIPp phone for one call as job
 # NAME on 127.0.0.1:$SIPP_PORT (media on $SIPP_MEDIA), ready when this
 # returns.  SCENARIO is a file of tests/sipp, or -sn NAME for one of

@@ -22,16 +22,6 @@ teardown() {
 
 SIPP_CID='[0-9]+-[0-9]+@127\.0\.0\.1'
 
-# answer_on NAME [SIP-ANSWER-ARGS...]: sip-answer as job NAME on
-# 127.0.0.1:$PORT (a new free port), ready when this returns.
-answer_on() {
-	local name=$1
-	shift
-	PORT=$(free_port)
-	start_bg "$name" sip-answer -l "127.0.0.1:$PORT" "$@"
-	wait_for 5 port_listening udp "$PORT"
-}
-
 # messages NAME: the messages of SIPp run NAME, one line each, in order:
 # "SECONDS DIR WHAT CSEQ-METHOD", DIR "<" for received by SIPp and ">" for
 # sent, WHAT the method or the status code, SECONDS since midnight.

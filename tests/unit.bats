@@ -56,8 +56,12 @@ run_unit() {
 	run_unit rtp
 }
 
-@test "unit: control (the control channel's line parser)" {
+@test "unit: control (the control channel's line parser and its splitter of lines)" {
 	run_unit control
+}
+
+@test "unit: refer (a Refer-To's URI, a sipfrag's status line)" {
+	run_unit refer
 }
 
 @test "unit: callid (the Call-ID hash, the set of recently ended calls)" {
