@@ -176,7 +176,7 @@ crafted() {
 	assert_equal "$(stat -c %s "$D/recv-$codec-$kind.out")" $((rate))
 }
 
-@test "codecs: bad input: truncated, oversized and garbage Opus and G.722 payloads, a payload type switch: silence or concealment, counted bad, no crash" {
+@test "codecs: bad input: truncated, oversized and garbage Opus and G.722 payloads, a payload type switch, an fmtp that makes no sense: silence or concealment, counted bad, no crash" {
 	crafted opus trunc 5
 	crafted opus big 5
 	crafted opus garbage 5
@@ -186,6 +186,19 @@ crafted() {
 	crafted g722 garbage 0
 	crafted g722 big 5
 	crafted g722 pt 5
+	# An fmtp that makes no sense (the peer's, handed on in RTP_FMTP):
+	# Opus sends with its defaults, and the tone arrives.
+	local port
+	port=$(free_rtp_port)
+	tone_at "$D/t.raw" 48000 1000 1
+	start_bg fmtp rtp-recv -l "127.0.0.1:$port" -c opus --duration 1
+	wait_for 5 port_listening udp "$port"
+	run timeout 10 env RTP_CODEC=opus RTP_FMTP='useinbandfec=banana;;maxplaybackrate=-5;=;stereo' \
+		rtp-send -r "127.0.0.1:$port" <"$D/t.raw"
+	assert_success
+	wait_bg fmtp 5
+	assert_success
+	check_tone -r 48000 -f 1000 -s 30 "$D/fmtp.out"
 }
 
 @test "codecs: comfort noise (PT 13) received plays as noise at its level (-30 dBov PCMU, -45 dBov G.722; 0 dBov clipped)" {
