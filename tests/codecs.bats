@@ -43,7 +43,7 @@ through() {
 	through g722 8000 1000 30
 }
 
-# sipline_rtp_port NAME: the RTP port in the m= line of the INVITE that
+# invite_rtp_port NAME: the RTP port in the m= line of the INVITE that
 # SIPp run NAME received.
 invite_rtp_port() {
 	sipp_trace "$1" | sed -n 's/^m=audio \([0-9]*\) .*/\1/p' | head -n 1
@@ -85,15 +85,6 @@ invite_rtp_port() {
 
 # --- in a call: sip-call straight to sip-answer on loopback
 
-# answer_on PORT ARGS...: a single-call sip-answer on 127.0.0.1:PORT as job
-# "bob", ARGS its options (and -- COMMAND).
-answer_on() {
-	local port=$1
-	shift
-	start_bg bob sip-answer -l "127.0.0.1:$port" "$@"
-	wait_for 5 port_listening udp "$port"
-}
-
 # tone_at FILE RATE HZ SECONDS [PAD]: a tone at half scale, raw s16le at
 # RATE, and PAD seconds of silence after it.
 tone_at() {
@@ -125,11 +116,10 @@ tone_at() {
 	# A media command told another pipe rate (--rate 8000) gets it in
 	# RTP_SAMPLE_RATE, and rtp-recv plays at it.
 	tone_at "$D/a.raw" 48000 1000 2 1
-	port=$(free_port)
-	answer_on "$port" -c opus --rate 8000 -- \
+	answer_on bob -c opus --rate 8000 -- \
 		sh -c 'echo "$RTP_CODEC $RTP_SAMPLE_RATE" >"$1"; exec rtp-recv >"$2"' _ "$D/env" "$D/rec.raw"
 	start_bg alice sh -c 'exec sip-call -c opus -T 5 "$1" <"$2" >/dev/null' \
-		_ "sip:bob@127.0.0.1:$port" "$D/a.raw"
+		_ "sip:bob@127.0.0.1:$PORT" "$D/a.raw"
 	wait_bg alice 10
 	assert_success
 	wait_bg bob 5
@@ -139,20 +129,18 @@ tone_at() {
 }
 
 @test "codecs: negotiation: the answer takes the answerer's first codec among those offered; an offer without any of its codecs gets 488 (sip-call exits 1)" {
-	local port want ours
+	local want ours
 	for want in G722:g722,pcmu PCMU:pcmu,g722 opus:pcma,opus; do
 		ours=${want#*:} want=${want%%:*}
-		port=$(free_port)
-		answer_on "$port" -c "$ours" -- true
-		run timeout 10 sip-call -c opus,g722,pcmu -T 5 "sip:bob@127.0.0.1:$port" </dev/null
+		answer_on bob -c "$ours" -- true
+		run timeout 10 sip-call -c opus,g722,pcmu -T 5 "sip:bob@127.0.0.1:$PORT" </dev/null
 		assert_success
 		assert_line --regexp "^sip-call: answered .*codec=$want "
 		wait_bg bob 5
 		assert_line --regexp "^sip-answer: answered codec=$want "
 	done
-	port=$(free_port)
-	answer_on "$port" -c pcmu,pcma -- true
-	run -1 timeout 10 sip-call -c opus,g722 -T 5 "sip:bob@127.0.0.1:$port" </dev/null
+	answer_on bob -c pcmu,pcma -- true
+	run -1 timeout 10 sip-call -c opus,g722 -T 5 "sip:bob@127.0.0.1:$PORT" </dev/null
 	assert_line --regexp '^sip-call: rejected status="488 '
 	stop_bg bob
 	grep -q 'no codec in common' "$D/bob.err"
