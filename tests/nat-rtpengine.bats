@@ -54,6 +54,7 @@ rtp_packets_from() {
 	# (40000-40199), not the other side's.
 	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=$PROVIDER_ADDR:40[01][0-9][0-9] "
 	wait_bg bob 10
+	assert_success
 	assert_line --regexp "^sip-answer: answered codec=PCMU rtp=$PROVIDER_ADDR:40[01][0-9][0-9] "
 	check_tone -f 1000 -s 30 "$D/bob.raw"
 	check_tone -f 500 -s 30 "$D/alice.raw"

@@ -57,7 +57,9 @@ call_reaches() {
 	assert_line --regexp "^Contact: <sip:$user@$PUBLIC_ADDR:[0-9]+"
 	refute_line --regexp "^c=IN IP4 $NAT_HOME_NET\\."
 	wait_bg "$user" 10
+	assert_success
 	assert_line --regexp '^sip-answer: answered '
+	assert_line --regexp "^sip-register: unregistered aor=sip:$user@sipline\\.test\$"
 	check_tone -f 1000 -s 30 "$D/$user.raw"
 	check_tone -f 500 -s 30 "$D/alice.raw"
 }
