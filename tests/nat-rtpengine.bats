@@ -60,7 +60,8 @@ rtp_packets_from() {
 	check_tone -f 500 -s 30 "$D/alice.raw"
 	# rtpengine closed the session at the BYE; its RTP from each side
 	# (the home side as the router's address): 3 s, some 150 packets.
-	wait_for 5 grep -q 'Final packet stats' "$RTPE_LOG"
+	# (Its reply to the delete comes after the stats' last line.)
+	wait_for 5 grep -q "Replying to 'delete'" "$RTPE_LOG"
 	run rtp_packets_from "$PUBLIC_ADDR"
 	figure "rtpengine: RTP packets from home: $output"
 	assert [ "${output:-0}" -ge 120 ]
