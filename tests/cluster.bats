@@ -4,7 +4,8 @@
 # calls the front from its namespace; the tests check that calls spread,
 # that a host killed in a run costs only its own calls in progress and is
 # taken out within the documented bound, that it takes calls again when it
-# is back, and that a drained host loses no call.
+# is back, that a drained host loses no call, and that a full host's 486 is
+# tried on the next one.
 # SIPLINE_LONG=1 adds a longer run: 4 hosts, 40 s of calls, two hosts killed
 # and started again in it.
 
@@ -192,6 +193,28 @@ in_progress() {
 	assert_equal "$(clean_ends 2)" "$(answered 2)"
 	assert_equal $(($(answered 1) + $(answered 2))) 30
 	figure "drained host answered $(answered 1) calls, the other $(answered 2)"
+}
+
+@test "cluster: a full host's 486 is tried on the next host: with each host at --max-calls 1 and one busy, calls still get through" {
+	local busy n
+	cluster_up -n 2 -m 1 -i 1 -t 1000 -- sleep 60
+	# One long call fills one host.
+	start_bg long calls long 1 1 4000
+	wait_for 10 eval '[ $(($(answered 1) + $(answered 2))) = 1 ]'
+	busy=1
+	[ "$(answered 1)" = 1 ] || busy=2
+	# Round robin sends one of the next two calls to the full host first.
+	for n in 1 2; do
+		run timeout 20 ip netns exec "$CLUSTER_NETNS" env -u SIP_SERVER SIP_USER=alice \
+			sip-call -T 5 "sip:ivr@$FRONT" -- sleep 0.3
+		assert_success
+	done
+	assert_equal "$(in_log "$busy" '^sip-answer: busy calls=1 ')" 1
+	assert_equal "$(answered $((3 - busy)))" 2
+	grep -q 'tried again' "$D/cl/kamailio.log"
+	host_in "$busy"
+	wait_bg long 15
+	assert_equal "$(sipp_count long successful)" 1
 }
 
 @test "cluster: usage errors exit 100" {
