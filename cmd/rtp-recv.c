@@ -86,7 +86,7 @@ main(int argc, char **argv)
 
 	sl_log_init(argv[0]);
 	memset(&ec, 0, sizeof ec);
-	ec.dtmf_in_fd = ec.dtmf_out_fd = ec.ctl_fd = -1;
+	ec.dtmf_in_fd = ec.dtmf_out_fd = ec.ctl_fd = ec.dtmf_sip_fd = -1;
 	ec.jitter_ms = 60;
 	ec.plc = 1;
 	while ((c = getopt_long(argc, argv, "+c:hj:l:t:vV", longopts, NULL)) != -1) {
@@ -173,6 +173,12 @@ main(int argc, char **argv)
 	}
 	if (ec.dtmf_out_fd >= 0)
 		fcntl(ec.dtmf_out_fd, F_SETFD, FD_CLOEXEC);
+	/* In a call, the keys that came by SIP INFO are said like the
+	 * others. */
+	if (!own && mp.sip_dtmf_fd >= 0 && fcntl(mp.sip_dtmf_fd, F_GETFD) >= 0) {
+		ec.dtmf_sip_fd = mp.sip_dtmf_fd;
+		fcntl(ec.dtmf_sip_fd, F_SETFD, FD_CLOEXEC);
+	}
 
 	ec.codec = mp.codec;
 	ec.pt = mp.payload_type;

@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	sl_log_init(argv[0]);
 	memset(&ec, 0, sizeof ec);
 	ec.fmt = SL_IN_S16LE;
-	ec.dtmf_in_fd = ec.dtmf_out_fd = ec.ctl_fd = -1;
+	ec.dtmf_in_fd = ec.dtmf_out_fd = ec.ctl_fd = ec.dtmf_sip_fd = -1;
 	while ((c = getopt_long(argc, argv, "+c:d:f:hl:p:r:vV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

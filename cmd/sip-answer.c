@@ -30,7 +30,7 @@ static const char usage[] =
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c CODEC[,CODEC...]] [--rate HZ] [--rtp-timeout SECONDS]\n"
 	"                  [--srtp off|optional|mandatory] [--control-fd FD]\n"
-	"                  [-- COMMAND [ARG...]]\n"
+	"                  [--dtmf auto|rfc4733|info] [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
 	SL_SETTINGS_HELP
@@ -62,9 +62,12 @@ static const char usage[] =
 	"                           without it (488) (SIP_SRTP; default off)\n"
 	"      --control-fd FD      read control lines (hangup [CODE], dtmf DIGITS,\n"
 	"                           hold, resume, transfer URI) from descriptor FD\n"
-	"                           too (not with --serve)\n";
+	"                           too (not with --serve)\n"
+	"      --dtmf auto|rfc4733|info  how dtmf DIGITS go: RFC 4733 events, SIP\n"
+	"                           INFO, or INFO when the caller takes no\n"
+	"                           telephone-event (SIP_DTMF; default auto)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD };
+enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_DTMF };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -149,6 +152,7 @@ main(int argc, char **argv)
 		{ "redirect", required_argument, 0, OPT_REDIRECT },
 		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
+		{ "dtmf", required_argument, 0, OPT_DTMF },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -156,6 +160,7 @@ main(int argc, char **argv)
 	struct sl_loop *loop;
 	struct sl_sip *sip;
 	const char *listen_spec = NULL, *redirect = NULL, *codecs = NULL, *srtp = NULL;
+	const char *dtmf = NULL;
 	char redirect_uri[512];
 	int opt, err, serve = 0, max_calls = 100, max_given = 0, status;
 
@@ -215,6 +220,9 @@ main(int argc, char **argv)
 		case OPT_CONTROL_FD:
 			ac.control_fd = sl_opt_control_fd(optarg);
 			break;
+		case OPT_DTMF:
+			dtmf = optarg;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -222,6 +230,7 @@ main(int argc, char **argv)
 	ac.call.ncodecs = sl_settings_codecs(codecs, ac.call.codecs, SL_CALL_CODECS);
 	ac.call.srtp = sl_settings_srtp(srtp);
 	sl_settings_srtp_suites(&ac.call.srtp_suites);
+	ac.call.dtmf = sl_settings_dtmf(dtmf);
 	/* getopt_long has taken the "--" that comes before COMMAND. */
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)

@@ -19,7 +19,8 @@ static const char usage[] =
 	"usage: sip-call [-hVv] [-u USER] [-d DOMAIN] [-s HOST[:PORT]] [-t udp|tcp|tls]\n"
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c CODEC[,CODEC...]]\n"
 	"                [--rate HZ] [--rtp-timeout SECONDS] [--srtp off|optional|mandatory]\n"
-	"                [--control-fd FD] [--allow-transfer] URI [-- COMMAND [ARG...]]\n"
+	"                [--control-fd FD] [--allow-transfer] [--dtmf auto|rfc4733|info]\n"
+	"                URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
 	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
 	"plays to stdout itself) and exits with the call's outcome.\n"
@@ -40,9 +41,13 @@ static const char usage[] =
 	"      --control-fd FD      read control lines (hangup, dtmf DIGITS, hold,\n"
 	"                           resume, transfer URI) from descriptor FD too\n"
 	"      --allow-transfer     follow the peer's REFER: call its Refer-To, which\n"
-	"                           replaces this call (default: 603)\n";
+	"                           replaces this call (default: 603)\n"
+	"      --dtmf auto|rfc4733|info  how dtmf DIGITS go: RFC 4733 events, SIP\n"
+	"                           INFO, or INFO when the callee takes no\n"
+	"                           telephone-event (SIP_DTMF; default auto)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_ALLOW_TRANSFER };
+enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_ALLOW_TRANSFER,
+       OPT_DTMF };
 
 /* A call and the calls that replaced it by transfer, at most. */
 #define CALLS_MAX 8
@@ -166,13 +171,14 @@ main(int argc, char **argv)
 		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
 		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
+		{ "dtmf", required_argument, 0, OPT_DTMF },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
 	struct sl_call_config cfg;
 	struct sl_sip *sip;
 	struct state st;
-	const char *local = NULL, *codecs = NULL, *srtp = NULL;
+	const char *local = NULL, *codecs = NULL, *srtp = NULL, *dtmf = NULL;
 	char target[1024];
 	double timeout = 64;
 	int opt, err, control_fd = -1;
@@ -217,6 +223,9 @@ main(int argc, char **argv)
 			cfg.on_refer = on_refer;
 			cfg.refer_arg = &st;
 			break;
+		case OPT_DTMF:
+			dtmf = optarg;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -224,6 +233,7 @@ main(int argc, char **argv)
 	cfg.ncodecs = sl_settings_codecs(codecs, cfg.codecs, SL_CALL_CODECS);
 	cfg.srtp = sl_settings_srtp(srtp);
 	sl_settings_srtp_suites(&cfg.srtp_suites);
+	cfg.dtmf = sl_settings_dtmf(dtmf);
 	if (optind >= argc)
 		sl_usage_error("no URI to call");
 	if (sl_settings_target(&set, argv[optind], 1, target, sizeof target))

@@ -252,7 +252,8 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 void
 sl_answer_reply_other(struct sl_server *srv, osip_message_t *req)
 {
-	if (sl_msg_has_to_tag(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req))
+	/* INFO belongs in a dialog (RFC 6086), as BYE does. */
+	if (sl_msg_has_to_tag(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req) || MSG_IS_INFO(req))
 		sl_server_reply(srv, 481);     /* no such dialog / transaction */
 	else if (MSG_IS_OPTIONS(req))
 		sl_server_reply(srv, 200);

@@ -39,7 +39,7 @@ sl_call_new(struct sl_sip *sip, struct sl_loop *loop,
 	c->exec = run;
 	c->pt = -1;
 	c->cseq = 1;
-	c->ctl_fd = c->dtmf_fd = -1;
+	c->ctl_fd = c->dtmf_fd = c->dtmf_rx_fd = -1;
 	for (i = 0; i < SL_CALL_T_COUNT; i++) {
 		c->timers[i].c = c;
 		c->timers[i].which = i;

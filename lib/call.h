@@ -35,6 +35,8 @@ struct sl_call_config {
 	 * a REFER is refused with 603. */
 	void (*on_refer)(struct sl_call *c, const char *target, void *arg);
 	void *refer_arg;
+	int dtmf;                   /* enum sl_dtmf_mode (dtmf.h): how the
+				     * control channel's keys go */
 };
 
 /* The call is over (signalling done, media exited); status is the tool's

@@ -1,7 +1,7 @@
 /* A call's control channel (sipline(7), CONTROL CHANNEL): the lines its
  * media command writes on descriptor 8 (or the tool's --control-fd
  * carries), parsed by control.c and carried out here, each answered by an
- * event line: hangup, dtmf, hold, resume, transfer. */
+ * event line: hangup, dtmf (RFC 4733 or INFO), hold, resume, transfer. */
 #include "call_int.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dtmf.h"
 #include "log.h"
 
 /* Says why cmd cannot be carried out now. */
@@ -51,21 +52,36 @@ hangup(struct sl_call *c, const struct sl_control_cmd *cmd)
 }
 
 /* The digits go to the media, which sends them as RFC 4733 events in its
- * stream (rtp-send reads them on RTP_DTMF_FD; the default media too). */
+ * stream (rtp-send reads them on RTP_DTMF_FD; the default media too), or
+ * as SIP INFOs when the peer takes no telephone-event (--dtmf auto) or
+ * --dtmf info says so (call_info.c). */
 static void
 dtmf(struct sl_call *c, const struct sl_control_cmd *cmd)
 {
 	char line[SL_CONTROL_LINE_MAX + 1];
+	int rfc4733 = c->ours.dtmf_pt >= 0 && c->theirs.dtmf_pt >= 0;
 	size_t n;
 
-	if (c->fsm.media != SL_CALL_MEDIA_UP || c->dtmf_fd < 0 ||
-	    (c->fsm.state != SL_CALL_ANSWERED && c->fsm.state != SL_CALL_CONFIRMED)) {
+	if (c->fsm.state != SL_CALL_ANSWERED && c->fsm.state != SL_CALL_CONFIRMED) {
 		refuse(c, cmd, c->fsm.state < SL_CALL_ANSWERED ? "not answered yet" :
-		       "no media");
+		       "the call is ending");
 		return;
 	}
-	if (c->ours.dtmf_pt < 0 || c->theirs.dtmf_pt < 0) {
+	if (c->cfg.dtmf == SL_DTMF_MODE_INFO ||
+	    (c->cfg.dtmf == SL_DTMF_MODE_AUTO && !rfc4733)) {
+		if (sl_call_info_dtmf(c, cmd->arg) != 0) {
+			refuse(c, cmd, "too many digits waiting");
+			return;
+		}
+		sl_event("control dtmf digits=%s call-id=%s", cmd->arg, c->call_id);
+		return;
+	}
+	if (!rfc4733) {
 		refuse(c, cmd, "the peer takes no telephone-event");
+		return;
+	}
+	if (c->fsm.media != SL_CALL_MEDIA_UP || c->dtmf_fd < 0) {
+		refuse(c, cmd, "no media");
 		return;
 	}
 	n = (size_t)snprintf(line, sizeof line, "%s\n", cmd->arg);
@@ -203,7 +219,7 @@ on_readable(int fd, short revents, void *arg)
 void
 sl_call_control_open(struct sl_call *c)
 {
-	int ctl[2] = { -1, -1 }, dt[2] = { -1, -1 };
+	int ctl[2] = { -1, -1 }, dt[2] = { -1, -1 }, rx[2] = { -1, -1 };
 
 	if (c->ctl_fd >= 0 || c->dtmf_fd >= 0 || c->media == NULL)
 		return;
@@ -230,6 +246,15 @@ sl_call_control_open(struct sl_call *c)
 	if (dt[0] >= 0)
 		fcntl(dt[0], F_SETFL, 0);
 	sl_media_channels(c->media, ctl[1], dt[0]);
+	/* The keys that come by SIP INFO, to the media that says them; ours
+	 * never waits for it. */
+	if (pipe2(rx, O_CLOEXEC | O_NONBLOCK) < 0) {
+		sl_warn_err(errno, "unable to open the pipe of DTMF by INFO");
+		return;
+	}
+	fcntl(rx[0], F_SETFL, 0);
+	c->dtmf_rx_fd = rx[1];
+	sl_media_dtmf_received(c->media, rx[0]);
 }
 
 void
@@ -258,6 +283,7 @@ sl_call_control_close(struct sl_call *c)
 	if (c->dtmf_fd >= 0)
 		close(c->dtmf_fd);
 	c->ctl_fd = c->dtmf_fd = -1;
+	sl_call_info_stop(c);
 }
 
 static void

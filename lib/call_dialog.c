@@ -317,11 +317,14 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 {
 	struct sl_call_ev ev = { 0 };
 
-	/* OPTIONS in a dialog is answered as outside one; INFO (RFC 6086),
-	 * REFER (RFC 3515) and UPDATE (RFC 3311) would become events of
-	 * their own here. */
+	/* OPTIONS in a dialog is answered as outside one; UPDATE (RFC 3311)
+	 * would become an event of its own here. */
 	if (MSG_IS_OPTIONS(req)) {
 		sl_server_reply(srv, 200);
+		return;
+	}
+	if (MSG_IS_INFO(req)) {
+		sl_call_info_request(c, srv, req);
 		return;
 	}
 	if (sl_call_refer_request(c, srv, req))

@@ -117,6 +117,16 @@ struct sl_call {
 	struct sl_control_lines ctl_lines;
 	int dtmf_fd;                /* the write end of the digits to send;
 				     * -1 none */
+
+	/* DTMF by SIP INFO (call_info.c) */
+	int dtmf_rx_fd;             /* the write end of the keys received by
+				     * INFO, for the media (SIP_DTMF_FD); -1
+				     * none */
+	struct sl_client *info;     /* our INFO, until final */
+	char info_keys[SL_CONTROL_LINE_MAX]; /* our keys and pauses to send */
+	size_t info_len, info_next;
+	int64_t info_sent;          /* when the last one went */
+	struct sl_timer info_timer; /* the next one's */
 };
 
 /* call_core.c */
@@ -186,6 +196,18 @@ void sl_call_control_open(struct sl_call *c);
  * lines come before its exit. */
 void sl_call_control_drain(struct sl_call *c);
 void sl_call_control_close(struct sl_call *c);
+
+/* call_info.c */
+/* An INFO in the dialog: a DTMF key (application/dtmf-relay or
+ * application/dtmf) is answered 200 and handed to the media; no body 200,
+ * another type 415, a body without a key 400, an Info Package 469. */
+void sl_call_info_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req);
+/* Sends digits (and ',' pauses) as INFOs of application/dtmf-relay, one
+ * after another's 2xx; a failure is an event and drops the rest.  Returns
+ * 0, or ENOSPC when too many wait (nothing queued then). */
+int sl_call_info_dtmf(struct sl_call *c, const char *digits);
+/* Stops our INFOs and closes the media's pipe of keys. */
+void sl_call_info_stop(struct sl_call *c);
 
 /* call_refer.c */
 /* Sends REFER with Refer-To: <uri>.  Returns 0 or an errno value. */

@@ -14,6 +14,18 @@ static const char digits[] = "0123456789*#ABCD";
 enum { IDLE, TONE, AFTER };
 
 int
+sl_dtmf_mode_parse(const char *name)
+{
+	static const char *const names[] = { "auto", "rfc4733", "info" };
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
 sl_dtmf_event(char c)
 {
 	const char *p;

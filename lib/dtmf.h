@@ -13,6 +13,16 @@
 #define SL_DTMF_VOLUME    10    /* -10 dBm0 */
 #define SL_DTMF_PAUSE     ','
 
+/* How a call sends the keys of its control channel (--dtmf, SIP_DTMF). */
+enum sl_dtmf_mode {
+	SL_DTMF_MODE_AUTO = 0,  /* RFC 4733 when both SDPs have telephone-event,
+				 * else SIP INFO */
+	SL_DTMF_MODE_RFC4733,   /* RFC 4733 only */
+	SL_DTMF_MODE_INFO,      /* SIP INFO always */
+};
+/* The mode named auto, rfc4733 or info, or -1. */
+int sl_dtmf_mode_parse(const char *name);
+
 /* The event code of a digit 0-9 * # A-D (a-d too), or -1. */
 int sl_dtmf_event(char c);
 /* The digit of an event code 0-15, or '\0'. */

@@ -470,6 +470,26 @@ read_dtmf(struct engine *e)
 	}
 }
 
+/* The keys of SIP INFOs from the signalling tool: the same lines as
+ * those of RTP events. */
+static void
+read_sip_dtmf(struct engine *e)
+{
+	char buf[64];
+	ssize_t n, i;
+
+	n = read(e->c.dtmf_sip_fd, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		e->c.dtmf_sip_fd = -1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (sl_dtmf_event(buf[i]) >= 0)
+			say_digit(e, sl_dtmf_char(sl_dtmf_event(buf[i])));
+}
+
 /* ---- the two sides ---- */
 
 static int
@@ -739,7 +759,7 @@ int
 sl_engine_run(const struct sl_engine_cfg *cfg)
 {
 	struct engine *e = calloc(1, sizeof *e);
-	struct pollfd pfd[8];
+	struct pollfd pfd[10];
 	struct timespec tmo;
 	int64_t now, wake;
 	int npfd = 0, err, status, n;
@@ -768,6 +788,8 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 			connect_to(e, &e->latch.peer, e->c.rtcp_port);
 		}
 		if (e->receiving && !e->recv_done) {
+			if (e->c.dtmf_sip_fd >= 0 && revents(pfd, npfd, e->c.dtmf_sip_fd))
+				read_sip_dtmf(e);
 			read_rtp(e);
 			if (e->c.rtcp_fd >= 0 && (revents(pfd, npfd, e->c.rtcp_fd) ||
 						  e->wakes % RTCP_EVERY == 0))
@@ -819,6 +841,8 @@ sl_engine_run(const struct sl_engine_cfg *cfg)
 			watch(pfd, &npfd, e->c.rtp_fd, POLLIN);
 			watch(pfd, &npfd, e->c.rtcp_fd, POLLIN);
 		}
+		if (e->receiving && !e->recv_done)
+			watch(pfd, &npfd, e->c.dtmf_sip_fd, POLLIN);
 		if (e->oq_len > 0)
 			watch(pfd, &npfd, e->c.output_fd, POLLOUT);
 		now = sl_now_ns();

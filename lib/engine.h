@@ -46,6 +46,9 @@ struct sl_engine_cfg {
 	double duration;        /* s of output at most; 0 no limit */
 	int in_call;            /* on the call's socket (see playout.h) */
 	int dtmf_out_fd;        /* DTMF lines go there, -1: events on stderr */
+	int dtmf_sip_fd;        /* keys the peer sent by SIP INFO (a digit and
+				 * a newline each), said as DTMF lines too;
+				 * -1 none */
 	/* Both at once: the output never blocks the sending (a reader that
 	 * does not read loses its audio, not the peer's). */
 	int output_nonblock;

@@ -40,6 +40,7 @@ sl_media_params_init(struct sl_media_params *p)
 	p->dtmf_pt = -1;
 	p->local_pt = -1;
 	p->dtmf_fd = -1;
+	p->sip_dtmf_fd = -1;
 	p->rtp_timeout = 0;
 	p->direction = SL_DIR_SENDRECV;
 	p->srtp_key_fd = -1;
@@ -142,6 +143,7 @@ sl_handoff_from_env(struct sl_media_params *p, const char **bad)
 	INT_VAR(SL_ENV_RTP_PTIME, 1, 1000, ptime);
 	INT_VAR(SL_ENV_RTP_DTMF_PT, 0, 127, dtmf_pt);
 	INT_VAR(SL_ENV_RTP_DTMF_FD, 0, INT_MAX, dtmf_fd);
+	INT_VAR(SL_ENV_SIP_DTMF_FD, 0, INT_MAX, sip_dtmf_fd);
 	INT_VAR(SL_ENV_RTP_SAMPLE_RATE, 1, 192000, sample_rate);
 #undef INT_VAR
 	if (env_int(SL_ENV_RTP_PAYLOAD_TYPE, 0, 127, &pt)) {
@@ -257,6 +259,7 @@ sl_handoff_to_env(const struct sl_media_params *p)
 	    (rc = put_int(SL_ENV_RTP_PTIME, p->ptime > 0 ? p->ptime : -1)) ||
 	    (rc = put_int(SL_ENV_RTP_DTMF_PT, p->dtmf_pt)) ||
 	    (rc = put_int(SL_ENV_RTP_DTMF_FD, p->dtmf_fd)) ||
+	    (rc = put_int(SL_ENV_SIP_DTMF_FD, p->sip_dtmf_fd)) ||
 	    (rc = put(SL_ENV_RTP_DIRECTION, sl_media_dir_name(p->direction))) ||
 	    (rc = put(SL_ENV_RTP_TIMEOUT, p->rtp_timeout > 0 ? buf : NULL)) ||
 	    (rc = put_int(SL_ENV_RTP_SRTP_KEY_FD, p->srtp_key_fd)))

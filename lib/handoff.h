@@ -23,6 +23,9 @@
 				 * its call (lib/control.h) */
 #define SL_HANDOFF_DTMF_FD 10   /* a pipe: lines of digits the call asks to
 				 * send, for rtp-send */
+#define SL_HANDOFF_SIP_DTMF_FD 11 /* a pipe: the keys the peer sent by SIP
+				   * INFO, a digit and a newline each, for
+				   * rtp-recv */
 
 /* Environment variable names.  A value that is unknown is left unset. */
 #define SL_ENV_RTP_FD            "RTP_FD"
@@ -52,6 +55,7 @@
 #define SL_ENV_RTP_SRTP_KEY_FD   "RTP_SRTP_KEY_FD"
 #define SL_ENV_RTP_DTMF_FD       "RTP_DTMF_FD"      /* 10: digits to send, lines */
 #define SL_ENV_SIP_CONTROL_FD    "SIP_CONTROL_FD"   /* 9: control lines to the call */
+#define SL_ENV_SIP_DTMF_FD       "SIP_DTMF_FD"      /* 11: keys received by INFO */
 #define SL_ENV_SIP_CALL_ID       "SIP_CALL_ID"
 #define SL_ENV_SIP_LOCAL_URI     "SIP_LOCAL_URI"
 #define SL_ENV_SIP_REMOTE_URI    "SIP_REMOTE_URI"
@@ -95,6 +99,7 @@ struct sl_media_params {
 	struct sl_sdes srtp_tx, srtp_rx;
 	int srtp_key_fd;
 	int dtmf_fd;            /* lines of digits to send; -1 when none */
+	int sip_dtmf_fd;        /* keys received by SIP INFO; -1 when none */
 };
 
 /* Sets p to the defaults of standalone use: no descriptors, no addresses,

@@ -37,6 +37,7 @@ struct sl_media {
 	pid_t engine_pid, cmd_pid;  /* 0 when not running */
 	int ctl;                /* the write end of the engine's updates */
 	int control_fd, dtmf_fd; /* sl_media_channels; -1 none */
+	int dtmf_rx_fd;         /* sl_media_dtmf_received; -1 none */
 	int stopping;
 	int status;
 	sl_media_cb cb;
@@ -78,6 +79,7 @@ sl_media_new(struct sl_loop *loop, const struct sl_addr *ip, struct sl_media **o
 		return ENOMEM;
 	m->loop = loop;
 	m->rtp_fd = m->rtcp_fd = m->ctl = m->control_fd = m->dtmf_fd = -1;
+	m->dtmf_rx_fd = -1;
 	for (tries = 0; tries < 128; tries++) {
 		unsigned r;
 		int port;
@@ -115,7 +117,9 @@ close_channels(struct sl_media *m)
 		close(m->control_fd);
 	if (m->dtmf_fd >= 0)
 		close(m->dtmf_fd);
-	m->control_fd = m->dtmf_fd = -1;
+	if (m->dtmf_rx_fd >= 0)
+		close(m->dtmf_rx_fd);
+	m->control_fd = m->dtmf_fd = m->dtmf_rx_fd = -1;
 }
 
 void
@@ -124,6 +128,14 @@ sl_media_channels(struct sl_media *m, int control_fd, int dtmf_fd)
 	close_channels(m);
 	m->control_fd = control_fd;
 	m->dtmf_fd = dtmf_fd;
+}
+
+void
+sl_media_dtmf_received(struct sl_media *m, int fd)
+{
+	if (m->dtmf_rx_fd >= 0)
+		close(m->dtmf_rx_fd);
+	m->dtmf_rx_fd = fd;
 }
 
 void
@@ -328,8 +340,12 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 		/* Nothing of the call's but its RTP: a SIP socket held here
 		 * would stay bound, and a connection stay open, until the
 		 * media ends, after the call's own process let them go. */
-		int keep[] = { m->rtp_fd, m->rtcp_fd, ctl[0], m->dtmf_fd, -1 };
+		int keep[] = { m->rtp_fd, m->rtcp_fd, ctl[0], -1, -1, -1 }, k = 3;
 
+		if (m->dtmf_fd >= 0)
+			keep[k++] = m->dtmf_fd;
+		if (m->dtmf_rx_fd >= 0)
+			keep[k++] = m->dtmf_rx_fd;
 		sl_close_all_but(keep);
 	}
 	prctl(PR_SET_NAME, "sipline-media");
@@ -353,6 +369,8 @@ fork_engine(struct sl_media *m, const struct sl_media_params *p, int send)
 	ec.fmt = SL_IN_S16LE;
 	/* The digits the call's control channel asks to send. */
 	ec.dtmf_in_fd = m->dtmf_fd;
+	/* The keys that come by SIP INFO. */
+	ec.dtmf_sip_fd = m->dtmf_rx_fd;
 	ec.recv = 1;
 	ec.output_fd = 1;
 	ec.jitter_ms = 60;
@@ -378,7 +396,7 @@ int
 sl_media_start(struct sl_media *m, char *const *argv,
 	       const struct sl_media_params *p, sl_media_cb cb, void *arg)
 {
-	int fdmap[11] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD };
+	int fdmap[13] = { m->rtp_fd, SL_HANDOFF_RTP_FD, m->rtcp_fd, SL_HANDOFF_RTCP_FD };
 	int nmap = 4;
 	struct sl_media_params hp = *p;
 	int err, keys = -1;
@@ -432,6 +450,11 @@ sl_media_start(struct sl_media *m, char *const *argv,
 	if (m->dtmf_fd >= 0) {
 		fdmap[nmap++] = m->dtmf_fd;
 		fdmap[nmap++] = SL_HANDOFF_DTMF_FD;
+	}
+	hp.sip_dtmf_fd = m->dtmf_rx_fd >= 0 ? SL_HANDOFF_SIP_DTMF_FD : -1;
+	if (m->dtmf_rx_fd >= 0) {
+		fdmap[nmap++] = m->dtmf_rx_fd;
+		fdmap[nmap++] = SL_HANDOFF_SIP_DTMF_FD;
 	}
 	fdmap[nmap] = -1;
 	if ((err = sl_handoff_to_env(&hp)) != 0 ||

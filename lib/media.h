@@ -48,6 +48,11 @@ int sl_media_connect(struct sl_media *m, const struct sl_addr *rtp, int rtcp_por
  * digits; the media owns them from now on and closes its copies once the
  * media has started.  -1: none. */
 void sl_media_channels(struct sl_media *m, int control_fd, int dtmf_fd);
+/* fd, the read end of the pipe of keys the peer sent by SIP INFO (a
+ * digit and a newline each): a command gets it on fd 11 (SIP_DTMF_FD),
+ * the default media reads it and says each key as it says those of RTP
+ * events; owned and closed like the channels above. */
+void sl_media_dtmf_received(struct sl_media *m, int fd);
 
 /* Runs argv with the sockets on fds 6 and 7, the RTP_* variables of p,
  * and whatever SIP_* variables the caller has set; or, argv NULL, the

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dtmf.h"
 #include "log.h"
 #include "opt.h"
 #include "resolve.h"
@@ -483,6 +484,21 @@ sl_settings_srtp(const char *arg)
 	if ((mode = sl_srtp_mode_parse(v)) < 0)
 		sl_usage_error("%s: off, optional or mandatory, not %s",
 			       arg ? "--srtp" : "SIP_SRTP", v);
+	return mode;
+}
+
+int
+sl_settings_dtmf(const char *arg)
+{
+	const char *v = arg;
+	int mode;
+
+	if (v == NULL && (v = getenv("SIP_DTMF")) != NULL && *v == '\0')
+		v = NULL;
+	if (v == NULL)
+		return SL_DTMF_MODE_AUTO;
+	if ((mode = sl_dtmf_mode_parse(v)) < 0)
+		sl_usage_error("%s: auto, rfc4733 or info, not %s", arg ? "--dtmf" : "SIP_DTMF", v);
 	return mode;
 }
 

@@ -114,6 +114,10 @@ int sl_settings_codecs(const char *arg, const struct sl_codec **out, int max);
  * arg (NULL when not given), else SIP_SRTP, else off.  Exits 100 on
  * another word. */
 int sl_settings_srtp(const char *arg);
+/* How calls send DTMF keys (enum sl_dtmf_mode of dtmf.h): option
+ * --dtmf's arg (NULL when not given), else SIP_DTMF, else auto.  Exits
+ * 100 on another word. */
+int sl_settings_dtmf(const char *arg);
 /* SIP_SRTP_SUITES into out (n 0: unset, the default).  Exits 100 naming
  * a suite it does not know or that is named twice. */
 void sl_settings_srtp_suites(struct sl_srtp_suites *out);

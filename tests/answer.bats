@@ -262,7 +262,7 @@ sipp_status() {
 	assert_success
 }
 
-@test "answer: within a call: OPTIONS 200, hold and resume by re-INVITE, INFO 405, unknown method 501, BYE" {
+@test "answer: within a call: OPTIONS 200, hold and resume by re-INVITE, SUBSCRIBE 405, unknown method 501, BYE" {
 	answer_on ans -- $(probe callee.txt -s -1)
 	sipp_run uac call-uac-indialog -s bob -key from alice -key domain "127.0.0.1:$PORT" \
 		"127.0.0.1:$PORT"
@@ -277,7 +277,7 @@ sipp_status() {
 	assert_equal "$(grep -c '^ready$' "$D/callee.txt")" 1
 	assert_equal "$(tail -n 1 "$D/callee.txt")" "signal TERM"
 	sipp_trace uac | grep -q '^SIP/2.0 501 Not Implemented$'
-	sipp_trace uac | grep -q '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS$'
+	sipp_trace uac | grep -q '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO$'
 }
 
 @test "answer: outside a call: OPTIONS 200 with Allow and Accept, BYE and CANCEL 481, MESSAGE 405, unknown 501" {
@@ -399,7 +399,7 @@ sipp_status() {
 	grep -q "INVITE sip:bob@sipline\.test from 127\.0\.0\.1:[0-9]*/udp" "$KAM_LOG"
 	grep -q "BYE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:[0-9]*/tcp" "$KAM_LOG"
 	# The TCP connections stay sip-answer's.
-	assert_equal "$(report_fds callee.txt)" "0 1 2 6 7 9 10"
+	assert_equal "$(report_fds callee.txt)" "0 1 2 6 7 9 10 11"
 	# (Serve mode over TCP, chain-loaded too: serve.bats.)
 }
 
@@ -425,7 +425,7 @@ sipp_status() {
 	assert_success
 	assert_line --regexp "^sip-answer: ended status=0 duration=[0-9.]+ call-id=$CID$"
 	# RTP is UDP whatever carries SIP; the TCP connection stays ours.
-	assert_equal "$(report_fds tcp.txt)" "0 1 2 6 7 9 10"
+	assert_equal "$(report_fds tcp.txt)" "0 1 2 6 7 9 10 11"
 	grep -qE '^fd 6 udp 127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:[0-9]+$' "$D/tcp.txt"
 
 	PORT=$(free_port)

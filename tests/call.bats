@@ -253,11 +253,12 @@ event_value() {
 
 	for f in caller.txt callee.txt; do
 		cat "$D/$f"
-		assert_equal "$(report_fds "$f")" "0 1 2 6 7 9 10"
+		assert_equal "$(report_fds "$f")" "0 1 2 6 7 9 10 11"
 		assert_equal "$(report_env "$f" RTP_FD)" 6
 		assert_equal "$(report_env "$f" RTCP_FD)" 7
 		assert_equal "$(report_env "$f" SIP_CONTROL_FD)" 9
 		assert_equal "$(report_env "$f" RTP_DTMF_FD)" 10
+		assert_equal "$(report_env "$f" SIP_DTMF_FD)" 11
 		assert_equal "$(report_env "$f" RTP_PAYLOAD_TYPE)" 0
 		assert_equal "$(report_env "$f" RTP_CODEC)" PCMU
 		assert_equal "$(report_env "$f" RTP_CLOCK_RATE)" 8000

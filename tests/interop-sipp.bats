@@ -156,7 +156,7 @@ alice() {
 	grep -q "INVITE sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:$SIPP_PORT" "$KAM_LOG"
 }
 
-@test "interop: a SIPp phone sends OPTIONS, INFO and an unknown method within the call: 200, 405, 501; the call goes on until its BYE" {
+@test "interop: a SIPp phone sends OPTIONS, SUBSCRIBE and an unknown method within the call: 200, 405, 501; the call goes on until its BYE" {
 	sipp_uas ind call-uas-indialog -s bob
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- handoff-probe -o "$D/media.txt" -s -1
 	assert_success
@@ -170,7 +170,7 @@ alice() {
 	assert_equal "$(grep -c '^ready$' "$D/media.txt")" 1
 	assert_equal "$(tail -n 1 "$D/media.txt")" "signal TERM"
 	# (The scenario checked each answer: 200 to OPTIONS, 405 with Allow
-	# to INFO, 501 to FROBNICATE.)
+	# to SUBSCRIBE, 501 to FROBNICATE.)
 	run sipp_trace ind
 	assert_line 'SIP/2.0 405 Method Not Allowed'
 	assert_line 'SIP/2.0 501 Not Implemented'

@@ -64,6 +64,10 @@ run_unit() {
 	run_unit refer
 }
 
+@test "unit: info (the bodies of DTMF by SIP INFO: dtmf-relay, dtmf, ours)" {
+	run_unit info
+}
+
 @test "unit: callid (the Call-ID hash, the set of recently ended calls)" {
 	run_unit callid
 }
