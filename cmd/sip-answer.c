@@ -30,7 +30,8 @@ static const char usage[] =
 	"                  [-x PROGRAM] [-a HOST]... [-S [-m N]] [-D SECONDS]\n"
 	"                  [-c CODEC[,CODEC...]] [--rate HZ] [--rtp-timeout SECONDS]\n"
 	"                  [--srtp off|optional|mandatory] [--control-fd FD]\n"
-	"                  [--dtmf auto|rfc4733|info] [-- COMMAND [ARG...]]\n"
+	"                  [--dtmf auto|rfc4733|info] [--allow-transfer]\n"
+	"                  [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
 	SL_SETTINGS_HELP
@@ -65,9 +66,12 @@ static const char usage[] =
 	"                           too (not with --serve)\n"
 	"      --dtmf auto|rfc4733|info  how dtmf DIGITS go: RFC 4733 events, SIP\n"
 	"                           INFO, or INFO when the caller takes no\n"
-	"                           telephone-event (SIP_DTMF; default auto)\n";
+	"                           telephone-event (SIP_DTMF; default auto)\n"
+	"      --allow-transfer     follow the caller's REFER: call its Refer-To,\n"
+	"                           which replaces the call (default: 603)\n";
 
-enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_DTMF };
+enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_DTMF,
+       OPT_ALLOW_TRANSFER };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -153,6 +157,7 @@ main(int argc, char **argv)
 		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
 		{ "dtmf", required_argument, 0, OPT_DTMF },
+		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -222,6 +227,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_DTMF:
 			dtmf = optarg;
+			break;
+		case OPT_ALLOW_TRANSFER:
+			ac.allow_transfer = 1;
 			break;
 		default:
 			sl_usage_error("unknown option");

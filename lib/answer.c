@@ -28,6 +28,11 @@ struct answerer {
 	int status;
 	int stopping;
 	struct sl_control_src control;
+	/* --allow-transfer: the calls placed for REFERs, newest last, and
+	 * the configuration they and the answered call have. */
+	struct sl_call *xfer[SL_ANSWER_XFER_MAX];
+	int nxfer;
+	struct sl_call_config cfg;
 };
 
 int
@@ -94,6 +99,69 @@ on_stop_timer(void *arg)
 	sl_loop_stop(an->loop);
 }
 
+/* The call of the moment: the newest placed by transfer, else the
+ * answered one. */
+static struct sl_call *
+current(struct answerer *an)
+{
+	return an->nxfer ? an->xfer[an->nxfer - 1] : an->call;
+}
+
+/* The call (answered, or placed by transfer) that msg belongs to, or
+ * NULL. */
+static struct sl_call *
+owner(struct answerer *an, const osip_message_t *msg)
+{
+	int i;
+
+	if (an->call && sl_call_owns(an->call, msg))
+		return an->call;
+	for (i = 0; i < an->nxfer; i++)
+		if (sl_call_owns(an->xfer[i], msg))
+			return an->xfer[i];
+	return NULL;
+}
+
+/* 1 while a call but this one goes on. */
+static int
+others_active(struct answerer *an, const struct sl_call *call)
+{
+	int i;
+
+	if (an->call && an->call != call && sl_call_active(an->call))
+		return 1;
+	for (i = 0; i < an->nxfer; i++)
+		if (an->xfer[i] != call && sl_call_active(an->xfer[i]))
+			return 1;
+	return 0;
+}
+
+static void on_call_end(struct sl_call *call, int status, void *arg);
+
+/* --allow-transfer: the caller of c asked (REFER) for a call to target,
+ * which replaces c; its progress goes back to the caller in NOTIFYs. */
+static void
+on_refer(struct sl_call *c, const char *target, void *arg)
+{
+	struct answerer *an = arg;
+	struct sl_call *n;
+	int err;
+
+	if (an->nxfer == SL_ANSWER_XFER_MAX || an->stopping ||
+	    sl_call_new(an->sip, an->loop, &an->cfg, on_call_end, an, &n) != 0) {
+		sl_call_transfer_progress(c, 503, NULL);
+		return;
+	}
+	sl_call_transfer_for(n, c);
+	if ((err = sl_call_dial(n, target, SL_ANSWER_XFER_TIMEOUT)) != 0) {
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to call %s", target);
+		sl_call_free(n);
+		sl_call_transfer_progress(c, 503, NULL);
+		return;
+	}
+	an->xfer[an->nxfer++] = n;
+}
+
 static void
 on_call_end(struct sl_call *call, int status, void *arg)
 {
@@ -108,8 +176,11 @@ on_call_end(struct sl_call *call, int status, void *arg)
 		an->call = NULL;
 		return;
 	}
+	/* The exit status is that of the call that ends last: the one that
+	 * replaced the others, when a transfer was followed. */
 	an->status = status;
-	sl_loop_stop(an->loop);
+	if (!others_active(an, call))
+		sl_loop_stop(an->loop);
 }
 
 static void
@@ -194,7 +265,7 @@ new_call(struct answerer *an, struct sl_server *srv, osip_message_t *req)
 {
 	int code, err;
 
-	if ((err = sl_call_new(an->sip, an->loop, &an->ac->call, on_call_end, an, &an->call)) != 0) {
+	if ((err = sl_call_new(an->sip, an->loop, &an->cfg, on_call_end, an, &an->call)) != 0) {
 		sl_server_reply(srv, 500);
 		return;
 	}
@@ -223,11 +294,12 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 {
 	struct answerer *an = arg;
 	const struct sl_addr *src = sl_server_source(srv);
+	struct sl_call *c;
 
 	if (an->call && sl_call_retransmission(an->call, srv, req))
 		return;
-	if (an->call && sl_call_owns(an->call, req)) {
-		sl_call_request(an->call, srv, req);
+	if ((c = owner(an, req)) != NULL) {
+		sl_call_request(c, srv, req);
 		return;
 	}
 	if (MSG_IS_INVITE(req) && req->to && !sl_msg_has_to_tag(req)) {
@@ -265,22 +337,27 @@ static void
 on_stray(osip_message_t *msg, const struct sl_addr *src, void *arg)
 {
 	struct answerer *an = arg;
+	struct sl_call *c = owner(an, msg);
 
-	if (an->call && sl_call_owns(an->call, msg))
-		sl_call_stray(an->call, msg);
+	if (c)
+		sl_call_stray(c, msg);
 }
 
 static void
 on_signal(int signo, void *arg)
 {
 	struct answerer *an = arg;
+	const char *why = signo == SIGINT ? "interrupted" : "terminated";
+	int i;
 
 	if (an->stopping++)
 		return;
-	if (an->call && sl_call_active(an->call)) {
+	if (an->call && (sl_call_active(an->call) || others_active(an, an->call))) {
 		if (an->screen_pid)
 			kill(an->screen_pid, SIGTERM);
-		sl_call_hangup(an->call, signo == SIGINT ? "interrupted" : "terminated");
+		sl_call_hangup(an->call, why);
+		for (i = 0; i < an->nxfer; i++)
+			sl_call_hangup(an->xfer[i], why);
 		return;
 	}
 	an->status = SL_EXIT_OK;
@@ -292,9 +369,10 @@ static void
 on_control(const char *line, size_t len, void *arg)
 {
 	struct answerer *an = arg;
+	struct sl_call *c = current(an);
 
-	if (an->call && sl_call_active(an->call))
-		sl_call_control(an->call, line, len);
+	if (c && sl_call_active(c))
+		sl_call_control(c, line, len);
 	else
 		sl_event("control-error reason=\"no call\"");
 }
@@ -310,6 +388,11 @@ sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	an.loop = loop;
 	an.sip = sip;
 	an.ac = ac;
+	an.cfg = ac->call;
+	if (ac->allow_transfer) {
+		an.cfg.on_refer = on_refer;
+		an.cfg.refer_arg = &an;
+	}
 	sl_sip_on_request(sip, on_request, &an);
 	sl_sip_on_stray(sip, on_stray, &an);
 	sl_loop_signal(loop, SIGINT, on_signal, &an);
@@ -337,5 +420,7 @@ sl_answer_run(struct sl_loop *loop, struct sl_sip *sip,
 	sl_control_src_stop(&an.control);
 	sl_call_free(an.call);
 	sl_call_free(an.retired);
+	while (an.nxfer > 0)
+		sl_call_free(an.xfer[--an.nxfer]);
 	return an.status;
 }

@@ -8,6 +8,10 @@
 #define SL_ACCEPT_MAX 16
 /* How long a screening program may take before the call is declined. */
 #define SL_SCREEN_TIMEOUT_MS 10000
+/* Calls that replace the answered one by transfer, at most; how long
+ * each may ring. */
+#define SL_ANSWER_XFER_MAX 7
+#define SL_ANSWER_XFER_TIMEOUT 64
 /* How long sip-answer stays after its call for the ACK of a refusal. */
 #define SL_ANSWER_LINGER_MS 4000
 
@@ -22,6 +26,9 @@ struct sl_answer_config {
 	int one_invite;             /* a serve-mode call process: its INVITE
 				     * refused, it ends (no other comes) */
 	int control_fd;             /* --control-fd (one call only), or -1 */
+	int allow_transfer;         /* --allow-transfer: a REFER of the
+				     * caller's is followed (a new call to its
+				     * Refer-To replaces the call) */
 };
 
 /* Adds every address of host to the accepted sources.  Returns 0, an EAI

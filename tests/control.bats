@@ -211,6 +211,35 @@ silence() {
 	assert_line --regexp "^sip-answer: control-error command=transfer reason=\"603 Decline\" call-id=$CID$"
 }
 
+@test "control: sip-answer --allow-transfer (and --serve) follows the caller's REFER: it calls the Refer-To, NOTIFYs back, its exit status is the new call's" {
+	local serve op
+	for serve in "" -S; do
+		answer_on op -- sleep 1
+		op=$PORT
+		answer_on ans $serve --allow-transfer -- sleep 20
+		run direct sip-call -T 5 "sip:ivr@127.0.0.1:$PORT" -- \
+			sh -c 'sleep 0.3; echo "transfer $1" >&9; exec sleep 20' sh "sip:op@127.0.0.1:$op"
+		assert_success
+		assert_line --regexp "^sip-call: transfer accepted status=\"202 Accepted\" call-id=$CID$"
+		assert_line --regexp "^sip-call: transfer status=\"180 Ringing\" call-id=$CID$"
+		assert_line --regexp "^sip-call: transfer status=\"200 OK\" call-id=$CID$"
+		assert_line --regexp "^sip-call: hangup by=(local reason=\"transferred\"|remote) call-id=$CID$"
+		wait_bg op 5
+		assert_success
+		if [ -n "$serve" ]; then
+			wait_for 5 grep -q '^sip-answer: ended status=0 duration=1\.' "$D/ans.err"
+			stop_bg ans
+			run cat "$D/ans.err"
+		else
+			wait_bg ans 5
+			assert_success
+		fi
+		assert_line --regexp "^sip-answer: transferred to=sip:op@127\.0\.0\.1:$op call-id=$CID$"
+		assert_line --regexp "^sip-answer: calling to=sip:op@127\.0\.0\.1:$op call-id=$CID$"
+		assert_line --regexp "^sip-answer: ended status=0 duration=1\.[0-9] call-id=$CID$"
+	done
+}
+
 @test "control: a REFER without Refer-To gets 400, one not allowed 603, a NOTIFY of no subscription 481 (SIPp to sip-answer --serve)" {
 	answer_on ans -S -- sleep 20
 	sipp_run uac call-uac-refer -s bob -key from alice -key domain "127.0.0.1:$PORT" \

@@ -706,6 +706,22 @@ baresip_config() {
 	} >"$dir/config"
 }
 
+# baresip_cmd PORT COMMAND [PARAMS]: a command of baresip's menu (hold,
+# resume, transfer URI, hangup...) to the baresip whose ctrl_tcp module
+# listens on 127.0.0.1:PORT, as a netstring of JSON; prints what baresip
+# answers within a second (its response, and events), and fails unless
+# the response says ok.
+baresip_cmd() {
+	local json fd resp=''
+	json=$(printf '{"command":"%s","params":"%s","token":"t"}' "$2" "${3:-}")
+	exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
+	printf '%d:%s,' "${#json}" "$json" >&"$fd"
+	IFS= read -r -t 1 -N 4096 resp <&"$fd" || true
+	exec {fd}>&-
+	printf '%s\n' "$resp"
+	[[ $resp == *'"response":true,"ok":true'* ]]
+}
+
 # check_tone FILE ARGS...: tone-check (tests/tools/tone-check.c: frequency,
 # SNR, length), its report shown when it fails.
 check_tone() {
