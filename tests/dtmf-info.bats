@@ -64,7 +64,7 @@ SH
 	done
 }
 
-@test "dtmf-info: sip-call's 'dtmf 12#' to a phone without telephone-event goes as INFOs (--control-fd, default media); the phone's INFO key is a DTMF line on stderr" {
+@test "dtmf-info: sip-call's 'dtmf 12#' to a phone without telephone-event goes as INFOs (--control-fd, default media); the phone's INFO key is a DTMF line on stderr; directly and through Kamailio" {
 	sipp_uas info call-uas-info -s bob
 	mkfifo "$D/ctl"
 	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/silence.raw" synth 5 sine 400 vol 0
@@ -79,6 +79,23 @@ SH
 	assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
 	wait_bg info 5
 	assert_success
+
+	# Through Kamailio: the INFOs each way follow the recorded route.
+	kamailio_start
+	sipp_uas info2 call-uas-info -s bob
+	run env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -1 -e 60 -c "127.0.0.1:$SIPP_PORT"
+	assert_success
+	start_bg call2 timeout -k 2 30 sh -c 'exec env SIP_USER=alice SIP_PASSWORD=alicepw \
+		sip-call -T 5 --control-fd 5 bob 5<>"$1" <"$2" >/dev/null' sh "$D/ctl" "$D/silence.raw"
+	wait_for 5 grep -q '^sip-call: answered' "$D/call2.err"
+	echo "dtmf 12#" >"$D/ctl"
+	wait_bg call2 10
+	assert_success
+	assert_line "rtp-recv: DTMF 7"
+	wait_bg info2 5
+	assert_success
+	[ "$(grep -c "INFO sip:bob@127\.0\.0\.1:$SIPP_PORT.* from 127\.0\.0\.1:" "$KAM_LOG")" = 3 ]
+	grep -q "INFO sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:$SIPP_PORT" "$KAM_LOG"
 }
 
 @test "dtmf-info: --dtmf info sends INFOs to a peer that has telephone-event, --dtmf rfc4733 never; a bad --dtmf or SIP_DTMF is a usage error" {
