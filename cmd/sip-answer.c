@@ -31,6 +31,7 @@ static const char usage[] =
 	"                  [-c CODEC[,CODEC...]] [--rate HZ] [--rtp-timeout SECONDS]\n"
 	"                  [--srtp off|optional|mandatory] [--control-fd FD]\n"
 	"                  [--dtmf auto|rfc4733|info] [--allow-transfer]\n"
+	"                  [--on-message PROGRAM] [--message-max BYTES]\n"
 	"                  [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
@@ -68,10 +69,14 @@ static const char usage[] =
 	"                           INFO, or INFO when the caller takes no\n"
 	"                           telephone-event (SIP_DTMF; default auto)\n"
 	"      --allow-transfer     follow the caller's REFER: call its Refer-To,\n"
-	"                           which replaces the call (default: 603)\n";
+	"                           which replaces the call (default: 603)\n"
+	"      --on-message PROGRAM  run PROGRAM for each MESSAGE received, its text\n"
+	"                           on stdin (default: an event line shows the text)\n"
+	"      --message-max BYTES  refuse (413) a MESSAGE whose text is longer\n"
+	"                           (default 4096)\n";
 
 enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_DTMF,
-       OPT_ALLOW_TRANSFER };
+       OPT_ALLOW_TRANSFER, OPT_ON_MESSAGE, OPT_MESSAGE_MAX };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -158,6 +163,8 @@ main(int argc, char **argv)
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
 		{ "dtmf", required_argument, 0, OPT_DTMF },
 		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
+		{ "on-message", required_argument, 0, OPT_ON_MESSAGE },
+		{ "message-max", required_argument, 0, OPT_MESSAGE_MAX },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -167,6 +174,7 @@ main(int argc, char **argv)
 	const char *listen_spec = NULL, *redirect = NULL, *codecs = NULL, *srtp = NULL;
 	const char *dtmf = NULL;
 	char redirect_uri[512];
+	char *on_message[2] = { NULL, NULL };
 	int opt, err, serve = 0, max_calls = 100, max_given = 0, status;
 
 	sl_log_init(argv[0]);
@@ -231,10 +239,21 @@ main(int argc, char **argv)
 		case OPT_ALLOW_TRANSFER:
 			ac.allow_transfer = 1;
 			break;
+		case OPT_ON_MESSAGE:
+			if (*optarg == '\0')
+				sl_usage_error("--on-message: no PROGRAM");
+			on_message[0] = optarg;
+			ac.message.argv = on_message;
+			break;
+		case OPT_MESSAGE_MAX:
+			ac.message.max = (size_t)sl_opt_int("--message-max", optarg, 1,
+							    SL_MESSAGE_MAX);
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
 	}
+	ac.call.message = &ac.message;
 	ac.call.ncodecs = sl_settings_codecs(codecs, ac.call.codecs, SL_CALL_CODECS);
 	ac.call.srtp = sl_settings_srtp(srtp);
 	sl_settings_srtp_suites(&ac.call.srtp_suites);

@@ -11,6 +11,7 @@
 #include "codec.h"
 #include "log.h"
 #include "loop.h"
+#include "message.h"
 #include "opt.h"
 #include "settings.h"
 #include "sip.h"
@@ -139,6 +140,8 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 	}
 	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req))
 		sl_server_reply(srv, 486);     /* busy placing a call */
+	else if (MSG_IS_MESSAGE(req) && !sl_msg_has_to_tag(req))
+		sl_message_receive(NULL, st->loop, srv, req);
 	else
 		sl_answer_reply_other(srv, req);
 }

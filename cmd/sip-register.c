@@ -184,11 +184,11 @@ on_reg(struct sl_reg *r, enum sl_reg_event ev, int status, void *arg)
 }
 
 /* Requests reaching the socket our REGISTERs leave from: a registrar's
- * keep-alive OPTIONS is answered; calls are not taken here. */
+ * keep-alive OPTIONS is answered; calls and messages are not taken here. */
 static void
 on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 {
-	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req))
+	if ((MSG_IS_INVITE(req) || MSG_IS_MESSAGE(req)) && !sl_msg_has_to_tag(req))
 		sl_server_reply(srv, 480);
 	else
 		sl_answer_reply_other(srv, req);    /* 200, 481, 405, 501 */

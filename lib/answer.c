@@ -318,7 +318,27 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 		new_call(an, srv, req);
 		return;
 	}
+	if (sl_answer_message(an->ac, an->loop, srv, req))
+		return;
 	sl_answer_reply_other(srv, req);
+}
+
+int
+sl_answer_message(const struct sl_answer_config *ac, struct sl_loop *loop,
+		  struct sl_server *srv, osip_message_t *req)
+{
+	char a[SL_ADDR_STRLEN];
+
+	if (!MSG_IS_MESSAGE(req) || sl_msg_has_to_tag(req))
+		return 0;
+	if (!sl_answer_allowed(ac, sl_server_source(srv))) {
+		sl_warn("refusing MESSAGE from %s: not an --accept-from source",
+			sl_addr_str(sl_server_source(srv), a));
+		sl_server_reply(srv, 403);
+	} else {
+		sl_message_receive(&ac->message, loop, srv, req);
+	}
+	return 1;
 }
 
 void

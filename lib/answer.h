@@ -4,6 +4,7 @@
 #define SIPLINE_ANSWER_H
 
 #include "call.h"
+#include "message.h"
 
 #define SL_ACCEPT_MAX 16
 /* How long a screening program may take before the call is declined. */
@@ -29,6 +30,7 @@ struct sl_answer_config {
 	int allow_transfer;         /* --allow-transfer: a REFER of the
 				     * caller's is followed (a new call to its
 				     * Refer-To replaces the call) */
+	struct sl_message_config message;   /* MESSAGEs received */
 };
 
 /* Adds every address of host to the accepted sources.  Returns 0, an EAI
@@ -43,6 +45,11 @@ int sl_answer_screen_verdict(int code);
 /* Answers a request that belongs to no call: OPTIONS 200, 481 for
  * dialogs and transactions we do not have, 405 / 501 for the rest. */
 void sl_answer_reply_other(struct sl_server *srv, osip_message_t *req);
+
+/* Takes req when it is a MESSAGE outside a dialog (sl_message_receive,
+ * 403 from a source --accept-from leaves out): returns 1 then, else 0. */
+int sl_answer_message(const struct sl_answer_config *ac, struct sl_loop *loop,
+		      struct sl_server *srv, osip_message_t *req);
 
 /* Answers one call on sip and returns the exit status: the call's, or 0
  * when told to stop (SIGINT, SIGTERM) before any call came.  INVITEs for

@@ -37,6 +37,9 @@ struct sl_call_config {
 	void *refer_arg;
 	int dtmf;                   /* enum sl_dtmf_mode (dtmf.h): how the
 				     * control channel's keys go */
+	/* What a MESSAGE in the call's dialog becomes (lib/message.h);
+	 * NULL: an event line. */
+	const struct sl_message_config *message;
 };
 
 /* The call is over (signalling done, media exited); status is the tool's

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "message.h"
 
 int
 sl_call_owns(const struct sl_call *c, const osip_message_t *msg)
@@ -329,6 +330,10 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 	}
 	if (sl_call_refer_request(c, srv, req))
 		return;
+	if (MSG_IS_MESSAGE(req)) {
+		sl_message_receive(c->cfg.message, c->loop, srv, req);
+		return;
+	}
 	if (MSG_IS_BYE(req)) {
 		ev.type = SL_CALL_EV_BYE;
 	} else if (MSG_IS_CANCEL(req)) {

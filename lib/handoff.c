@@ -395,6 +395,12 @@ sl_handoff_call_to_env(const struct sl_handoff_call *c)
 }
 
 int
+sl_handoff_message_to_env(const char *type)
+{
+	return put(SL_ENV_SIP_CONTENT_TYPE, type);
+}
+
+int
 sl_handoff_control_to_env(int fd)
 {
 	return put_int(SL_ENV_SIP_CONTROL_FD, fd);

@@ -61,6 +61,7 @@
 #define SL_ENV_SIP_REMOTE_URI    "SIP_REMOTE_URI"
 #define SL_ENV_SIP_REMOTE_NAME   "SIP_REMOTE_NAME"  /* display name, sanitised */
 #define SL_ENV_SIP_DIRECTION     "SIP_DIRECTION"    /* outgoing or incoming */
+#define SL_ENV_SIP_CONTENT_TYPE  "SIP_CONTENT_TYPE" /* a MESSAGE's, sanitised */
 #define SL_ENV_SIP_SOCKET_FD     "SIP_SOCKET_FD"    /* chain-loading: 5 */
 #define SL_ENV_SIP_REGISTER_FD   "SIP_REGISTER_FD"  /* chain-loading: 4 */
 #define SL_ENV_SIP_CONTACT       "SIP_CONTACT"      /* the Contact registered */
@@ -156,6 +157,9 @@ struct sl_handoff_call {
 
 /* Writes the SIP_* variables of the call.  Returns 0 or an errno value. */
 int sl_handoff_call_to_env(const struct sl_handoff_call *c);
+/* SIP_CONTENT_TYPE, of a MESSAGE handed to sip-answer's --on-message
+ * command (NULL unsets it).  Returns 0 or an errno value. */
+int sl_handoff_message_to_env(const char *type);
 /* SIP_CONTROL_FD: the descriptor of the call's control channel, -1 unsets
  * it.  Returns 0 or an errno value. */
 int sl_handoff_control_to_env(int fd);

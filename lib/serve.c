@@ -590,6 +590,9 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 		sl_server_reply(srv, 503);
 		return;
 	}
+	/* A MESSAGE outside a dialog needs no call process. */
+	if (sl_answer_message(sv->ac, sv->loop, srv, req))
+		return;
 	sl_answer_reply_other(srv, req);
 }
 

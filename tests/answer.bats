@@ -277,14 +277,15 @@ sipp_status() {
 	assert_equal "$(grep -c '^ready$' "$D/callee.txt")" 1
 	assert_equal "$(tail -n 1 "$D/callee.txt")" "signal TERM"
 	sipp_trace uac | grep -q '^SIP/2.0 501 Not Implemented$'
-	sipp_trace uac | grep -q '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY$'
+	sipp_trace uac | grep -q '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE$'
 }
 
-@test "answer: outside a call: OPTIONS 200 with Allow and Accept, BYE and CANCEL 481, MESSAGE 405, unknown 501" {
+@test "answer: outside a call: OPTIONS 200 with Allow and Accept, BYE and CANCEL 481, MESSAGE 200, unknown 501" {
 	answer_on ans -- true
 	sipp_run uac call-uac-nodialog -s bob -key from alice -key domain "127.0.0.1:$PORT" \
 		"127.0.0.1:$PORT"
 	sipp_trace uac | grep -q '^SIP/2.0 481 Call/Transaction Does Not Exist$'
+	assert_equal "$(grep -c '^sip-answer: message from=sip:alice@127.0.0.1:[0-9]* to=sip:bob@' "$D/ans.err")" 1
 	# None of it was a call: sip-answer still waits, and a call comes.
 	bg_running ans
 	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The long options, each run once with an effect a script can see: the
 # options the man pages promise (sip-register.1, sip-options.1,
-# sip-call.1, sip-answer.1), spelt out in full, with the environment they
+# sip-call.1, sip-answer.1, sip-message.1), spelt out in full, with the environment they
 # override cleared, so that the option alone makes the difference.  The
 # short forms and the details are tested in register.bats, options.bats,
 # call.bats, answer.bats and serve.bats.
@@ -55,7 +55,7 @@ call_direct() {
 	local tool version
 	version=$(sed -n 's/^VERSION *= *//p' "$SIPLINE_TESTS/../Makefile")
 	[ -n "$version" ]
-	for tool in sip-register sip-options sip-call sip-answer; do
+	for tool in sip-register sip-options sip-call sip-answer sip-message; do
 		run --separate-stderr -0 "$tool" --help
 		assert_equal "$stderr" ''
 		assert_line --index 0 --regexp "^usage: $tool "
@@ -77,7 +77,7 @@ usage_error() {
 
 @test "cli: a usage error of any SIP tool: exit 100, 'TOOL: fatal: ...', then Try 'TOOL --help'." {
 	local tool
-	for tool in sip-register sip-options sip-call sip-answer; do
+	for tool in sip-register sip-options sip-call sip-answer sip-message; do
 		usage_error "$tool" --no-such-option
 		usage_error "$tool" --transport sctp
 		usage_error "$tool" -u 'al ice'
@@ -95,6 +95,13 @@ usage_error() {
 	usage_error sip-answer --listen 127.0.0.1:99999
 	usage_error sip-answer --accept-from no.such.host.invalid
 	usage_error sip-answer --max-calls 2
+	usage_error sip-answer --message-max 0
+	usage_error sip-answer --on-message ''
+	usage_error sip-message
+	usage_error sip-message --timeout soon bob hi
+	usage_error sip-message --content-type plain bob hi
+	usage_error sip-message --local nowhere.invalid:5 bob hi
+	usage_error sip-message sip:bob@bad..name hi
 	SIP_SOCKET_FD=3 usage_error sip-answer
 }
 
@@ -282,9 +289,30 @@ usage_error() {
 	bg_running ans
 	run grep -E '^sip-answer: warning: refusing INVITE from 127\.0\.0\.1:[0-9]+: not an --accept-from source$' "$D/ans.err"
 	assert_success
+	# A MESSAGE from there too.
+	run -1 bare SIP_USER=alice SIP_DOMAIN=sipline.test sip-message "sip:bob@127.0.0.1:$PORT" hi
+	assert_line --regexp '^sip-message: rejected status="403 Forbidden" call-id='
 	local_port=$(free_port)
 	run -0 call_direct --local "127.0.0.2:$local_port" "sip:bob@127.0.0.1:$PORT" -- true
 	wait_bg ans 5
 	assert_success
 	assert_line --regexp "^sip-answer: answered codec=PCMU "
+}
+
+# --- sip-message
+
+@test "cli: sip-message --user --domain --server --transport --verbose --local --timeout --content-type" {
+	local lp
+	answer_on ans
+	lp=$(free_port)
+	run -0 bare SIP_PASSWORD=alicepw sip-message --user alice --domain sipline.test \
+		--server "$KAM" --transport tcp --verbose --local "127.0.0.2:$lp" --timeout 5 \
+		--content-type 'text/plain;charset=US-ASCII' "sip:bob@127.0.0.1:$PORT" hi
+	assert_line "sip-message: sent to $KAM (TCP):"
+	assert_line --regexp '^MESSAGE sip:bob@127.0.0.1:[0-9]+ SIP/2.0'
+	assert_line --regexp '^From: <sip:alice@sipline.test>;tag='
+	assert_line --regexp "^Via: SIP/2.0/TCP 127.0.0.2:$lp;"
+	assert_line --regexp '^sip-message: sent status="200 OK" to=sip:bob@127.0.0.1:[0-9]+ call-id='
+	run grep '^sip-answer: message ' "$D/ans.err"
+	assert_output --regexp '^sip-answer: message from=sip:alice@sipline.test to=sip:bob@127.0.0.1:[0-9]+ type="text/plain; charset=US-ASCII" length=2 text="hi" call-id='
 }

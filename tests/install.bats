@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# make install and make uninstall, into a DESTDIR: the six tools and their
+# make install and make uninstall, into a DESTDIR: the seven tools and their
 # manual pages land where PREFIX says, `man` finds each page there, and
 # every page (the overview in section 7 too) is mandoc -Tlint clean.
 
@@ -9,7 +9,7 @@ setup() {
 	load helper
 	D=$BATS_TEST_TMPDIR
 	ROOT=$BATS_TEST_DIRNAME/..
-	TOOLS="sip-register sip-call sip-answer sip-options rtp-send rtp-recv"
+	TOOLS="sip-register sip-call sip-answer sip-options sip-message rtp-send rtp-recv"
 }
 
 # inst TARGET: make TARGET of the tree the suite runs, into $D/root with
@@ -58,6 +58,6 @@ inst() {
 		assert_output ''
 	done
 	# One page per tool and the overview.
-	assert_equal "$(ls "$ROOT"/man/*.1 | wc -l)" 6
+	assert_equal "$(ls "$ROOT"/man/*.1 | wc -l)" 7
 	[ -f "$ROOT/man/sipline.7" ]
 }

@@ -499,21 +499,21 @@ closed_port() {
 
 # --- sip-register's own socket
 
-@test "register: requests to the registered contact: OPTIONS 200, INVITE 480, BYE 481, MESSAGE 405, others 501" {
+@test "register: requests to the registered contact: OPTIONS 200, INVITE 480, BYE 481, MESSAGE 480, others 501" {
 	kamailio_start
 	start_bg reg sip-register -e 30
 	wait_for 5 has_events reg registered
 	port=$(port_of "$(contact_of "$(events reg registered)")")
 	run -0 sip-options "sip:alice@127.0.0.1:$port"
 	assert_line --index 0 --regexp "^sip:alice@127.0.0.1:$port: 200 OK "
-	assert_line 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS'
+	assert_line 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE'
 	assert_line --regexp '^Server: sipline/'
 	run -0 udp_request 127.0.0.1 "$port" INVITE
 	assert_output 'SIP/2.0 480 Temporarily Unavailable'
 	run -0 udp_request 127.0.0.1 "$port" BYE
 	assert_output 'SIP/2.0 481 Call/Transaction Does Not Exist'
 	run -0 udp_request 127.0.0.1 "$port" MESSAGE
-	assert_output 'SIP/2.0 405 Method Not Allowed'
+	assert_output 'SIP/2.0 480 Temporarily Unavailable'
 	run -0 udp_request 127.0.0.1 "$port" FROBNICATE
 	assert_output 'SIP/2.0 501 Not Implemented'
 	# A request for alice through the registrar reaches the binding.

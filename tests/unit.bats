@@ -116,3 +116,7 @@ run_unit() {
 @test "unit: srtp (libsrtp2: round trip, tampered, replayed, wrong key)" {
 	run_unit srtp
 }
+
+@test "unit: message (an instant message's text cleaned, its type and size checked)" {
+	run_unit message
+}
