@@ -84,6 +84,28 @@ events() {
 	bg_running ans
 }
 
+@test "message: over TLS (a sips: URI) and over TCP, where a text past UDP's 1024 bytes goes; the event shows 1000 bytes of it" {
+	pki_make
+	PORT=$(free_port)
+	start_bg tls env SIP_CERT_FILE="$PKI/server.pem" SIP_KEY_FILE="$PKI/server.key" \
+		sip-answer -t tls -l "127.0.0.1:$PORT"
+	wait_for 5 port_listening tcp "$PORT"
+	run -0 direct env SIP_CA_FILE="$PKI/ca.pem" sip-message "sips:bob@127.0.0.1:$PORT" over TLS
+	assert_line --regexp "^sip-message: sent status=\"200 OK\" to=sips:bob@127.0.0.1:$PORT call-id="
+	run events tls message
+	assert_line --regexp '^sip-answer: message from=sip:alice@sipline.test to=sips:bob@127.0.0.1:[0-9]+ .* text="over TLS" call-id='
+	# Without the CA, the certificate is refused: nothing sent, exit 7.
+	run -7 direct sip-message "sips:bob@127.0.0.1:$PORT" no CA
+	assert_equal "$(events tls message | wc -l)" 1
+
+	PORT=$(free_port)
+	start_bg tcp sip-answer -t tcp -l "127.0.0.1:$PORT"
+	wait_for 5 port_listening tcp "$PORT"
+	run -0 direct sip-message -t tcp "sip:bob@127.0.0.1:$PORT" "$(printf '%02000d' 0)"
+	run events tcp message
+	assert_line --regexp '^sip-answer: message from=.* length=2000 text="0{997}\.\.\." call-id='
+}
+
 @test "message: exit status as sip-call's: 404 (5) and wrong password (6) through Kamailio, 486 from a phone (2), nobody there (7)" {
 	run -5 env SIP_USER=alice SIP_PASSWORD=alicepw timeout 10 sip-message nobody hello
 	assert_line --regexp '^sip-message: rejected status="404 Not Found" call-id='
