@@ -87,4 +87,5 @@ baresip_ctl() {
 	assert_line --regexp "^sip-answer: calling to=sip:op2@127\.0\.0\.1:$op call-id=$CID$"
 	assert_line --regexp "^sip-answer: hangup by=(local reason=\"transferred\"|remote) call-id=[0-9a-f]{16}$"
 	stop_bg ans
+	no_sanitizer_report ans
 }
