@@ -52,6 +52,10 @@ events() {
 	# Messages are not calls: sip-answer still waits for one.
 	bg_running ans
 	refute grep -q 'incoming' "$D/ans.err"
+	signal_bg ans TERM
+	wait_bg ans 5
+	assert_success
+	no_sanitizer_report ans
 }
 
 @test "message: refused: 415 for another type, 413 past --message-max (exit 1); a NUL is cleaned; too long, empty or NUL text is not sent (exit 100)" {
@@ -153,6 +157,30 @@ events() {
 	refute_output --partial 'text='
 }
 
+@test "message: --on-message: 8 programs at once at most, 503 past them; one that cannot run is a warning" {
+	local i
+	printf '#!/bin/sh\nexec sleep 3\n' >"$D/slow"
+	chmod +x "$D/slow"
+	answer_on ans --on-message "$D/slow"
+	for i in 1 2 3 4 5 6 7 8; do
+		run -0 direct sip-message "sip:bob@127.0.0.1:$PORT" "$i"
+	done
+	run -1 direct sip-message "sip:bob@127.0.0.1:$PORT" 9
+	assert_line --regexp '^sip-message: rejected status="503 Service Unavailable" call-id='
+	assert_equal "$(pgrep -P "$(bg_pid ans)" | wc -l)" 8
+	# As they end, messages are taken again.
+	wait_for 10 eval '[ -z "$(pgrep -P "$(bg_pid ans)")" ]'
+	run -0 direct sip-message "sip:bob@127.0.0.1:$PORT" 10
+	signal_bg ans TERM
+	wait_bg ans 5
+	assert_success
+	no_sanitizer_report ans
+	answer_on ans2 --on-message "$D/no-such-program"
+	run -0 direct sip-message "sip:bob@127.0.0.1:$PORT" lost
+	wait_for 5 grep -q 'warning: --on-message command exited with 127' "$D/ans2.err"
+	grep -q "sip-answer: warning: unable to run $D/no-such-program: No such file or directory" "$D/ans2.err"
+}
+
 @test "message: serve mode: the parent answers MESSAGEs without a call process; in a call, the call's process answers them (200, 415)" {
 	answer_on srv -S -- sleep 20
 	run -0 direct sip-message "sip:bob@127.0.0.1:$PORT" one
@@ -160,6 +188,7 @@ events() {
 	run -1 direct sip-message -C text/html "sip:bob@127.0.0.1:$PORT" '<b>3</b>'
 	assert_equal "$(events srv message | wc -l)" 2
 	[ -z "$(pgrep -P "$(bg_pid srv)")" ]
+	no_sanitizer_report srv
 	refute grep -q incoming "$D/srv.err"
 	# In the dialog of a call: its process shows them.
 	sipp_run uac message-uac-indialog -s bob -key from alice -key domain "127.0.0.1:$PORT" \
@@ -176,6 +205,22 @@ events() {
 	wait_bg one 5
 	assert_success
 	assert_line --regexp '^sip-answer: message from=sip:alice@.* text="hello from the call\?\?" call-id='
+}
+
+@test "message: sip-call shows a MESSAGE in its call (SIPp phone) and one from outside, and the call goes on" {
+	local port
+	port=$(free_port)
+	sipp_uas ph message-uas-indialog -s bob
+	start_bg call direct sip-call -l "127.0.0.1:$port" -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- sleep 20
+	wait_for 5 grep -q '^sip-call: message ' "$D/call.err"
+	run -0 direct sip-message "sip:alice@127.0.0.1:$port" from outside
+	wait_bg call 10
+	assert_success
+	assert_line --regexp '^sip-call: message from=sip:bob@127.0.0.1:[0-9]+ to=sip:alice@sipline.test type="text/plain" length=19 text="hi from the phone\?\?" call-id=.+$'
+	assert_line --regexp '^sip-call: message from=sip:alice@sipline.test to=sip:alice@127.0.0.1:[0-9]+ type="text/plain; charset=UTF-8" length=12 text="from outside" call-id=.+$'
+	assert_line --regexp '^sip-call: hangup by=remote call-id='
+	wait_bg ph 5
+	assert_success
 }
 
 @test "message: interop with baresip through Kamailio both ways" {
