@@ -132,6 +132,10 @@ on_info_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
 		if (resp)
 			sl_status_line(resp, line, sizeof line);
 		give_up(c, resp ? line : sl_describe_error(err));
+		/* The peer has no such call, or cannot be reached: the dialog
+		 * is over (RFC 3261 12.2.1.2), as after our re-INVITE. */
+		if (resp == NULL || resp->status_code == 408 || resp->status_code == 481)
+			sl_call_hangup(c, "INFO failed");
 		return;
 	}
 	/* The next key no sooner than an RFC 4733 event and its gap. */

@@ -203,7 +203,8 @@ void sl_call_control_close(struct sl_call *c);
  * another type 415, a body without a key 400, an Info Package 469. */
 void sl_call_info_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req);
 /* Sends digits (and ',' pauses) as INFOs of application/dtmf-relay, one
- * after another's 2xx; a failure is an event and drops the rest.  Returns
+ * after another's 2xx; a failure is an event and drops the rest (481, 408
+ * or no answer also end the call).  Returns
  * 0, or ENOSPC when too many wait (nothing queued then). */
 int sl_call_info_dtmf(struct sl_call *c, const char *digits);
 /* Stops our INFOs and closes the media's pipe of keys. */

@@ -99,6 +99,17 @@ SH
 	grep -q "INFO sip:alice@127\.0\.0\.1:[0-9]* from 127\.0\.0\.1:$SIPP_PORT" "$KAM_LOG"
 }
 
+@test "dtmf-info: an INFO of ours answered 481 drops the keys left and ends the call (BYE), as RFC 3261 says" {
+	sipp_uas lost call-uas-info-481 -s bob
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- sh -c 'echo "dtmf 123" >&9; exec sleep 20'
+	assert_success
+	assert_line --regexp "^sip-call: control-error command=dtmf reason=\"481 Call/Transaction Does Not Exist\" call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"INFO failed\" call-id=$CID$"
+	wait_bg lost 5
+	assert_success
+	[ "$(sipp_trace lost | grep -c '^INFO ')" = 1 ]
+}
+
 @test "dtmf-info: --dtmf info sends INFOs to a peer that has telephone-event, --dtmf rfc4733 never; a bad --dtmf or SIP_DTMF is a usage error" {
 	# sip-answer's keys go by INFO to sip-call, whose rtp-recv says them.
 	keys_then_dtmf
