@@ -10,30 +10,7 @@
 #include <string.h>
 
 #include "log.h"
-
-/* A display name from the network for an event line or the environment:
- * the quotes of a quoted-string removed and its quoted-pairs (\" and \\)
- * undone, so that the name reads as its sender wrote it, then cleaned. */
-static void
-clean_display_name(char *dst, size_t size, const char *src)
-{
-	char plain[260];
-	size_t i, j = 0, n;
-
-	if (src == NULL)
-		src = "";
-	n = strlen(src);
-	if (n >= 2 && src[0] == '"' && src[n - 1] == '"') {
-		for (i = 1; i < n - 1 && j < sizeof plain - 1; i++) {
-			if (src[i] == '\\' && i + 1 < n - 1)
-				i++;
-			plain[j++] = src[i];
-		}
-		plain[j] = '\0';
-		src = plain;
-	}
-	sl_call_clean(dst, size, src);
-}
+#include "message.h"
 
 /* Checks the INVITE's offer (into c->theirs and c->pt).  Returns 0, or
  * 488 when it cannot be taken. */
@@ -83,7 +60,7 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 		return 500;
 	sl_call_uri_text(invite->from->url, c->remote, sizeof c->remote);
 	sl_call_uri_text(invite->to->url, c->local, sizeof c->local);
-	clean_display_name(c->remote_name, sizeof c->remote_name, invite->from->displayname);
+	sl_clean_display_name(c->remote_name, sizeof c->remote_name, invite->from->displayname);
 	snprintf(c->from_tag, sizeof c->from_tag, "%s", sl_call_tag(invite->from));
 	c->invite_cseq = strtoul(invite->cseq->number, NULL, 10);
 	sl_event("incoming from=%s%s%s%s to=%s call-id=%s", c->remote,

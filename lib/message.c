@@ -135,9 +135,10 @@ uri_text(const osip_uri_t *u, char *buf, size_t size)
 	}
 }
 
-/* The display name without its quotes and escapes, cleaned. */
-static void
-name_text(const char *src, char *buf, size_t size)
+/* The quotes of a quoted-string removed and its quoted-pairs (\" and \\)
+ * undone, so that the name reads as its sender wrote it, then cleaned. */
+void
+sl_clean_display_name(char *buf, size_t size, const char *src)
 {
 	char plain[260];
 	size_t i, j = 0, n;
@@ -168,7 +169,7 @@ sl_message_check(const osip_message_t *req, size_t max, struct sl_message *m)
 	m->body = body && body->body ? body->body : "";
 	m->len = body && body->body ? body->length : 0;
 	uri_text(req->from ? req->from->url : NULL, m->from, sizeof m->from);
-	name_text(req->from ? req->from->displayname : NULL, m->name, sizeof m->name);
+	sl_clean_display_name(m->name, sizeof m->name, req->from ? req->from->displayname : NULL);
 	uri_text(req->to ? req->to->url : NULL, m->to, sizeof m->to);
 	if (req->content_type && osip_content_type_to_str(req->content_type, &type) == 0) {
 		sl_message_clean(m->type, sizeof m->type, type, strlen(type), SL_MESSAGE_LINE, NULL);

@@ -46,6 +46,11 @@ enum {
 size_t sl_message_clean(char *dst, size_t size, const char *src, size_t len,
 			int mode, size_t *used);
 
+/* A display name as it came (in quotes with quoted-pairs, or a bare
+ * token) into buf, unquoted and cleaned as by SL_MESSAGE_LINE: for event
+ * lines and the environment (a caller's, a sender's). */
+void sl_clean_display_name(char *buf, size_t size, const char *src);
+
 /* What a MESSAGE request carries, checked. */
 struct sl_message {
 	const char *body;       /* the body as received (NULs possible) */

@@ -69,6 +69,17 @@ main(void)
 	is_int(sl_message_clean(buf, 1, "abc", 3, SL_MESSAGE_LINE, &used), 0, "size 1: nothing");
 	is_str(buf, "", "... but terminated");
 
+	sl_clean_display_name(buf, sizeof buf, "\"A\\\"b\\\\c\"");
+	is_str(buf, "A?b?c", "display name: quotes gone, quoted-pairs undone, then cleaned");
+	sl_clean_display_name(buf, sizeof buf, "Bob");
+	is_str(buf, "Bob", "display name: a bare token");
+	sl_clean_display_name(buf, sizeof buf, "\"\xe2\x80\xae\xc2\x9b\xff\"");
+	is_str(buf, "???", "display name: bidi override, C1 control, not UTF-8: '?' each");
+	sl_clean_display_name(buf, sizeof buf, "\"abcdefghij\"");
+	is_str(buf, "abcdefg", "display name: cut to the buffer");
+	sl_clean_display_name(buf, sizeof buf, NULL);
+	is_str(buf, "", "no display name");
+
 	is_int(check("Content-Type: text/plain\r\n", "hi", 10, &m), 0, "text/plain: taken");
 	is_str(m.from, "sip:alice@example.test", "... From");
 	is_str(m.name, "Al?ice", "... its display name unquoted, cleaned");
