@@ -258,14 +258,8 @@ main(int argc, char **argv)
 	if ((err = sl_loop_new(&st.loop)) != 0 ||
 	    (err = sl_sip_new(st.loop, &set, &sip)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
-	if (local) {
-		struct sl_addr a;
-
-		if ((err = sl_addr_parse(local, 0, 1, &a)) != 0)
-			sl_usage_error("--local %s: %s", local, sl_strerror(err));
-		if ((err = sl_sip_bind(sip, &a)) != 0)
-			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind %s", local);
-	}
+	if (local)
+		sl_sip_bind_option(sip, local);
 	if ((err = sl_call_new(sip, st.loop, &cfg, on_end, &st, &st.call)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
 	st.sip = sip;
@@ -280,12 +274,8 @@ main(int argc, char **argv)
 	if (control_fd >= 0 &&
 	    (err = sl_control_src_start(&st.control, st.loop, control_fd, on_control, &st)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to read --control-fd %d", control_fd);
-	if ((err = sl_call_dial(st.call, target, timeout)) != 0 && sl_resolve_failed(err))
-		sl_fatal_unreached(err, "resolve", sl_sip_last_hop(sip));
-	if (err != 0)
-		sl_fatal_err(err < 0 || err == ECONNREFUSED || err == ETIMEDOUT ||
-			     err == EHOSTUNREACH || err == ENETUNREACH ?
-			     SL_EXIT_NORESPONSE : SL_EXIT_SYSTEM, err, "unable to call %s", target);
+	if ((err = sl_call_dial(st.call, target, timeout)) != 0)
+		sl_fatal_unsent(sip, err, "call", target);
 	if ((err = sl_loop_run(st.loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
 	while (st.ncalls > 0)

@@ -172,14 +172,8 @@ main(int argc, char **argv)
 	if ((err = sl_loop_new(&st.loop)) != 0 ||
 	    (err = sl_sip_new(st.loop, &set, &sip)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to start");
-	if (local) {
-		struct sl_addr a;
-
-		if ((err = sl_addr_parse(local, 0, 1, &a)) != 0)
-			sl_usage_error("--local %s: %s", local, sl_strerror(err));
-		if ((err = sl_sip_bind(sip, &a)) != 0)
-			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind %s", local);
-	}
+	if (local)
+		sl_sip_bind_option(sip, local);
 	if ((err = sl_sip_new_request(sip, "MESSAGE", target, NULL, &req)) != 0)
 		sl_usage_error("unable to build a MESSAGE for %s: %s", target, sl_strerror(err));
 	if (osip_message_set_content_type(req, type) != 0 || req->content_type == NULL ||
@@ -190,13 +184,8 @@ main(int argc, char **argv)
 	free(text);
 	st.target = target;
 	st.status = SL_EXIT_NORESPONSE;
-	err = sl_sip_send(sip, req, on_response, &st, &c);
-	if (err != 0 && sl_resolve_failed(err))
-		sl_fatal_unreached(err, "resolve", sl_sip_last_hop(sip));
-	if (err != 0)
-		sl_fatal_err(err < 0 || err == ECONNREFUSED || err == ETIMEDOUT ||
-			     err == EHOSTUNREACH || err == ENETUNREACH ?
-			     SL_EXIT_NORESPONSE : SL_EXIT_SYSTEM, err, "unable to send to %s", target);
+	if ((err = sl_sip_send(sip, req, on_response, &st, &c)) != 0)
+		sl_fatal_unsent(sip, err, "send to", target);
 	sl_client_set_timeout(c, (int)(timeout * 1000));
 	if ((err = sl_loop_run(st.loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");

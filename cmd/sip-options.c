@@ -338,14 +338,8 @@ main(int argc, char **argv)
 	/* A URI on the command line is probed itself, not through the
 	 * outbound proxy. */
 	sl_sip_set_direct(p.sip, optind < argc);
-	if (local) {
-		struct sl_addr a;
-
-		if ((err = sl_addr_parse(local, 0, 1, &a)) != 0)
-			sl_usage_error("--local %s: %s", local, sl_strerror(err));
-		if ((err = sl_sip_bind(p.sip, &a)) != 0)
-			sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind %s", local);
-	}
+	if (local)
+		sl_sip_bind_option(p.sip, local);
 	sl_loop_signal(p.loop, SIGINT, on_signal, &p);
 	sl_loop_signal(p.loop, SIGTERM, on_signal, &p);
 	if (p.ping_mode)

@@ -855,6 +855,28 @@ sl_fatal_unreached(int err, const char *verb, const char *host)
 	sl_fatal_err(sl_exit_for_error(err), err, "unable to %s %s", verb, host);
 }
 
+void
+sl_fatal_unsent(struct sl_sip *s, int err, const char *verb, const char *target)
+{
+	if (sl_resolve_failed(err))
+		sl_fatal_unreached(err, "resolve", sl_sip_last_hop(s));
+	sl_fatal_err(err < 0 || err == ECONNREFUSED || err == ETIMEDOUT || err == EHOSTUNREACH ||
+		     err == ENETUNREACH ? SL_EXIT_NORESPONSE : SL_EXIT_SYSTEM, err,
+		     "unable to %s %s", verb, target);
+}
+
+void
+sl_sip_bind_option(struct sl_sip *s, const char *local)
+{
+	struct sl_addr a;
+	int err;
+
+	if ((err = sl_addr_parse(local, 0, 1, &a)) != 0)
+		sl_usage_error("--local %s: %s", local, sl_strerror(err));
+	if ((err = sl_sip_bind(s, &a)) != 0)
+		sl_fatal_err(SL_EXIT_SYSTEM, err, "unable to bind %s", local);
+}
+
 const char *
 sl_describe_error(int err)
 {

@@ -228,6 +228,15 @@ int sl_exit_for_error(int err);
  * the rest as sl_exit_for_error says. */
 void sl_fatal_unreached(int err, const char *verb, const char *host)
 	__attribute__((noreturn));
+/* Exits for err, a request that could not be sent to target ("unable to
+ * VERB TARGET"): a name that does not resolve as sl_fatal_unreached, no
+ * way there (a refused connection, unreachable, a TLS failure) 7, the
+ * rest 111. */
+void sl_fatal_unsent(struct sl_sip *s, int err, const char *verb, const char *target)
+	__attribute__((noreturn));
+/* Binds s to --local's [HOST]:PORT; exits 100 for one that is no
+ * address, 111 when it cannot be bound. */
+void sl_sip_bind_option(struct sl_sip *s, const char *local);
 /* Describes a missing response for humans: "no response (timeout)",
  * "no response (ICMP port unreachable)"... */
 const char *sl_describe_error(int err);
