@@ -159,7 +159,11 @@ events() {
 
 @test "message: --on-message: 8 programs at once at most, 503 past them; one that cannot run is a warning" {
 	local i
-	printf '#!/bin/sh\nexec sleep 3\n' >"$D/slow"
+	# Each program waits for the file go (10 s at most).
+	cat >"$D/slow" <<-EOF
+		#!/bin/sh
+		for i in \$(seq 100); do [ -e "$D/go" ] && exit 0; sleep 0.1; done
+	EOF
 	chmod +x "$D/slow"
 	answer_on ans --on-message "$D/slow"
 	for i in 1 2 3 4 5 6 7 8; do
@@ -169,6 +173,7 @@ events() {
 	assert_line --regexp '^sip-message: rejected status="503 Service Unavailable" call-id='
 	assert_equal "$(pgrep -P "$(bg_pid ans)" | wc -l)" 8
 	# As they end, messages are taken again.
+	touch "$D/go"
 	wait_for 10 eval '[ -z "$(pgrep -P "$(bg_pid ans)")" ]'
 	run -0 direct sip-message "sip:bob@127.0.0.1:$PORT" 10
 	signal_bg ans TERM
