@@ -32,6 +32,7 @@ static const char usage[] =
 	"                  [--srtp off|optional|mandatory] [--control-fd FD]\n"
 	"                  [--dtmf auto|rfc4733|info] [--allow-transfer]\n"
 	"                  [--on-message PROGRAM] [--message-max BYTES]\n"
+	"                  [--early-media]\n"
 	"                  [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
@@ -73,10 +74,13 @@ static const char usage[] =
 	"      --on-message PROGRAM  run PROGRAM for each MESSAGE received, its text\n"
 	"                           on stdin (default: an event line shows the text)\n"
 	"      --message-max BYTES  refuse (413) a MESSAGE whose text is longer\n"
-	"                           (default 4096)\n";
+	"                           (default 4096)\n"
+	"      --early-media        answer 183 with SDP and start the media at once\n"
+	"                           (SIP_MEDIA_PHASE=early); the 200 follows the\n"
+	"                           control line answer, or --ring SECONDS\n";
 
 enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_DTMF,
-       OPT_ALLOW_TRANSFER, OPT_ON_MESSAGE, OPT_MESSAGE_MAX };
+       OPT_ALLOW_TRANSFER, OPT_ON_MESSAGE, OPT_MESSAGE_MAX, OPT_EARLY_MEDIA };
 
 /* Parses --reject's value into a status code. */
 static int
@@ -165,6 +169,7 @@ main(int argc, char **argv)
 		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
 		{ "on-message", required_argument, 0, OPT_ON_MESSAGE },
 		{ "message-max", required_argument, 0, OPT_MESSAGE_MAX },
+		{ "early-media", no_argument, 0, OPT_EARLY_MEDIA },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -249,6 +254,9 @@ main(int argc, char **argv)
 			ac.message.max = (size_t)sl_opt_int("--message-max", optarg, 1,
 							    SL_MESSAGE_MAX);
 			break;
+		case OPT_EARLY_MEDIA:
+			ac.early_media = 1;
+			break;
 		default:
 			sl_usage_error("unknown option");
 		}
@@ -285,6 +293,11 @@ main(int argc, char **argv)
 		sl_usage_error("--reject %d: a redirection names where to: add --redirect URI",
 			       ac.reject);
 	}
+	if (ac.early_media && ac.reject)
+		sl_usage_error("--early-media and --reject exclude each other");
+	if (ac.early_media && !ac.call.media_argv && ac.ring == 0 && ac.control_fd < 0)
+		sl_usage_error("--early-media without a COMMAND needs --ring SECONDS or "
+			       "--control-fd FD (what else would answer?)");
 	if (ac.reject && ac.screen)
 		sl_usage_error("--reject%s and --screen exclude each other",
 			       redirect ? " (--redirect)" : "");

@@ -21,6 +21,7 @@ static const char usage[] =
 	"                [-l [HOST]:PORT] [-T SECONDS] [-D SECONDS] [-c CODEC[,CODEC...]]\n"
 	"                [--rate HZ] [--rtp-timeout SECONDS] [--srtp off|optional|mandatory]\n"
 	"                [--control-fd FD] [--allow-transfer] [--dtmf auto|rfc4733|info]\n"
+	"                [--early-media]\n"
 	"                URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
 	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
@@ -45,10 +46,13 @@ static const char usage[] =
 	"                           replaces this call (default: 603)\n"
 	"      --dtmf auto|rfc4733|info  how dtmf DIGITS go: RFC 4733 events, SIP\n"
 	"                           INFO, or INFO when the callee takes no\n"
-	"                           telephone-event (SIP_DTMF; default auto)\n";
+	"                           telephone-event (SIP_DTMF; default auto)\n"
+	"      --early-media        run COMMAND for early media too (a 1xx with SDP;\n"
+	"                           SIP_MEDIA_PHASE=early), then again at the answer\n"
+	"                           (the default media always plays early media)\n";
 
 enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_ALLOW_TRANSFER,
-       OPT_DTMF };
+       OPT_DTMF, OPT_EARLY_MEDIA };
 
 /* A call and the calls that replaced it by transfer, at most. */
 #define CALLS_MAX 8
@@ -175,6 +179,7 @@ main(int argc, char **argv)
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
 		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
 		{ "dtmf", required_argument, 0, OPT_DTMF },
+		{ "early-media", no_argument, 0, OPT_EARLY_MEDIA },
 		{ 0, 0, 0, 0 }
 	};
 	struct sl_settings set;
@@ -228,6 +233,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_DTMF:
 			dtmf = optarg;
+			break;
+		case OPT_EARLY_MEDIA:
+			cfg.early_media = 1;
 			break;
 		default:
 			sl_usage_error("unknown option");

@@ -191,10 +191,18 @@ on_ring_done(void *arg)
 	sl_call_answer(an->call);
 }
 
-/* The call passed every check: ring, then answer. */
+/* The call passed every check: ring, then answer; or early media (183),
+ * answered by the control line answer or after --ring (an INVITE without
+ * an offer has no early media: it rings). */
 static void
 ring_and_answer(struct answerer *an)
 {
+	if (an->ac->early_media && sl_call_early(an->call) == 0) {
+		if (an->ac->ring > 0)
+			sl_timer_start(an->loop, &an->ring_timer, (int64_t)(an->ac->ring * 1000),
+				       on_ring_done, an);
+		return;
+	}
 	sl_call_ring(an->call);
 	if (an->ac->ring > 0)
 		sl_timer_start(an->loop, &an->ring_timer, (int64_t)(an->ac->ring * 1000),

@@ -31,6 +31,9 @@ struct sl_answer_config {
 				     * caller's is followed (a new call to its
 				     * Refer-To replaces the call) */
 	struct sl_message_config message;   /* MESSAGEs received */
+	int early_media;            /* 183 with SDP and the media at once; the
+				     * 200 at the control line answer, or after
+				     * ring seconds */
 };
 
 /* Adds every address of host to the accepted sources.  Returns 0, an EAI

@@ -45,6 +45,7 @@ sl_call_new(struct sl_sip *sip, struct sl_loop *loop,
 		c->timers[i].which = i;
 	}
 	sl_call_fsm_init(&c->fsm, (int64_t)(c->cfg.duration * 1000), c->cfg.media_argv != NULL);
+	c->fsm.early_cmd = c->cfg.early_media && c->cfg.media_argv != NULL;
 	if (getrandom(&c->sdp_id, sizeof c->sdp_id, 0) != sizeof c->sdp_id)
 		c->sdp_id = (unsigned long)random();
 	c->sdp_id %= 1000000000UL;
@@ -73,6 +74,8 @@ sl_call_free(struct sl_call *c)
 		sl_client_abandon(c->invite);
 	if (c->bye)
 		sl_client_abandon(c->bye);
+	if (c->prack)
+		sl_client_abandon(c->prack);
 	if (c->reinvite)
 		sl_client_abandon(c->reinvite);
 	if (c->refer)
@@ -85,6 +88,8 @@ sl_call_free(struct sl_call *c)
 		osip_message_free(c->ok);
 	if (c->answer)
 		osip_message_free(c->answer);
+	if (c->prov)
+		osip_message_free(c->prov);
 	if (c->invite_req)
 		osip_message_free(c->invite_req);
 	sl_media_free(c->media);
@@ -246,6 +251,9 @@ say(struct sl_call *c, const struct sl_call_act *a)
 			sl_warn("BYE: %d %s: the peer may not know the call has ended",
 				resp->status_code, resp->reason_phrase ? resp->reason_phrase : "");
 		break;
+	case SL_CALL_SAY_NO_PRACK:
+		sl_warn("no PRACK for our reliable provisional response within %d s", a->arg);
+		break;
 	case SL_CALL_SAY_REINVITE_FAILED:
 		sl_event("control-error command=%s reason=\"%s\" call-id=%s",
 			 a->arg ? "hold" : "resume",
@@ -313,7 +321,16 @@ run(struct sl_call *c, const struct sl_call_act *a)
 		sl_call_media_early(c);
 		break;
 	case SL_CALL_DO_RING:
-		sl_call_in_ring(c);
+		sl_call_in_ring(c, a->arg);
+		break;
+	case SL_CALL_DO_EARLY_ANSWER:
+		sl_call_in_early(c, a->arg);
+		break;
+	case SL_CALL_DO_RESEND_1XX:
+		sl_call_in_resend_1xx(c);
+		break;
+	case SL_CALL_DO_PRACK:
+		sl_call_out_prack(c, (uint32_t)a->arg);
 		break;
 	case SL_CALL_DO_ANSWER:
 		sl_call_in_answer(c);

@@ -29,6 +29,8 @@ struct sl_call_config {
 	void *over_arg;
 	int rate;                   /* of the media's pipe, Hz; 0: the codec's */
 	int srtp;                   /* enum sl_srtp_mode (sdes.h) */
+	int early_media;            /* sip-call --early-media: the command
+				     * runs for early media too */
 	struct sl_srtp_suites srtp_suites; /* offered / taken, in order */
 	/* A REFER of the peer's is followed (--allow-transfer): told its
 	 * Refer-To, the tool places a new call (sl_call_transfer_for); NULL:
@@ -67,6 +69,11 @@ void sl_call_ring(struct sl_call *c);
 /* 200 OK with our answer (or offer, when the INVITE had none), then the
  * media. */
 void sl_call_answer(struct sl_call *c);
+/* 183 Session Progress with our answer, and the media from now on
+ * (SIP_MEDIA_PHASE=early): sl_call_answer's 200 follows, or a refusal.
+ * Needs an offer in the INVITE; reliable (RFC 3262) when the INVITE
+ * requires or supports 100rel.  Returns 0, or EINVAL without an offer. */
+int sl_call_early(struct sl_call *c);
 /* A final response (486, 603, 480, 488...) to the pending INVITE. */
 void sl_call_reject(struct sl_call *c, int code);
 /* The same, naming contact (a SIP URI, or NULL: none) as where to call

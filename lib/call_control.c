@@ -148,6 +148,21 @@ transfer(struct sl_call *c, const struct sl_control_cmd *cmd)
 	sl_event("control transfer to=%s call-id=%s", uri, c->call_id);
 }
 
+/* The 200 to an INVITE we have not answered: after an early media's
+ * prompt (sip-answer --early-media), once its PRACK came if it must. */
+static void
+answer(struct sl_call *c, const struct sl_control_cmd *cmd)
+{
+	if (c->fsm.outgoing || c->fsm.state != SL_CALL_INCOMING) {
+		refuse(c, cmd, c->fsm.outgoing ? "an outgoing call" :
+		       c->fsm.state < SL_CALL_INCOMING ? "no call yet" :
+		       c->fsm.state <= SL_CALL_CONFIRMED ? "answered already" : "the call is ending");
+		return;
+	}
+	sl_event("control answer call-id=%s", c->call_id);
+	sl_call_answer(c);
+}
+
 void
 sl_call_control(struct sl_call *c, const char *line, size_t len)
 {
@@ -173,6 +188,9 @@ sl_call_control(struct sl_call *c, const char *line, size_t len)
 		break;
 	case SL_CONTROL_TRANSFER:
 		transfer(c, &cmd);
+		break;
+	case SL_CONTROL_ANSWER:
+		answer(c, &cmd);
 		break;
 	}
 }

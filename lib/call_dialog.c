@@ -35,7 +35,13 @@ sl_call_owns(const struct sl_call *c, const osip_message_t *msg)
 int
 sl_call_dialog_request(struct sl_call *c, const char *method, osip_message_t **out)
 {
-	osip_dialog_t *d = c->dialog;
+	return sl_call_dialog_request_in(c, c->dialog, method, out);
+}
+
+int
+sl_call_dialog_request_in(struct sl_call *c, osip_dialog_t *d, const char *method,
+			  osip_message_t **out)
+{
 	osip_message_t *m = NULL;
 	char buf[64];
 	int pos;
@@ -332,6 +338,10 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 		return;
 	if (MSG_IS_MESSAGE(req)) {
 		sl_message_receive(c->cfg.message, c->loop, srv, req);
+		return;
+	}
+	if (MSG_IS_PRACK(req)) {
+		sl_call_in_prack(c, srv, req);
 		return;
 	}
 	if (MSG_IS_BYE(req)) {

@@ -85,12 +85,23 @@
  * The exit status is decided once, by the first transition that decides
  * it (decide()); a call that ends without one is 0.
  *
+ * Reliable provisionals and early media (RFC 3262), region `rel`:
+ *   1xx with RSeq CALLING, PROCEEDING: PRACK, taken; the same RSeq again
+ *                 or one out of order: dropped (no PRACK, nothing said)
+ *   2xx           with a command that ran for early media (--early-media):
+ *                 it is stopped, and the call's starts once it has exited
+ *   ring          INCOMING, 100rel: a reliable 180 (RSeq rel.rseq),
+ *                 retransmitted on T_PROVISIONAL (T1 doubling); none while
+ *                 one awaits its PRACK; 64*T1 without: 504 (7)
+ *   early         INCOMING with an offer: 183 with the answer (reliable
+ *                 likewise), media EARLY: the call's media, from now on
+ *   answer        INCOMING, a reliable 1xx not PRACKed: waits for it;
+ *                 media EARLY: UP, the same media goes on
+ *   PRACK         its RSeq that of ours awaiting it: 200 (then the answer
+ *                 that waited); any other: 481
+ *   media exited  INCOMING (early media's command): 480 (4)
+ *
  * Where what is not built yet goes:
- *   PRACK/100rel (RFC 3262)  a reliable 1xx in PROCEEDING asks DO_PRACK
- *       (call_out.c); incoming, an INCOMING sub-state for "our reliable
- *       1xx awaits its PRACK", retransmitted on T_RETRANSMIT like the 2xx.
- *       Early media with a media command: SL_CALL_MEDIA_EARLY once the
- *       183's answer is final (PRACKed), the has_command check dropped.
  *   UPDATE (RFC 3311)  an event in PROCEEDING, INCOMING and CONFIRMED,
  *       answered from `sdp` (491 while an offer of ours is out).
  *   session timers (RFC 4028)  a timer T_SESSION armed in CONFIRMED:
@@ -188,6 +199,8 @@ end(struct sl_call_fsm *f, struct sl_call_acts *o)
 	for (t = 0; t < SL_CALL_T_COUNT; t++)
 		timer_stop(f, o, t);
 	f->ok.interval = 0;
+	f->rel.interval = 0;
+	f->restart = 0;
 	f->modify = SL_CALL_MODIFY_NONE;
 	media_stop(f, o);
 	settle(f, o);
@@ -236,6 +249,7 @@ hang_up(struct sl_call_fsm *f, struct sl_call_acts *o, const char *why)
 	case SL_CALL_CONFIRMED:
 		say(o, SL_CALL_SAY_HANGUP, 1, why);
 		timer_stop(f, o, SL_CALL_T_DURATION);
+		f->restart = 0;
 		/* The BYE leaves before the media is stopped: stopping it
 		 * sends our RTCP BYE, at which the peer's media may end, and
 		 * the peer should have our BYE by then, to see the hang-up
@@ -314,17 +328,36 @@ on_failure(struct sl_call_fsm *f, struct sl_call_acts *o, int code,
 	failed(f, o, code, authorized, err);
 }
 
+/* A provisional response with rseq (0: not reliable): 1 when it is to be
+ * taken, PRACKed if reliable; 0 for a retransmission of one PRACKed
+ * already, or one out of order: neither is PRACKed nor taken (RFC 3262
+ * §4). */
+static int
+reliable_in(struct sl_call_fsm *f, struct sl_call_acts *o, uint32_t rseq)
+{
+	if (rseq == 0)
+		return 1;
+	if (f->rel.rseq && rseq != f->rel.rseq + 1)
+		return 0;
+	f->rel.rseq = rseq;
+	act(o, SL_CALL_DO_PRACK, (int)rseq, 0, NULL);
+	return 1;
+}
+
 static void
 on_provisional(struct sl_call_fsm *f, struct sl_call_acts *o,
 	       const struct sl_call_ev *ev)
 {
 	if (f->state != SL_CALL_CALLING && f->state != SL_CALL_PROCEEDING)
 		return;
+	if (!reliable_in(f, o, ev->rseq))
+		return;
 	f->state = SL_CALL_PROCEEDING;
 	say(o, SL_CALL_SAY_PROGRESS, ev->code, NULL);
 	/* What the network plays before the answer reaches our stdout with
-	 * the default media; a command only starts at the answer. */
-	if (ev->code > 100 && ev->sdp_ok && !f->has_command &&
+	 * the default media; a command starts at the answer, unless it
+	 * asked for early media too (--early-media). */
+	if (ev->code > 100 && ev->sdp_ok && (!f->has_command || f->early_cmd) &&
 	    f->media == SL_CALL_MEDIA_NONE) {
 		f->media = SL_CALL_MEDIA_EARLY;
 		doit(o, SL_CALL_DO_EARLY_MEDIA);
@@ -366,6 +399,13 @@ on_2xx(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *e
 	doit(o, SL_CALL_DO_TAKE_ANSWER);
 	say(o, SL_CALL_SAY_ANSWERED, 1, NULL);
 	confirm(f, o);
+	if (f->media == SL_CALL_MEDIA_EARLY && f->has_command) {
+		/* The command that heard the early media ends; the call's
+		 * starts once it has. */
+		f->restart = 1;
+		media_stop(f, o);
+		return;
+	}
 	media_start(f, o);
 }
 
@@ -381,15 +421,104 @@ refuse(struct sl_call_fsm *f, struct sl_call_acts *o, int code)
 	end(f, o);
 }
 
+/* Our reliable 1xx (RSeq rel.rseq) went out: retransmitted from T1 on
+ * until its PRACK. */
+static void
+await_prack(struct sl_call_fsm *f, struct sl_call_acts *o)
+{
+	f->rel.interval = SL_CALL_T1_MS;
+	f->rel.elapsed = 0;
+	timer_start(f, o, SL_CALL_T_PROVISIONAL, f->rel.interval);
+}
+
+/* 180, reliable when the INVITE asked for it (or offered it); not while
+ * a reliable one awaits its PRACK (RFC 3262 §3). */
+static void
+on_ring(struct sl_call_fsm *f, struct sl_call_acts *o)
+{
+	if (f->state != SL_CALL_INCOMING || f->rel.interval)
+		return;
+	if (f->rel.reliable)
+		f->rel.rseq++;
+	act(o, SL_CALL_DO_RING, f->rel.reliable, 0, NULL);
+	if (f->rel.reliable)
+		await_prack(f, o);
+}
+
+/* 183 with our answer, and the media from now on: a prompt before the
+ * answer, or a screening by voice (sip-answer --early-media). */
+static void
+on_early(struct sl_call_fsm *f, struct sl_call_acts *o)
+{
+	if (f->state != SL_CALL_INCOMING || f->rel.interval ||
+	    f->sdp != SL_CALL_SDP_OFFER_RECEIVED || f->media != SL_CALL_MEDIA_NONE)
+		return;
+	if (f->rel.reliable)
+		f->rel.rseq++;
+	act(o, SL_CALL_DO_EARLY_ANSWER, f->rel.reliable, 0, NULL);
+	if (f->rel.reliable)
+		await_prack(f, o);
+	f->media = SL_CALL_MEDIA_EARLY;
+	doit(o, SL_CALL_DO_MEDIA_START);
+}
+
+/* A PRACK: 200 when it acknowledges our reliable 1xx awaiting one, and
+ * the answer waiting for it goes; 481 for any other (RFC 3262 §3). */
+static void on_answer(struct sl_call_fsm *f, struct sl_call_acts *o, unsigned long cseq);
+
+static void
+on_prack(struct sl_call_fsm *f, struct sl_call_acts *o, uint32_t rseq)
+{
+	if (f->state != SL_CALL_INCOMING || f->rel.interval == 0 || rseq != f->rel.rseq) {
+		act(o, SL_CALL_DO_RESPOND, 481, 0, NULL);
+		return;
+	}
+	act(o, SL_CALL_DO_RESPOND, 200, 0, NULL);
+	f->rel.interval = 0;
+	timer_stop(f, o, SL_CALL_T_PROVISIONAL);
+	if (f->rel.answer) {
+		f->rel.answer = 0;
+		on_answer(f, o, f->rel.cseq);
+	}
+}
+
+static void
+on_prack_timer(struct sl_call_fsm *f, struct sl_call_acts *o)
+{
+	if (f->rel.interval == 0 || f->state != SL_CALL_INCOMING)
+		return;
+	f->rel.elapsed += f->rel.interval;
+	if (f->rel.elapsed < SL_CALL_NO_PRACK_MS) {
+		doit(o, SL_CALL_DO_RESEND_1XX);
+		f->rel.interval *= 2;
+		timer_start(f, o, SL_CALL_T_PROVISIONAL, f->rel.interval);
+		return;
+	}
+	say(o, SL_CALL_SAY_NO_PRACK, SL_CALL_NO_PRACK_MS / 1000, NULL);
+	decide(f, SL_EXIT_NORESPONSE);
+	refuse(f, o, 504);
+}
+
 static void
 on_answer(struct sl_call_fsm *f, struct sl_call_acts *o, unsigned long cseq)
 {
 	if (f->state != SL_CALL_INCOMING)
 		return;
+	if (f->rel.interval) {
+		/* Not before the PRACK of our reliable 1xx (RFC 3262 §3). */
+		f->rel.answer = 1;
+		f->rel.cseq = cseq;
+		return;
+	}
 	f->state = SL_CALL_ANSWERED;
 	doit(o, SL_CALL_DO_ANSWER);
 	await_ack(f, o, cseq);
-	if (f->sdp == SL_CALL_SDP_OFFER_RECEIVED) {
+	if (f->sdp == SL_CALL_SDP_OFFER_RECEIVED && f->media == SL_CALL_MEDIA_EARLY) {
+		/* Answered in the 183 already; its media goes on. */
+		f->sdp = SL_CALL_SDP_DONE;
+		f->media = SL_CALL_MEDIA_UP;
+		say(o, SL_CALL_SAY_ANSWERED, 1, NULL);
+	} else if (f->sdp == SL_CALL_SDP_OFFER_RECEIVED) {
 		f->sdp = SL_CALL_SDP_DONE;
 		say(o, SL_CALL_SAY_ANSWERED, 1, NULL);
 		media_start(f, o);
@@ -608,10 +737,26 @@ static void
 on_media_exited(struct sl_call_fsm *f, struct sl_call_acts *o, int status)
 {
 	f->media = SL_CALL_MEDIA_NONE;
+	if (f->restart) {
+		/* The early media's command is gone: the call's starts. */
+		f->restart = 0;
+		if (f->state == SL_CALL_CONFIRMED)
+			media_start(f, o);
+		else
+			settle(f, o);
+		return;
+	}
 	switch (f->state) {
 	case SL_CALL_CALLING:
 	case SL_CALL_PROCEEDING:
 		/* Early media stopped; the answer starts the media anew. */
+		break;
+	case SL_CALL_INCOMING:
+		/* Our early media's command ended without an answer (a
+		 * failure to run it shows in the status). */
+		if (status)
+			decide(f, status);
+		refuse(f, o, 480);
 		break;
 	case SL_CALL_ANSWERED:
 	case SL_CALL_CONFIRMED:
@@ -634,7 +779,12 @@ static void
 on_media_failed(struct sl_call_fsm *f, struct sl_call_acts *o, int running)
 {
 	f->media = running ? SL_CALL_MEDIA_STOPPING : SL_CALL_MEDIA_NONE;
+	f->restart = 0;
 	switch (f->state) {
+	case SL_CALL_INCOMING:
+		decide(f, SL_EXIT_CANTRUN);
+		refuse(f, o, 500);
+		break;
 	case SL_CALL_ANSWERED:
 	case SL_CALL_CONFIRMED:
 		decide(f, SL_EXIT_CANTRUN);
@@ -687,6 +837,9 @@ on_timer(struct sl_call_fsm *f, struct sl_call_acts *o, enum sl_call_timer t)
 	case SL_CALL_T_DURATION:
 		hang_up(f, o, "duration reached");
 		break;
+	case SL_CALL_T_PROVISIONAL:
+		on_prack_timer(f, o);
+		break;
 	default:
 		break;
 	}
@@ -734,7 +887,8 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 	o->n = 0;
 	if (f->state == SL_CALL_DONE && ev->type != SL_CALL_EV_2XX_AGAIN &&
 	    ev->type != SL_CALL_EV_BYE && ev->type != SL_CALL_EV_CANCEL &&
-	    ev->type != SL_CALL_EV_REINVITE && ev->type != SL_CALL_EV_REINVITE_ANSWERED)
+	    ev->type != SL_CALL_EV_REINVITE && ev->type != SL_CALL_EV_REINVITE_ANSWERED &&
+	    ev->type != SL_CALL_EV_PRACK)
 		return;
 	switch (ev->type) {
 	case SL_CALL_EV_DIAL:
@@ -752,10 +906,10 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 			break;
 		f->state = SL_CALL_INCOMING;
 		f->sdp = ev->sdp_ok ? SL_CALL_SDP_OFFER_RECEIVED : SL_CALL_SDP_NONE;
+		f->rel.reliable = ev->reliable;
 		break;
 	case SL_CALL_EV_RING:
-		if (f->state == SL_CALL_INCOMING)
-			doit(o, SL_CALL_DO_RING);
+		on_ring(f, o);
 		break;
 	case SL_CALL_EV_ANSWER:
 		on_answer(f, o, ev->cseq);
@@ -790,6 +944,7 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 			break;
 		f->hops++;
 		f->state = SL_CALL_CALLING;
+		f->rel.rseq = 0;        /* another INVITE, its own RSeqs */
 		break;
 	case SL_CALL_EV_NO_TARGET:
 		if (f->state == SL_CALL_REDIRECTING)
@@ -832,6 +987,12 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 		break;
 	case SL_CALL_EV_TIMER:
 		on_timer(f, o, ev->timer);
+		break;
+	case SL_CALL_EV_PRACK:
+		on_prack(f, o, ev->rseq);
+		break;
+	case SL_CALL_EV_EARLY:
+		on_early(f, o);
 		break;
 	}
 }

@@ -20,6 +20,10 @@
 #define SL_CALL_T1_MS 500
 #define SL_CALL_T2_MS 4000
 #define SL_CALL_NO_ACK_MS (64 * SL_CALL_T1_MS)
+/* RFC 3262 §3: a reliable provisional response is retransmitted from T1
+ * on, doubling (no T2 cap), until its PRACK; none within 64*T1 ends the
+ * INVITE with a 5xx. */
+#define SL_CALL_NO_PRACK_MS (64 * SL_CALL_T1_MS)
 
 /* Where the call is.  The call's other regions (the media, the offer and
  * answer, an in-dialog INVITE) are named below; a state never hides in a
@@ -84,6 +88,7 @@ enum sl_call_timer {
 	SL_CALL_T_ACK_WAIT,     /* a hang-up's wait for the ACK */
 	SL_CALL_T_END_WAIT,     /* the bound on our BYE or CANCEL */
 	SL_CALL_T_DURATION,     /* --duration */
+	SL_CALL_T_PROVISIONAL,  /* our reliable 1xx again, until its PRACK */
 	SL_CALL_T_COUNT,
 };
 
@@ -127,6 +132,11 @@ enum sl_call_ev_type {
 				  * runs still (an exit follows) */
 	/* timers */
 	SL_CALL_EV_TIMER,       /* timer: which */
+	/* reliable provisionals and early media (RFC 3262): a PRACK whose
+	 * RAck names the INVITE (rseq: its RSeq); the tool's early answer
+	 * (183 with SDP, the media started before the 200) */
+	SL_CALL_EV_PRACK,
+	SL_CALL_EV_EARLY,
 };
 
 struct sl_call_ev {
@@ -141,6 +151,9 @@ struct sl_call_ev {
 	unsigned long cseq;
 	int64_t ms;
 	const char *reason;
+	uint32_t rseq;          /* PROVISIONAL: its RSeq when it is reliable
+				 * (0: it is not); PRACK: its RAck's RSeq */
+	int reliable;           /* INVITE: it requires or supports 100rel */
 };
 
 enum sl_call_act_type {
@@ -192,6 +205,12 @@ enum sl_call_act_type {
 	SL_CALL_SAY_BYE_FAILED, /* the peer may not know the call has ended */
 	SL_CALL_SAY_REINVITE_FAILED, /* arg: 1 hold, 0 resume (the response:
 				 * the glue's) */
+	/* reliable provisionals and early media (RFC 3262); the RSeq of
+	 * ours is rel.rseq */
+	SL_CALL_DO_PRACK,       /* arg: the RSeq of the 1xx just taken */
+	SL_CALL_DO_EARLY_ANSWER, /* 183 with our answer; arg: 1 reliable */
+	SL_CALL_DO_RESEND_1XX,  /* our reliable 1xx again */
+	SL_CALL_SAY_NO_PRACK,
 };
 
 struct sl_call_act {
@@ -231,6 +250,23 @@ struct sl_call_fsm {
 		int64_t interval;   /* 0: none awaits */
 		int64_t elapsed;
 	} ok;
+	/* Reliable provisionals (RFC 3262).  Outgoing: rseq is that of the
+	 * last one PRACKed.  Incoming: reliable says ours are (the INVITE
+	 * requires or supports 100rel), rseq is that of the last one sent,
+	 * awaiting its PRACK while interval is not 0; the answer waits for
+	 * it (answer, with the INVITE's cseq). */
+	struct {
+		uint32_t rseq;
+		int reliable;
+		int64_t interval, elapsed;
+		int answer;
+		unsigned long cseq;
+	} rel;
+	int early_cmd;              /* outgoing: a command runs for early media
+				     * too (--early-media): stopped at the
+				     * answer, started anew */
+	int restart;                /* that early command is stopping: start the
+				     * call's when it has */
 };
 
 /* A machine in SL_CALL_IDLE for a call with these settings. */

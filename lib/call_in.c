@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "log.h"
 #include "message.h"
+#include "prack.h"
 
 /* Checks the INVITE's offer (into c->theirs and c->pt).  Returns 0, or
  * 488 when it cannot be taken. */
@@ -54,7 +56,16 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 
 	osip_message_get_body(invite, 0, &body);
 	ev.sdp_ok = body && body->body && body->length > 0;
+	/* Our 1xx go reliably when the caller requires it, or offers it
+	 * (RFC 3262 §3). */
+	ev.reliable = sl_msg_option(invite, "require", SL_100REL) ||
+		      sl_msg_option(invite, "supported", SL_100REL) ||
+		      sl_msg_option(invite, "k", SL_100REL);
 	sl_call_step(c, &ev);
+	/* The first RSeq at random, well below the top (RFC 3262 §3). */
+	if (getrandom(&c->fsm.rel.rseq, sizeof c->fsm.rel.rseq, 0) != sizeof c->fsm.rel.rseq)
+		c->fsm.rel.rseq = (uint32_t)random();
+	c->fsm.rel.rseq %= 1U << 30;
 	c->srv = srv;
 	if (osip_message_clone(invite, &c->invite_req) != 0 || sl_call_set_id(c, invite) != 0)
 		return 500;
@@ -86,16 +97,70 @@ sl_call_ring(struct sl_call *c)
 	sl_call_event(c, SL_CALL_EV_RING);
 }
 
+/* Makes r reliable (Require: 100rel, our RSeq) and keeps a copy of it for
+ * its retransmissions. */
+static void
+reliable_1xx(struct sl_call *c, osip_message_t *r)
+{
+	char buf[16];
+
+	osip_message_set_header(r, "Require", SL_100REL);
+	snprintf(buf, sizeof buf, "%lu", (unsigned long)c->fsm.rel.rseq);
+	osip_message_set_header(r, "RSeq", buf);
+	if (c->prov)
+		osip_message_free(c->prov);
+	c->prov = NULL;
+	osip_message_clone(r, &c->prov);
+}
+
 void
-sl_call_in_ring(struct sl_call *c)
+sl_call_in_ring(struct sl_call *c, int reliable)
 {
 	osip_message_t *r;
 
 	if (c->srv == NULL || sl_server_response(c->srv, 180, &r) != 0)
 		return;
 	sl_call_dialog_contact(c, c->srv, r);
+	if (reliable)
+		reliable_1xx(c, r);
 	sl_server_send(c->srv, r);
 	sl_event("ringing call-id=%s", c->call_id);
+}
+
+void
+sl_call_in_resend_1xx(struct sl_call *c)
+{
+	osip_message_t *again = NULL;
+
+	if (c->prov && c->srv && osip_message_clone(c->prov, &again) == 0)
+		sl_server_send(c->srv, again);
+}
+
+void
+sl_call_in_prack(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
+{
+	struct sl_call_ev ev = { .type = SL_CALL_EV_PRACK };
+	uint32_t cseq = 0, was = c->fsm.rel.rseq;
+	int64_t waited = c->fsm.rel.interval;
+	char method[16];
+
+	if (sl_rack_parse(sl_msg_header(req, "rack"), &ev.rseq, &cseq, method,
+			  sizeof method) != 0) {
+		sl_warn("PRACK of call %s without a usable RAck: 400", c->call_id);
+		sl_server_reply(srv, 400);
+		return;
+	}
+	if (c->fsm.outgoing || cseq != c->invite_cseq || strcmp(method, "INVITE") != 0) {
+		sl_server_reply(srv, 481);
+		return;
+	}
+	memset(&c->in, 0, sizeof c->in);
+	c->in.srv = srv;
+	c->in.msg = req;
+	sl_call_step(c, &ev);
+	memset(&c->in, 0, sizeof c->in);
+	if (waited && c->fsm.rel.interval == 0 && ev.rseq == was)
+		sl_event("prack rseq=%lu call-id=%s", (unsigned long)ev.rseq, c->call_id);
 }
 
 void
@@ -136,13 +201,11 @@ sl_call_in_refuse(struct sl_call *c, int code)
 
 /* ---- the answer and its ACK ---- */
 
-/* Our 2xx to the INVITE, with our answer (or our offer, when the INVITE
- * had none), and the dialog it makes.  Returns 0 or ENOMEM. */
+/* Our SDP for the answer (or our offer, when the INVITE had none).
+ * Returns 0 or EIO. */
 static int
-make_answer(struct sl_call *c, osip_message_t **out)
+answer_sdp(struct sl_call *c)
 {
-	osip_message_t *ok;
-
 	if (c->fsm.sdp == SL_CALL_SDP_OFFER_RECEIVED) {
 		sl_call_media_ours(c, sl_sdp_mirror(c->theirs.dir));
 		sl_sdp_only(&c->ours, &c->theirs, c->pt);
@@ -153,17 +216,63 @@ make_answer(struct sl_call *c, osip_message_t **out)
 		if (sl_sdp_srtp_offer(&c->ours, c->cfg.srtp, &c->cfg.srtp_suites) != 0)
 			return EIO;
 	}
+	return 0;
+}
+
+/* Our 2xx to the INVITE, with our answer (or our offer, when the INVITE
+ * had none; none when a reliable 183 gave it: RFC 3262 §5), and the
+ * dialog it makes.  Returns 0, EIO or ENOMEM. */
+static int
+make_answer(struct sl_call *c, osip_message_t **out)
+{
+	osip_message_t *ok;
+
+	if (!c->answered_early && answer_sdp(c) != 0)
+		return EIO;
 	if (sl_server_response(c->srv, 200, &ok) != 0)
 		return ENOMEM;
 	sl_call_dialog_contact(c, c->srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
-	if (sl_call_sdp_body(c, ok) != 0 ||
+	if ((!c->answered_early && sl_call_sdp_body(c, ok) != 0) ||
 	    osip_dialog_init_as_uas(&c->dialog, c->invite_req, ok) != 0) {
 		osip_message_free(ok);
 		return ENOMEM;
 	}
 	*out = ok;
 	return 0;
+}
+
+int
+sl_call_early(struct sl_call *c)
+{
+	if (c->fsm.state != SL_CALL_INCOMING || c->srv == NULL)
+		return EALREADY;
+	if (c->fsm.sdp != SL_CALL_SDP_OFFER_RECEIVED)
+		return EINVAL;
+	sl_call_event(c, SL_CALL_EV_EARLY);
+	return 0;
+}
+
+void
+sl_call_in_early(struct sl_call *c, int reliable)
+{
+	char a[SL_ADDR_STRLEN];
+	osip_message_t *r;
+
+	if (c->srv == NULL || answer_sdp(c) != 0 || sl_server_response(c->srv, 183, &r) != 0)
+		return;
+	sl_call_dialog_contact(c, c->srv, r);
+	if (sl_call_sdp_body(c, r) != 0) {
+		osip_message_free(r);
+		return;
+	}
+	if (reliable)
+		reliable_1xx(c, r);
+	c->answered_early = reliable;
+	sl_server_send(c->srv, r);
+	sl_event("early-media codec=%s rtp=%s%s call-id=%s",
+		 sl_sdp_codec_name(&c->theirs, c->pt), sl_call_peer_rtp(c, a),
+		 sl_call_srtp_word(c), c->call_id);
 }
 
 void
@@ -189,6 +298,9 @@ sl_call_in_answer(struct sl_call *c)
 	if (ok == NULL || c->srv == NULL)
 		return;
 	c->answered_at = sl_now_ms();
+	/* The 200 to the PRACK this answer waited for leaves first. */
+	if (c->fsm.rel.reliable)
+		sl_sip_flush(c->sip);
 	sl_call_dialog_send_2xx(c, c->srv, ok);
 	c->srv = NULL;      /* the transaction ended with the 2xx */
 }

@@ -63,10 +63,17 @@ struct sl_call {
 
 	/* outgoing (call_out.c) */
 	struct sl_client *invite;
+	struct sl_client *prack;    /* our last PRACK, until final */
 	osip_message_t *ack;        /* for retransmitted 2xx */
 	struct sl_addr ack_dst;
 	double timeout;
 	struct sl_redirect redir;   /* 3xx targets; hops taken */
+	/* The answer in a reliable 1xx (PRACKed): final (RFC 3262 §5), so a
+	 * 2xx without SDP keeps it. */
+	struct sl_sdp_stream early;
+	int early_pt, early_given;
+	struct sl_sdes early_tx, early_rx;
+	int early_ran;              /* a command ran for the early media */
 
 	/* incoming (call_in.c) */
 	struct sl_server *srv;      /* INVITE server transaction until final */
@@ -76,6 +83,11 @@ struct sl_call {
 	osip_message_t *answer;     /* our 2xx, made for SL_CALL_DO_ANSWER */
 	const char *refer_to;       /* a 3xx's Contact, for SL_CALL_DO_REFUSE */
 	int answered_again;         /* SL_CALL_DO_2XX_AGAIN ran */
+	/* reliable provisionals (RFC 3262): our 1xx awaiting its PRACK, for
+	 * its retransmissions; our answer went in a reliable 183, so the
+	 * 200 carries none */
+	osip_message_t *prov;
+	int answered_early;
 
 	/* in the dialog (call_dialog.c) */
 	osip_message_t *ok;         /* our last 2xx, for its retransmissions */
@@ -158,9 +170,18 @@ void sl_call_out_abandon(struct sl_call *c);
 void sl_call_out_redirect(struct sl_call *c, int code);
 void sl_call_out_ack(struct sl_call *c);
 void sl_call_out_ack_again(struct sl_call *c);
+/* PRACK for the reliable 1xx just taken (RSeq rseq). */
+void sl_call_out_prack(struct sl_call *c, uint32_t rseq);
 
 /* call_in.c */
-void sl_call_in_ring(struct sl_call *c);
+/* 180, reliable (RSeq fsm.rel.rseq) or not. */
+void sl_call_in_ring(struct sl_call *c, int reliable);
+/* 183 with our answer, reliable or not. */
+void sl_call_in_early(struct sl_call *c, int reliable);
+void sl_call_in_resend_1xx(struct sl_call *c);
+/* A PRACK of the INVITE's: 400 without a usable RAck, 481 for another
+ * request's; else the machine's. */
+void sl_call_in_prack(struct sl_call *c, struct sl_server *srv, osip_message_t *req);
 void sl_call_in_answer(struct sl_call *c);
 void sl_call_in_refuse(struct sl_call *c, int code);
 void sl_call_in_2xx_again(struct sl_call *c);
@@ -170,6 +191,9 @@ void sl_call_in_ack(struct sl_call *c, osip_message_t *ack);
 /* Builds a request within the dialog (RFC 3261 §12.2.1.1).  Returns 0 or
  * ENOMEM. */
 int sl_call_dialog_request(struct sl_call *c, const char *method, osip_message_t **out);
+/* The same within dialog d (an early one: PRACK). */
+int sl_call_dialog_request_in(struct sl_call *c, osip_dialog_t *d, const char *method,
+			      osip_message_t **out);
 /* Adds our Contact (where in-dialog requests reach us) to a response of
  * srv's transaction (the INVITE's, or a re-INVITE's). */
 void sl_call_dialog_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp);

@@ -148,9 +148,15 @@ void
 sl_call_export_env(struct sl_call *c)
 {
 	struct sl_handoff_call h = {
-		c->call_id, c->local, c->remote, c->remote_name, c->fsm.outgoing
+		c->call_id, c->local, c->remote, c->remote_name, c->fsm.outgoing, NULL
 	};
 
+	/* A media command's phase: before the answer (early media) or
+	 * not; a screening program (no media) has none. */
+	if (c->fsm.media == SL_CALL_MEDIA_EARLY)
+		h.phase = "early";
+	else if (c->fsm.media == SL_CALL_MEDIA_UP)
+		h.phase = "answered";
 	sl_handoff_call_to_env(&h);
 }
 
@@ -226,6 +232,12 @@ sl_call_media_start(struct sl_call *c)
 	p.srtp_tx = c->srtp_tx;
 	p.srtp_rx = c->srtp_rx;
 	sl_call_export_env(c);
+	if (c->early_ran) {
+		/* The early media's command had a channel of its own. */
+		sl_call_control_drain(c);
+		sl_call_control_close(c);
+		c->early_ran = 0;
+	}
 	sl_call_control_open(c);
 	err = sl_media_start(c->media, c->cfg.media_argv, &p, on_media_over, c);
 	forget_keys(&p);
@@ -262,7 +274,14 @@ sl_call_media_early(struct sl_call *c)
 	p.srtp_rx = c->srtp_rx;
 	sl_call_export_env(c);
 	sl_call_control_open(c);
-	err = sl_media_start_early(c->media, &p, on_media_over, c);
+	if (c->cfg.media_argv) {
+		/* --early-media: the command hears it (SIP_MEDIA_PHASE=early,
+		 * RTP_DIRECTION=recvonly); another starts at the answer. */
+		c->early_ran = 1;
+		err = sl_media_start(c->media, c->cfg.media_argv, &p, on_media_over, c);
+	} else {
+		err = sl_media_start_early(c->media, &p, on_media_over, c);
+	}
 	forget_keys(&p);
 	if (err != 0) {
 		media_failed(c);

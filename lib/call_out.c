@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "prack.h"
 
 static void on_invite_response(struct sl_client *cl, osip_message_t *resp,
 			       int err, void *arg);
@@ -36,6 +37,7 @@ sl_call_dial(struct sl_call *c, const char *uri, double timeout)
 		return err;
 	}
 	osip_message_set_allow(inv, SL_ALLOW);
+	osip_message_set_header(inv, "Supported", SL_SUPPORTED);
 	sl_call_uri_text(inv->to->url, c->remote, sizeof c->remote);
 	sl_call_uri_text(inv->from->url, c->local, sizeof c->local);
 	if ((err = sl_redirect_init(&c->redir, uri)) != 0) {
@@ -75,8 +77,45 @@ make_dialog(struct sl_call *c, struct sl_client *cl, osip_message_t *resp)
 {
 	if (osip_dialog_init_as_uac(&c->dialog, resp) != 0)
 		return 0;
-	c->cseq = strtoul(sl_client_request(cl)->cseq->number, NULL, 10);
+	unsigned long n = strtoul(sl_client_request(cl)->cseq->number, NULL, 10);
+
+	/* Past our PRACKs' CSeqs too: they were in this dialog. */
+	if (c->cseq < n)
+		c->cseq = n;
 	c->answered_at = sl_now_ms();
+	return 1;
+}
+
+/* The RSeq of a reliable provisional response (RFC 3262 §4), or 0. */
+static uint32_t
+reliable(struct sl_call *c, osip_message_t *resp)
+{
+	uint32_t rseq = 0;
+
+	if (resp->status_code <= 100 || !sl_msg_option(resp, "require", SL_100REL))
+		return 0;
+	if (sl_rseq_parse(sl_msg_header(resp, "rseq"), &rseq) != 0) {
+		sl_warn("%s requires 100rel without a usable RSeq: not PRACKed", c->in.status);
+		return 0;
+	}
+	return rseq;
+}
+
+/* A 2xx without SDP after a reliable 1xx that carried the answer: that
+ * answer stands (into c->peer).  1 when there is one. */
+static int
+early_answer(struct sl_call *c, osip_message_t *resp)
+{
+	osip_body_t *body = NULL;
+
+	osip_message_get_body(resp, 0, &body);
+	if (!c->early_given || (body && body->body && body->length > 0))
+		return 0;
+	c->peer = c->early;
+	c->peer_pt = c->early_pt;
+	c->peer_tx = c->early_tx;
+	c->peer_rx = c->early_rx;
+	c->peer_why = NULL;
 	return 1;
 }
 
@@ -91,6 +130,18 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 		ev.type = SL_CALL_EV_PROVISIONAL;
 		ev.code = resp->status_code;
 		ev.sdp_ok = sl_call_sdp_answer(c, resp) && c->peer.addr.len != 0;
+		ev.rseq = reliable(c, resp);
+		sl_call_step(c, &ev);
+		/* A reliable 1xx's answer is the answer (RFC 3262 §5). */
+		if (ev.rseq && ev.sdp_ok && c->fsm.rel.rseq == ev.rseq && !c->early_given) {
+			c->early = c->peer;
+			c->early_pt = c->peer_pt;
+			c->early_tx = c->peer_tx;
+			c->early_rx = c->peer_rx;
+			c->early_given = 1;
+		}
+		memset(&c->in, 0, sizeof c->in);
+		return;
 	} else {
 		/* The transaction is over; a redirection makes another. */
 		c->invite = NULL;
@@ -100,7 +151,7 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 		} else if (resp->status_code < 300) {
 			ev.type = SL_CALL_EV_2XX;
 			ev.dialog_ok = make_dialog(c, cl, resp);
-			ev.sdp_ok = sl_call_sdp_answer(c, resp);
+			ev.sdp_ok = sl_call_sdp_answer(c, resp) || early_answer(c, resp);
 		} else {
 			ev.type = SL_CALL_EV_FAILURE;
 			ev.code = resp->status_code;
@@ -109,6 +160,61 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 	}
 	sl_call_step(c, &ev);
 	memset(&c->in, 0, sizeof c->in);
+}
+
+/* ---- PRACK (RFC 3262 §4) ---- */
+
+static void
+on_prack_response(struct sl_client *cl, osip_message_t *resp, int err, void *arg)
+{
+	struct sl_call *c = arg;
+	char line[160], st[160];
+
+	if (resp && resp->status_code < 200)
+		return;
+	if (c->prack == cl)
+		c->prack = NULL;
+	if (resp && resp->status_code < 300)
+		return;
+	if (resp) {
+		sl_call_clean(st, sizeof st, sl_status_line(resp, line, sizeof line));
+		sl_warn("PRACK of call %s: %s", c->call_id, st);
+	} else {
+		sl_warn("PRACK of call %s: %s", c->call_id, sl_describe_error(err));
+	}
+}
+
+/* PRACK in the early dialog of the 1xx just taken, with RAck: its RSeq,
+ * the INVITE's CSeq. */
+void
+sl_call_out_prack(struct sl_call *c, uint32_t rseq)
+{
+	osip_message_t *inv = sl_client_request(c->in.cl), *pr = NULL;
+	osip_dialog_t *d = NULL;
+	unsigned long n = strtoul(inv->cseq->number, NULL, 10);
+	char rack[64];
+	int err;
+
+	if (c->in.msg == NULL || osip_dialog_init_as_uac(&d, c->in.msg) != 0) {
+		sl_warn("unable to PRACK %s: no early dialog could be made of it", c->in.status);
+		return;
+	}
+	if (c->cseq < n)
+		c->cseq = n;
+	err = sl_call_dialog_request_in(c, d, "PRACK", &pr);
+	osip_dialog_free(d);
+	if (err != 0)
+		return;
+	snprintf(rack, sizeof rack, "%lu %lu INVITE", (unsigned long)rseq, n);
+	osip_message_set_header(pr, "RAck", rack);
+	if (c->prack)
+		sl_client_abandon(c->prack);
+	if ((err = sl_sip_send(c->sip, pr, on_prack_response, c, &c->prack)) != 0) {
+		c->prack = NULL;
+		sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to send PRACK");
+		return;
+	}
+	sl_event("prack rseq=%lu call-id=%s", (unsigned long)rseq, c->call_id);
 }
 
 void

@@ -11,6 +11,7 @@ static const char *const names[] = {
 	[SL_CONTROL_RESUME] = "resume",
 	[SL_CONTROL_TRANSFER] = "transfer",
 	[SL_CONTROL_DTMF] = "dtmf",
+	[SL_CONTROL_ANSWER] = "answer",
 };
 
 const char *
@@ -81,6 +82,7 @@ sl_control_parse(const char *line, size_t len, struct sl_control_cmd *cmd,
 		return 0;
 	case SL_CONTROL_HOLD:
 	case SL_CONTROL_RESUME:
+	case SL_CONTROL_ANSWER:
 		return cmd->arg[0] ? fail(why, "no argument expected") : 0;
 	case SL_CONTROL_TRANSFER:
 		if (cmd->arg[0] == '\0')

@@ -14,6 +14,7 @@ enum sl_control_kind {
 	SL_CONTROL_RESUME,      /* resume */
 	SL_CONTROL_TRANSFER,    /* transfer URI */
 	SL_CONTROL_DTMF,        /* dtmf DIGITS */
+	SL_CONTROL_ANSWER,      /* answer (sip-answer, the call not answered) */
 };
 
 struct sl_control_cmd {

@@ -389,7 +389,8 @@ sl_handoff_call_to_env(const struct sl_handoff_call *c)
 	    (rc = put(SL_ENV_SIP_REMOTE_URI, c->remote_uri)) ||
 	    (rc = put(SL_ENV_SIP_REMOTE_NAME,
 		      c->remote_name && *c->remote_name ? c->remote_name : NULL)) ||
-	    (rc = put(SL_ENV_SIP_DIRECTION, c->outgoing ? "outgoing" : "incoming")))
+	    (rc = put(SL_ENV_SIP_DIRECTION, c->outgoing ? "outgoing" : "incoming")) ||
+	    (rc = put(SL_ENV_SIP_MEDIA_PHASE, c->phase)))
 		return rc;
 	return 0;
 }

@@ -62,6 +62,7 @@
 #define SL_ENV_SIP_REMOTE_NAME   "SIP_REMOTE_NAME"  /* display name, sanitised */
 #define SL_ENV_SIP_DIRECTION     "SIP_DIRECTION"    /* outgoing or incoming */
 #define SL_ENV_SIP_CONTENT_TYPE  "SIP_CONTENT_TYPE" /* a MESSAGE's, sanitised */
+#define SL_ENV_SIP_MEDIA_PHASE   "SIP_MEDIA_PHASE"  /* early or answered */
 #define SL_ENV_SIP_SOCKET_FD     "SIP_SOCKET_FD"    /* chain-loading: 5 */
 #define SL_ENV_SIP_REGISTER_FD   "SIP_REGISTER_FD"  /* chain-loading: 4 */
 #define SL_ENV_SIP_CONTACT       "SIP_CONTACT"      /* the Contact registered */
@@ -153,6 +154,8 @@ struct sl_handoff_call {
 	const char *local_uri, *remote_uri;
 	const char *remote_name;        /* sanitised; NULL or "": none */
 	int outgoing;
+	const char *phase;              /* SIP_MEDIA_PHASE: "early" or
+					 * "answered"; NULL: unset */
 };
 
 /* Writes the SIP_* variables of the call.  Returns 0 or an errno value. */

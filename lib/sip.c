@@ -1833,6 +1833,8 @@ sl_server_reply(struct sl_server *srv, int code)
 		return err;
 	if (code == 405 || code == 501 || (code == 200 && MSG_IS_OPTIONS(srv->tr->orig_request)))
 		osip_message_set_allow(r, SL_ALLOW);
+	if (code == 200 && MSG_IS_OPTIONS(srv->tr->orig_request))
+		osip_message_set_header(r, "Supported", SL_SUPPORTED);
 	if (code == 415 || (code == 200 && MSG_IS_OPTIONS(srv->tr->orig_request))) {
 		osip_message_set_accept(r, SL_ACCEPT);
 		osip_message_set_header(r, "Accept-Language", "en");
@@ -2010,10 +2012,26 @@ is_token_char(unsigned char c)
 	       (c && strchr("-.!%*_+`'~", c));
 }
 
+/* 1 for the option tag p (len bytes) of an extension we implement
+ * (SL_SUPPORTED). */
+static int
+extension_ours(const char *p, size_t len)
+{
+	static const char *const ours[] = {
+		"100rel",       /* RFC 3262, lib/call_in.c */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof ours / sizeof *ours; i++)
+		if (strlen(ours[i]) == len && strncasecmp(p, ours[i], len) == 0)
+			return 1;
+	return 0;
+}
+
 /* What RFC 3261 §8.2 has a UAS refuse before it processes a request (so
  * before a tool decides it is busy), for what we lack: returns 420 for a
- * Require of any extension (§8.2.2.3: we implement none; the option tags
- * go in tags, for Unsupported), 415 for an INVITE whose body is not SDP
+ * Require of any extension but ours (§8.2.2.3; the option tags go in
+ * tags, for Unsupported), 415 for an INVITE whose body is not SDP
  * (§8.2.3), 406 for an INVITE whose Accept leaves out SDP, which every
  * answer of ours carries (§21.4.7, RFC 4475 §3.3.15); else 0.  An ACK or
  * CANCEL is never refused (§8.2.2.3, §9.2). */
@@ -2038,6 +2056,10 @@ refusal(const osip_message_t *req, char *tags, size_t size)
 				p++;
 			while (is_token_char((unsigned char)p[len]))
 				len++;
+			if (len && extension_ours(p, len)) {
+				p += len;
+				continue;
+			}
 			if (len && size && used + len + 3 < size)
 				snprintf(tags + used, size - used, "%s%.*s", used ? ", " : "", (int)len, p);
 			n += len > 0;

@@ -717,6 +717,105 @@ test_other(void)
 	   strcmp(sl_call_state_name((enum sl_call_state)99), "?") == 0, "state names");
 }
 
+/* ---- reliable provisionals and early media (RFC 3262) ---- */
+
+static void
+test_prack(void)
+{
+	dial(0);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 180, .rseq = 7));
+	ok(did_arg(SL_CALL_DO_PRACK, 7) && did_arg(SL_CALL_SAY_PROGRESS, 180),
+	   "outgoing: a reliable 180 is PRACKed (its RSeq) and taken");
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 180, .rseq = 7));
+	ok(a.n == 0, "... the same RSeq again (a retransmission): no PRACK, nothing said");
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .rseq = 9, .sdp_ok = 1));
+	ok(a.n == 0 && f.media == SL_CALL_MEDIA_NONE, "... one out of order (RSeq 9 after 7): dropped");
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .rseq = 8, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_PRACK, 8) && did(SL_CALL_DO_EARLY_MEDIA) &&
+	   at(SL_CALL_DO_PRACK) < at(SL_CALL_DO_EARLY_MEDIA),
+	   "... the next (RSeq 8, SDP): PRACK, then early media");
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 180));
+	ok(!did(SL_CALL_DO_PRACK) && did(SL_CALL_SAY_PROGRESS), "an unreliable 1xx: no PRACK");
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 302));
+	on(SL_CALL_EV_REDIALED);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 180, .rseq = 3));
+	ok(did_arg(SL_CALL_DO_PRACK, 3), "... a redirected INVITE has RSeqs of its own");
+
+	/* A command and --early-media: it runs for the early media, then
+	 * anew once it has stopped at the answer. */
+	dial(1);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .sdp_ok = 1));
+	ok(!did(SL_CALL_DO_EARLY_MEDIA), "a command without --early-media: no early media");
+	dial(1);
+	f.early_cmd = 1;
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_EARLY_MEDIA), "--early-media: the command runs for early media");
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_MEDIA_STOP) && !did(SL_CALL_DO_MEDIA_START) && f.restart,
+	   "... the answer stops it first");
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 8));
+	ok(did(SL_CALL_DO_MEDIA_START) && f.media == SL_CALL_MEDIA_UP && f.status < 0,
+	   "... and once it has exited, the call's starts (its status unused)");
+	dial(1);
+	f.early_cmd = 1;
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .sdp_ok = 1));
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1));
+	step(EV(.type = SL_CALL_EV_HANGUP, .reason = "terminated"));
+	ok(did(SL_CALL_DO_BYE), "... a hang-up before it has: BYE");
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 0));
+	ok(!did(SL_CALL_DO_MEDIA_START), "... and no media starts after it");
+	bye_answered(200);
+	is_int(outcome(), 0, "... exit 0");
+
+	/* Incoming: our 180 reliable, the answer waits for its PRACK. */
+	sl_call_fsm_init(&f, 0, 0);
+	step(EV(.type = SL_CALL_EV_INVITE, .sdp_ok = 1, .reliable = 1));
+	on(SL_CALL_EV_RING);
+	ok(did_arg(SL_CALL_DO_RING, 1) && f.rel.rseq == 1 && armed(SL_CALL_T_PROVISIONAL),
+	   "incoming, 100rel: a reliable 180 (RSeq 1), retransmitted until its PRACK");
+	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 5));
+	ok(!did(SL_CALL_DO_ANSWER) && f.state == SL_CALL_INCOMING,
+	   "... the answer waits for the PRACK (RFC 3262 3)");
+	fire(SL_CALL_T_PROVISIONAL);
+	ok(did(SL_CALL_DO_RESEND_1XX) && f.rel.interval == 2 * SL_CALL_T1_MS,
+	   "... T1 later the 180 again, the interval doubled");
+	step(EV(.type = SL_CALL_EV_PRACK, .rseq = 2));
+	ok(did_arg(SL_CALL_DO_RESPOND, 481) && !did(SL_CALL_DO_ANSWER),
+	   "... a PRACK of another RSeq: 481");
+	step(EV(.type = SL_CALL_EV_PRACK, .rseq = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 200) && did(SL_CALL_DO_ANSWER) &&
+	   at(SL_CALL_DO_RESPOND) < at(SL_CALL_DO_ANSWER) && !armed(SL_CALL_T_PROVISIONAL),
+	   "... its PRACK: 200, then the 200 to the INVITE");
+	ok(f.ok.cseq == 5, "... for the INVITE's CSeq");
+	step(EV(.type = SL_CALL_EV_PRACK, .rseq = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 481), "... the PRACK again, in a new transaction: 481");
+
+	sl_call_fsm_init(&f, 0, 0);
+	step(EV(.type = SL_CALL_EV_INVITE, .sdp_ok = 1, .reliable = 1));
+	on(SL_CALL_EV_RING);
+	while (f.state == SL_CALL_INCOMING && did(SL_CALL_DO_TIMER_START) < 2 && a.n)
+		fire(SL_CALL_T_PROVISIONAL);
+	ok(did(SL_CALL_SAY_NO_PRACK) && did_arg(SL_CALL_DO_REFUSE, 504) && outcome() == 7,
+	   "no PRACK within 64*T1: 504, exit 7");
+
+	/* Early media of ours: 183, the media at once, the 200 later. */
+	incoming(1);
+	on(SL_CALL_EV_EARLY);
+	ok(did_arg(SL_CALL_DO_EARLY_ANSWER, 0) && did(SL_CALL_DO_MEDIA_START) &&
+	   f.media == SL_CALL_MEDIA_EARLY, "early answer: 183, the media from now on");
+	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1));
+	ok(did(SL_CALL_DO_ANSWER) && !did(SL_CALL_DO_MEDIA_START) && f.media == SL_CALL_MEDIA_UP,
+	   "... the answer: 200, the same media goes on");
+	incoming(1);
+	on(SL_CALL_EV_EARLY);
+	step(EV(.type = SL_CALL_EV_MEDIA_EXITED, .code = 0));
+	ok(did_arg(SL_CALL_DO_REFUSE, 480) && outcome() == 4,
+	   "... its command exits unanswered: 480, exit 4");
+	incoming(0);
+	on(SL_CALL_EV_EARLY);
+	ok(a.n == 0, "... none without an offer to answer");
+}
+
 int
 main(void)
 {
@@ -735,6 +834,7 @@ main(void)
 	test_hold();
 	test_bye();
 	test_media();
+	test_prack();
 	test_other();
 	test_random_walks();
 	return done_testing();
