@@ -68,6 +68,10 @@ run_unit() {
 	run_unit info
 }
 
+@test "unit: prack (RSeq, RAck and option tags of RFC 3262 as they come from the network)" {
+	run_unit prack
+}
+
 @test "unit: callid (the Call-ID hash, the set of recently ended calls)" {
 	run_unit callid
 }
