@@ -210,7 +210,7 @@ static int
 run_command(const struct sl_message_config *cfg, struct sl_loop *loop,
 	    const struct sl_message *m, const char *call_id)
 {
-	struct sl_handoff_call h = { call_id, m->to, m->from, m->name, 0 };
+	struct sl_handoff_call h = { call_id, m->to, m->from, m->name, 0, NULL };
 	char *text;
 	size_t n;
 	pid_t pid;
