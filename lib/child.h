@@ -10,15 +10,19 @@
 /* A child ended; status as from waitpid(). */
 typedef void (*sl_child_cb)(pid_t pid, int status, void *arg);
 
-/* Runs argv[0] (searched in PATH) with argv.  fdmap lists pairs (from, to)
+/* Runs argv[0] (searched in PATH, or found by sl_spawn_find) with argv,
+ * in a child of vfork.  fdmap lists pairs (from, to)
  * ending with -1: descriptor `from` becomes `to` in the child; every other
  * descriptor the parent opened with close-on-exec stays closed.  pgrp: -1
  * keeps the parent's process group, 0 makes the child lead a new one, a
  * group id joins that group (so that a whole media pipeline can be
  * signalled at once).  The signals the loop handles are reset.  When
- * exec fails the child reports it on stderr and exits 127 (not found) or
- * 126.  Returns 0 or an errno value of fork(). */
+ * exec fails the child exits 127 (not found) or 126, and this reports it
+ * on stderr.  Returns 0 or an errno value of vfork(). */
 int sl_spawn(char *const argv[], const int *fdmap, pid_t pgrp, pid_t *pid);
+/* Looks name up in PATH now and keeps what it found for sl_spawn (in this
+ * process and those forked from it), while PATH stays the same. */
+void sl_spawn_find(const char *name);
 /* The same without the exec: returns 0 in both processes, *pid 0 in the
  * child (which must end with _exit), or an errno value of fork(). */
 int sl_fork(const int *fdmap, pid_t pgrp, pid_t *pid);

@@ -286,6 +286,16 @@ sl_signals_take(void)
 }
 
 void
+sl_loop_signals_default(void)
+{
+	int s;
+
+	for (s = 1; s < 65; s++)
+		if (sigwatches[s].cb)
+			signal(s, SIG_DFL);
+}
+
+void
 sl_loop_signals_reset(void)
 {
 	int s;

@@ -47,6 +47,10 @@ int sl_loop_signal(struct sl_loop *l, int signo, sl_signal_cb cb, void *arg);
 /* Puts every signal handled by the loop back to its default disposition;
  * for a child process before exec. */
 void sl_loop_signals_reset(void);
+/* The same for the signal dispositions alone, writing no memory (for a
+ * child of vfork, which shares ours until it execs): the self-pipe is
+ * close-on-exec. */
+void sl_loop_signals_default(void);
 
 /* For a process that runs no loop (the media engine): the signals of the
  * list (ended by 0) through the same self-pipe, their system calls

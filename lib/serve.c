@@ -665,6 +665,11 @@ sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 	}
 	for (i = 0; i < (int)sv.nbucket; i++)
 		sv.bucket[i] = -1;
+	/* Every call runs the same commands: found in PATH once, here. */
+	if (ac->call.media_argv)
+		sl_spawn_find(ac->call.media_argv[0]);
+	if (ac->screen)
+		sl_spawn_find(ac->screen);
 	sl_sip_on_raw(sip, on_raw, &sv);
 	sl_sip_on_request(sip, on_request, &sv);
 	sl_loop_signal(loop, SIGINT, on_signal, &sv);

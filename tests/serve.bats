@@ -457,6 +457,31 @@ tcp_conns() {
 	assert_success
 }
 
+@test "serve: COMMAND is looked up in PATH once; gone since, it is searched for again; found nowhere, 127 and a warning" {
+	local srv
+	mkdir "$D/a" "$D/b"
+	printf '#!/bin/sh\necho %s >>"%s/ran"\n' b "$D" >"$D/b/media"
+	chmod +x "$D/b/media"
+	PATH="$D/a:$D/b:$PATH" serve_on -- media
+	# Each call lasts a second: its media has time to say it ran.
+	srv=$(bg_pid srv)
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- sleep 1
+	assert_success
+	wait_for 5 grep -qx b "$D/ran"
+	# Moved to a directory earlier in PATH: the next call runs it there.
+	rm "$D/b/media"
+	printf '#!/bin/sh\necho %s >>"%s/ran"\n' a "$D" >"$D/a/media"
+	chmod +x "$D/a/media"
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- sleep 1
+	assert_success
+	wait_for 5 grep -qx a "$D/ran"
+	rm "$D/a/media"
+	run direct sip-call -T 5 "sip:bob@127.0.0.1:$PORT" -- sleep 1
+	wait_for 5 grep -q "^sip-answer: warning: unable to run media: No such file or directory$" "$D/srv.err"
+	wait_for 10 no_children "$srv"
+	assert_equal "$(cat "$D/ran")" "$(printf 'b\na')"
+}
+
 @test "serve: a burst of 1500 refusals costs bounded memory: each refused 486, the parent grows by under 4 MB" {
 	local srv rss0 rss1
 	serve_on -m 1 -- handoff-probe -s -1 -o /dev/null
