@@ -95,10 +95,16 @@ $(BUILD)/test-tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/lib/libsipline.a
 
 # The suite finds the binaries through SIPLINE_BUILD; TESTS narrows it
 # (make check TESTS=tests/register.bats).
+# Test files run two at a time (JOBS=1: one after another), the tests of a
+# file in order: most of a test's time is waiting on the network, not the
+# CPU, and every file keeps to its own ports, Kamailio and namespaces.
 TESTS ?= tests
+JOBS ?= 2
+BATS_JOBS = $(if $(filter-out 1,$(JOBS)),--jobs $(JOBS) --no-parallelize-within-files)
 check: deps-build deps-check $(BINS) $(UNITS) $(TEST_TOOLS)
 	SIPLINE_BUILD=$(abspath $(BUILD)) SIPLINE_SANITIZE=$(SANITIZE) \
-	    BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-180} bats --timing $(TESTS)
+	    BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-180} \
+	    bats --timing $(BATS_JOBS) $(TESTS)
 
 demo: deps-build deps-demo $(BINS) $(BUILD)/test-tools/freeport
 	SIPLINE_BUILD=$(abspath $(BUILD)) examples/demo
