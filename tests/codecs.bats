@@ -219,7 +219,7 @@ lossy() {
 	rport=$(free_rtp_port)
 	port=$(free_rtp_port)
 	tone_at "$D/in.raw" "$rate" 1000 1.5
-	start_bg "relay-$name" udp-relay -l "$rport" -r "$port" -L 10 -S 1 -I 2
+	start_bg "relay-$name" udp-relay -l "$rport" -r "$port" -L 10 -S 1 -I 30
 	start_bg "$name" rtp-recv -l "127.0.0.1:$port" -c "$codec" --duration 1.5 ${3:+"$3"}
 	wait_for 5 port_listening udp "$port"
 	wait_for 5 port_listening udp "$rport"
