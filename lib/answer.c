@@ -352,8 +352,10 @@ sl_answer_message(const struct sl_answer_config *ac, struct sl_loop *loop,
 void
 sl_answer_reply_other(struct sl_server *srv, osip_message_t *req)
 {
-	/* INFO belongs in a dialog (RFC 6086), as BYE does. */
-	if (sl_msg_has_to_tag(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req) || MSG_IS_INFO(req))
+	/* INFO belongs in a dialog (RFC 6086), as BYE does; UPDATE too
+	 * (RFC 3311). */
+	if (sl_msg_has_to_tag(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req) || MSG_IS_INFO(req) ||
+	    MSG_IS_UPDATE(req))
 		sl_server_reply(srv, 481);     /* no such dialog / transaction */
 	else if (MSG_IS_OPTIONS(req))
 		sl_server_reply(srv, 200);

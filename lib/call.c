@@ -350,6 +350,9 @@ run(struct sl_call *c, const struct sl_call_act *a)
 	case SL_CALL_DO_REINVITE_OK:
 		sl_call_dialog_reinvite_ok(c);
 		break;
+	case SL_CALL_DO_UPDATE_OK:
+		sl_call_dialog_update_ok(c);
+		break;
 	case SL_CALL_DO_BYE:
 		sl_call_dialog_bye(c);
 		break;

@@ -158,8 +158,19 @@ sl_call_dialog_abandon_bye(struct sl_call *c)
 void
 sl_call_dialog_respond(struct sl_call *c, int code)
 {
-	if (c->in.srv)
+	osip_message_t *r;
+
+	if (c->in.srv == NULL)
+		return;
+	if (code != 500 || !MSG_IS_UPDATE(c->in.msg)) {
 		sl_server_reply(c->in.srv, code);
+		return;
+	}
+	/* An offer before we answered theirs (RFC 3311 §5.2): try later. */
+	if (sl_server_response(c->in.srv, code, &r) == 0) {
+		osip_message_set_header(r, "Retry-After", "1");
+		sl_server_send(c->in.srv, r);
+	}
 }
 
 /* Checks a re-INVITE's offer (into c->reoffer): 1 when the call can go
@@ -178,7 +189,8 @@ check_reoffer(struct sl_call *c, osip_message_t *req)
 	if (sl_sdp_parse(body->body, &c->reoffer, &why) != 0)
 		return 0;
 	if (!sl_call_srtp_reoffer(c, &c->reoffer, &c->reoffer_tag, &why)) {
-		sl_warn("refusing a re-INVITE of call %s: %s", c->call_id, why);
+		sl_warn("refusing %s of call %s: %s", MSG_IS_UPDATE(req) ? "an UPDATE" :
+			"a re-INVITE", c->call_id, why);
 		return 0;
 	}
 	/* The codec of the call, by whatever number. */
@@ -197,15 +209,14 @@ holding(int dir)
 	return dir == SL_DIR_SENDONLY || dir == SL_DIR_INACTIVE;
 }
 
-/* Takes the re-INVITE's offer (hold, resume, a moved media address, a
- * session refresh) and answers 200 with the codec the call has. */
-void
-sl_call_dialog_reinvite_ok(struct sl_call *c)
+/* Takes the offer of a re-INVITE or an UPDATE (hold, resume, a moved
+ * media address, a session refresh): our answer has the codec the call
+ * has. */
+static void
+take_reoffer(struct sl_call *c)
 {
 	struct sl_sdp_stream *offer = &c->reoffer;
-	struct sl_server *srv = c->in.srv;
 	char a[SL_ADDR_STRLEN];
-	osip_message_t *ok;
 	int dir;
 
 	if (c->reoffer_given) {
@@ -235,12 +246,42 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 			c->ours.crypto[0].tag = c->reoffer_tag;
 	}
 	sl_sdp_only(&c->ours, &c->theirs, c->pt);
+}
+
+/* Answers 200 to a re-INVITE, with the codec the call has. */
+void
+sl_call_dialog_reinvite_ok(struct sl_call *c)
+{
+	struct sl_server *srv = c->in.srv;
+	osip_message_t *ok;
+
+	take_reoffer(c);
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
 		return;
 	sl_call_dialog_contact(c, srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
 	sl_call_sdp_body(c, ok);
 	sl_call_dialog_send_2xx(c, srv, ok);
+}
+
+/* Answers 200 to an UPDATE (RFC 3311 §5.2): our answer to its offer,
+ * or no body when it had none.  The 2xx of a request other than INVITE
+ * is the transaction's to send again. */
+void
+sl_call_dialog_update_ok(struct sl_call *c)
+{
+	struct sl_server *srv = c->in.srv;
+	osip_message_t *ok;
+
+	if (c->reoffer_given)
+		take_reoffer(c);
+	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
+		return;
+	sl_call_dialog_contact(c, srv, ok);
+	osip_message_set_allow(ok, SL_ALLOW);
+	if (c->reoffer_given)
+		sl_call_sdp_body(c, ok);
+	sl_server_send(srv, ok);
 }
 
 /* ---- our re-INVITE ---- */
@@ -324,8 +365,7 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 {
 	struct sl_call_ev ev = { 0 };
 
-	/* OPTIONS in a dialog is answered as outside one; UPDATE (RFC 3311)
-	 * would become an event of its own here. */
+	/* OPTIONS in a dialog is answered as outside one. */
 	if (MSG_IS_OPTIONS(req)) {
 		sl_server_reply(srv, 200);
 		return;
@@ -352,6 +392,10 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 		ev.type = SL_CALL_EV_REINVITE;
 		ev.cseq = strtoul(req->cseq->number, NULL, 10);
 		ev.sdp_ok = check_reoffer(c, req);
+	} else if (MSG_IS_UPDATE(req)) {
+		ev.type = SL_CALL_EV_UPDATE;
+		ev.sdp_ok = check_reoffer(c, req);
+		ev.offer = c->reoffer_given;
 	} else {
 		sl_server_reply_unsupported(srv);
 		return;

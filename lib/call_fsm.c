@@ -69,6 +69,10 @@
  *                 BYE_SENT: ended (the BYEs crossed)
  *   re-INVITE     CONFIRMED, no 2xx pending, none of ours out: 200 (or
  *                 488); else 491
+ *   UPDATE        PROCEEDING, INCOMING, ANSWERED, CONFIRMED: without a
+ *                 body 200; with an offer: INCOMING 500, PROCEEDING or
+ *                 an offer of ours out 491, else 200 with our answer
+ *                 (488 without our codec); other states: 481
  *   hold, resume  CONFIRMED, no re-INVITE either way under way: our
  *                 re-INVITE (modify OFFER_SENT)
  *   re-INVITE answered  2xx: ACK, its answer taken (unusable: BYE);
@@ -102,8 +106,8 @@
  *   media exited  INCOMING (early media's command): 480 (4)
  *
  * Where what is not built yet goes:
- *   UPDATE (RFC 3311)  an event in PROCEEDING, INCOMING and CONFIRMED,
- *       answered from `sdp` (491 while an offer of ours is out).
+ *   UPDATE (RFC 3311)  built (on_update); an offer in the early dialog
+ *       is refused (500, 491) until PRACK makes its answers final.
  *   session timers (RFC 4028)  a timer T_SESSION armed in CONFIRMED:
  *       refresh by re-INVITE or UPDATE, BYE when it runs out.
  *   hold by our re-INVITE  built (OFFER_SENT); a 491 is reported, not
@@ -716,6 +720,45 @@ on_reinvite(struct sl_call_fsm *f, struct sl_call_acts *o,
 	await_ack(f, o, ev->cseq);
 }
 
+/* UPDATE (RFC 3311): without a body, 200 (a session refresh); with an
+ * offer, taken like a re-INVITE's in the confirmed call, but 491 while
+ * an offer of ours awaits its answer (our re-INVITE, our 2xx to an
+ * INVITE without SDP, the INVITE we sent while it rings) and 500 while
+ * we have not answered theirs yet (the INVITE we have not answered). */
+static void
+on_update(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *ev)
+{
+	switch (f->state) {
+	case SL_CALL_PROCEEDING:
+	case SL_CALL_INCOMING:
+	case SL_CALL_ANSWERED:
+	case SL_CALL_ANSWERED_HANGUP:
+	case SL_CALL_CONFIRMED:
+		break;
+	default:
+		act(o, SL_CALL_DO_RESPOND, 481, 0, NULL);   /* no such dialog now */
+		return;
+	}
+	if (!ev->offer) {
+		doit(o, SL_CALL_DO_UPDATE_OK);
+		return;
+	}
+	if (f->state == SL_CALL_INCOMING) {
+		act(o, SL_CALL_DO_RESPOND, 500, 0, NULL);   /* with Retry-After */
+		return;
+	}
+	if (f->state == SL_CALL_PROCEEDING || f->state == SL_CALL_ANSWERED_HANGUP ||
+	    f->sdp == SL_CALL_SDP_OFFER_SENT || f->modify != SL_CALL_MODIFY_NONE) {
+		act(o, SL_CALL_DO_RESPOND, 491, 0, NULL);
+		return;
+	}
+	if (!ev->sdp_ok) {
+		act(o, SL_CALL_DO_RESPOND, 488, 0, NULL);
+		return;
+	}
+	doit(o, SL_CALL_DO_UPDATE_OK);
+}
+
 static void
 on_bye_answered(struct sl_call_fsm *f, struct sl_call_acts *o,
 		const struct sl_call_ev *ev)
@@ -888,7 +931,7 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 	if (f->state == SL_CALL_DONE && ev->type != SL_CALL_EV_2XX_AGAIN &&
 	    ev->type != SL_CALL_EV_BYE && ev->type != SL_CALL_EV_CANCEL &&
 	    ev->type != SL_CALL_EV_REINVITE && ev->type != SL_CALL_EV_REINVITE_ANSWERED &&
-	    ev->type != SL_CALL_EV_PRACK)
+	    ev->type != SL_CALL_EV_PRACK && ev->type != SL_CALL_EV_UPDATE)
 		return;
 	switch (ev->type) {
 	case SL_CALL_EV_DIAL:
@@ -971,6 +1014,9 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 		break;
 	case SL_CALL_EV_REINVITE:
 		on_reinvite(f, o, ev);
+		break;
+	case SL_CALL_EV_UPDATE:
+		on_update(f, o, ev);
 		break;
 	case SL_CALL_EV_BYE_ANSWERED:
 		on_bye_answered(f, o, ev);

@@ -123,6 +123,9 @@ enum sl_call_ev_type {
 	/* our re-INVITE */
 	SL_CALL_EV_REINVITE_ANSWERED, /* code, or 0 and err: no answer;
 				 * sdp_ok: a 2xx's answer is usable */
+	/* UPDATE (RFC 3311): offer: it carries one; sdp_ok: one we can
+	 * take */
+	SL_CALL_EV_UPDATE,
 	/* our BYE */
 	SL_CALL_EV_BYE_ANSWERED, /* code, or 0 and err: no answer */
 	SL_CALL_EV_BYE_UNSENT,
@@ -154,6 +157,7 @@ struct sl_call_ev {
 	uint32_t rseq;          /* PROVISIONAL: its RSeq when it is reliable
 				 * (0: it is not); PRACK: its RAck's RSeq */
 	int reliable;           /* INVITE: it requires or supports 100rel */
+	int offer;              /* an UPDATE's body is an offer */
 };
 
 enum sl_call_act_type {
@@ -183,6 +187,7 @@ enum sl_call_act_type {
 	SL_CALL_DO_REINVITE,    /* arg: 1 hold, 0 resume */
 	SL_CALL_DO_REINVITE_ACK, /* ACK its 2xx */
 	SL_CALL_DO_REINVITE_DONE, /* take its answer; arg: 1 on hold now */
+	SL_CALL_DO_UPDATE_OK,   /* take the UPDATE's offer if any, answer 200 */
 	/* media */
 	SL_CALL_DO_MEDIA_START,
 	SL_CALL_DO_MEDIA_STOP,

@@ -205,6 +205,7 @@ void sl_call_dialog_bye(struct sl_call *c);
 void sl_call_dialog_abandon_bye(struct sl_call *c);
 void sl_call_dialog_respond(struct sl_call *c, int code);
 void sl_call_dialog_reinvite_ok(struct sl_call *c);
+void sl_call_dialog_update_ok(struct sl_call *c);
 /* Our re-INVITE: hold (1: a=sendonly, or a=inactive when the peer holds
  * us) or resume (0: a=sendrecv). */
 void sl_call_dialog_reinvite(struct sl_call *c, int hold);

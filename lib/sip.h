@@ -44,7 +44,7 @@ typedef int (*sl_raw_cb)(const char *buf, size_t len, osip_message_t *msg,
 /* The User-Agent / Server header value. */
 #define SL_USER_AGENT "sipline/" SIPLINE_VERSION
 /* Methods we answer; Allow header value. */
-#define SL_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK"
+#define SL_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK, UPDATE"
 /* Extensions we implement; Supported header value (sip.c's
  * extension_ours has the same list). */
 #define SL_SUPPORTED "100rel"

@@ -277,7 +277,7 @@ sipp_status() {
 	assert_equal "$(grep -c '^ready$' "$D/callee.txt")" 1
 	assert_equal "$(tail -n 1 "$D/callee.txt")" "signal TERM"
 	sipp_trace uac | grep -q '^SIP/2.0 501 Not Implemented$'
-	sipp_trace uac | grep -q '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK$'
+	sipp_trace uac | grep -Eq '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS(, [A-Z]+)*$'
 }
 
 @test "answer: outside a call: OPTIONS 200 with Allow and Accept, BYE and CANCEL 481, MESSAGE 200, unknown 501" {

@@ -506,7 +506,7 @@ closed_port() {
 	port=$(port_of "$(contact_of "$(events reg registered)")")
 	run -0 sip-options "sip:alice@127.0.0.1:$port"
 	assert_line --index 0 --regexp "^sip:alice@127.0.0.1:$port: 200 OK "
-	assert_line 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK'
+	assert_line 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK, UPDATE'
 	assert_line --regexp '^Server: sipline/'
 	run -0 udp_request 127.0.0.1 "$port" INVITE
 	assert_output 'SIP/2.0 480 Temporarily Unavailable'

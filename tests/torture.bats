@@ -138,7 +138,7 @@ torture_case() {
 	# 3.1.1.2: 501 with Allow, To's display name read past its NUL.
 	run answer_to intmeth.sip
 	assert_line 'SIP/2.0 501 Not Implemented'
-	assert_line 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK'
+	assert_line --regexp '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS(, [A-Z]+)*$'
 	assert_line --regexp '^CSeq: 139122385 !interesting-Method0123456789_\*\+`\.%indeed'"'"'~$'
 	# 3.1.2.1: a Via we cannot read is copied as it came, with the rest
 	# of RFC 3261 8.2.6.2's headers and our To tag.
@@ -155,6 +155,6 @@ torture_case() {
 	# 3.1.2.18: 501 for the unknown method, with Allow.
 	run answer_to mismatch02.sip
 	assert_line 'SIP/2.0 501 Not Implemented'
-	assert_line 'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK'
+	assert_line --regexp '^Allow: INVITE, ACK, CANCEL, BYE, OPTIONS(, [A-Z]+)*$'
 	bg_running answer
 }

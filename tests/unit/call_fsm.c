@@ -475,6 +475,47 @@ test_hold(void)
 	   "their BYE before our re-INVITE's 200: the 200 is ACKed, nothing taken");
 }
 
+/* UPDATE (RFC 3311): a refresh without a body, an offer taken in the
+ * call, refused while an offer is out either way. */
+static void
+test_update(void)
+{
+	ringing();
+	step(EV(.type = SL_CALL_EV_UPDATE));
+	ok(did(SL_CALL_DO_UPDATE_OK), "UPDATE without a body in the early dialog: 200");
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491) && !did(SL_CALL_DO_UPDATE_OK),
+	   "... with an offer while our INVITE's awaits its answer: 491");
+	incoming(1);
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 500), "an offer before we answered theirs: 500");
+	step(EV(.type = SL_CALL_EV_UPDATE));
+	ok(did(SL_CALL_DO_UPDATE_OK) && f.state == SL_CALL_INCOMING, "... without one: 200");
+	answered(0);
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "an offer while our 2xx's offer awaits the ACK: 491");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1, .sdp_ok = 1));
+
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_UPDATE_OK) && a.n == 1 && f.modify == SL_CALL_MODIFY_NONE &&
+	   !armed(SL_CALL_T_RETRANSMIT), "an offer in the call: 200 with our answer, no ACK awaited");
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 0));
+	ok(did_arg(SL_CALL_DO_RESPOND, 488) && f.state == SL_CALL_CONFIRMED,
+	   "... without our codec: 488, the call goes on");
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "an offer while our re-INVITE is out: 491");
+	step(EV(.type = SL_CALL_EV_UPDATE));
+	ok(did(SL_CALL_DO_UPDATE_OK), "... without one: 200");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1));
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1));
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "an offer while our 2xx to their re-INVITE awaits the ACK: 491");
+	on(SL_CALL_EV_BYE);
+	step(EV(.type = SL_CALL_EV_UPDATE));
+	ok(did_arg(SL_CALL_DO_RESPOND, 481) && !did(SL_CALL_DO_UPDATE_OK), "after the BYE: 481");
+}
+
 static void
 test_bye(void)
 {
@@ -832,6 +873,7 @@ main(void)
 	test_ringing_in();
 	test_reinvite();
 	test_hold();
+	test_update();
 	test_bye();
 	test_media();
 	test_prack();
