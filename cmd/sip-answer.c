@@ -33,6 +33,7 @@ static const char usage[] =
 	"                  [--dtmf auto|rfc4733|info] [--allow-transfer]\n"
 	"                  [--on-message PROGRAM] [--message-max BYTES]\n"
 	"                  [--early-media]\n"
+	"                  [--session-expires SECONDS] [--min-se SECONDS]\n"
 	"                  [-- COMMAND [ARG...]]\n"
 	"Waits for calls; answers each and runs COMMAND with the call's RTP\n"
 	"socket (default: sends stdin and plays to stdout itself).\n"
@@ -77,7 +78,8 @@ static const char usage[] =
 	"                           (default 4096)\n"
 	"      --early-media        answer 183 with SDP and start the media at once\n"
 	"                           (SIP_MEDIA_PHASE=early); the 200 follows the\n"
-	"                           control line answer, or --ring SECONDS\n";
+	"                           control line answer, or --ring SECONDS\n"
+	SL_CALL_TIMER_HELP;
 
 enum { OPT_RTP_TIMEOUT = 256, OPT_REDIRECT, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_DTMF,
        OPT_ALLOW_TRANSFER, OPT_ON_MESSAGE, OPT_MESSAGE_MAX, OPT_EARLY_MEDIA };
@@ -165,6 +167,7 @@ main(int argc, char **argv)
 		{ "redirect", required_argument, 0, OPT_REDIRECT },
 		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
+		SL_CALL_TIMER_LONGOPTS,
 		{ "dtmf", required_argument, 0, OPT_DTMF },
 		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
 		{ "on-message", required_argument, 0, OPT_ON_MESSAGE },
@@ -186,10 +189,12 @@ main(int argc, char **argv)
 	sl_settings_init(&set);
 	memset(&ac, 0, sizeof ac);
 	ac.call.rtp_timeout = 30;
+	ac.call.session_expires = SL_SE_DEFAULT;
 	ac.control_fd = -1;
 	while ((opt = getopt_long(argc, argv, "+" SL_SETTINGS_SHORTOPTS "l:r:R:x:a:Sm:D:c:",
 				  longopts, NULL)) != -1) {
-		if (sl_settings_option(&set, opt, optarg, usage))
+		if (sl_settings_option(&set, opt, optarg, usage) ||
+		    sl_call_timer_option(&ac.call, opt, optarg))
 			continue;
 		switch (opt) {
 		case 'l':
@@ -266,6 +271,7 @@ main(int argc, char **argv)
 	ac.call.srtp = sl_settings_srtp(srtp);
 	sl_settings_srtp_suites(&ac.call.srtp_suites);
 	ac.call.dtmf = sl_settings_dtmf(dtmf);
+	sl_call_timer_options_done(&ac.call);
 	/* getopt_long has taken the "--" that comes before COMMAND. */
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)

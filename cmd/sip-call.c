@@ -22,6 +22,7 @@ static const char usage[] =
 	"                [--rate HZ] [--rtp-timeout SECONDS] [--srtp off|optional|mandatory]\n"
 	"                [--control-fd FD] [--allow-transfer] [--dtmf auto|rfc4733|info]\n"
 	"                [--early-media]\n"
+	"                [--session-expires SECONDS] [--min-se SECONDS]\n"
 	"                URI [-- COMMAND [ARG...]]\n"
 	"Calls URI (sip:user@host, user@host, or a user or number at DOMAIN),\n"
 	"runs COMMAND with the call's RTP socket (default: sends stdin and\n"
@@ -49,7 +50,8 @@ static const char usage[] =
 	"                           telephone-event (SIP_DTMF; default auto)\n"
 	"      --early-media        run COMMAND for early media too (a 1xx with SDP;\n"
 	"                           SIP_MEDIA_PHASE=early), then again at the answer\n"
-	"                           (the default media always plays early media)\n";
+	"                           (the default media always plays early media)\n"
+	SL_CALL_TIMER_HELP;
 
 enum { OPT_RTP_TIMEOUT = 256, OPT_RATE, OPT_SRTP, OPT_CONTROL_FD, OPT_ALLOW_TRANSFER,
        OPT_DTMF, OPT_EARLY_MEDIA };
@@ -177,6 +179,7 @@ main(int argc, char **argv)
 		{ "rate", required_argument, 0, OPT_RATE },
 		{ "srtp", required_argument, 0, OPT_SRTP },
 		{ "control-fd", required_argument, 0, OPT_CONTROL_FD },
+		SL_CALL_TIMER_LONGOPTS,
 		{ "allow-transfer", no_argument, 0, OPT_ALLOW_TRANSFER },
 		{ "dtmf", required_argument, 0, OPT_DTMF },
 		{ "early-media", no_argument, 0, OPT_EARLY_MEDIA },
@@ -196,9 +199,11 @@ main(int argc, char **argv)
 	memset(&cfg, 0, sizeof cfg);
 	memset(&st, 0, sizeof st);
 	cfg.rtp_timeout = 30;
+	cfg.session_expires = SL_SE_DEFAULT;
 	while ((opt = getopt_long(argc, argv, "+" SL_SETTINGS_SHORTOPTS "l:T:D:c:",
 				  longopts, NULL)) != -1) {
-		if (sl_settings_option(&set, opt, optarg, usage))
+		if (sl_settings_option(&set, opt, optarg, usage) ||
+		    sl_call_timer_option(&cfg, opt, optarg))
 			continue;
 		switch (opt) {
 		case 'l':
@@ -245,6 +250,7 @@ main(int argc, char **argv)
 	cfg.srtp = sl_settings_srtp(srtp);
 	sl_settings_srtp_suites(&cfg.srtp_suites);
 	cfg.dtmf = sl_settings_dtmf(dtmf);
+	sl_call_timer_options_done(&cfg);
 	if (optind >= argc)
 		sl_usage_error("no URI to call");
 	if (sl_settings_target(&set, argv[optind], 1, target, sizeof target))

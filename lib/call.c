@@ -40,6 +40,10 @@ sl_call_new(struct sl_sip *sip, struct sl_loop *loop,
 	c->pt = -1;
 	c->cseq = 1;
 	c->ctl_fd = c->dtmf_fd = c->dtmf_rx_fd = -1;
+	c->se_min = c->cfg.min_se ? c->cfg.min_se : SL_SE_MIN_DEFAULT;
+	c->se_expires = c->cfg.session_expires;
+	if (c->se_expires && c->se_expires < c->se_min)
+		c->se_expires = c->se_min;
 	for (i = 0; i < SL_CALL_T_COUNT; i++) {
 		c->timers[i].c = c;
 		c->timers[i].which = i;
@@ -78,6 +82,8 @@ sl_call_free(struct sl_call *c)
 		sl_client_abandon(c->prack);
 	if (c->reinvite)
 		sl_client_abandon(c->reinvite);
+	if (c->refresh)
+		sl_client_abandon(c->refresh);
 	if (c->refer)
 		sl_client_abandon(c->refer);
 	if (c->dialog)
@@ -259,6 +265,24 @@ say(struct sl_call *c, const struct sl_call_act *a)
 			 a->arg ? "hold" : "resume",
 			 resp ? st : sl_describe_error(c->in.err), c->call_id);
 		break;
+	case SL_CALL_SAY_SESSION:
+		if (a->arg == 0)
+			sl_event("session interval=%lld refresher=%s call-id=%s",
+				 (long long)(a->ms / 1000), c->fsm.se.us ? "local" : "remote",
+				 c->call_id);
+		else
+			sl_event("session-refreshed by=%s interval=%lld refresher=%s call-id=%s",
+				 a->arg == 1 ? "local" : "remote", (long long)(a->ms / 1000),
+				 c->fsm.se.us ? "local" : "remote", c->call_id);
+		break;
+	case SL_CALL_SAY_REFRESH_FAILED:
+		sl_event("session-refresh-failed reason=\"%s\" call-id=%s",
+			 resp ? st : sl_describe_error(c->in.err), c->call_id);
+		break;
+	case SL_CALL_SAY_SESSION_EXPIRED:
+		sl_event("session-expired interval=%lld call-id=%s",
+			 (long long)(c->fsm.se.ms / 1000), c->call_id);
+		break;
 	default:
 		break;
 	}
@@ -352,6 +376,12 @@ run(struct sl_call *c, const struct sl_call_act *a)
 		break;
 	case SL_CALL_DO_UPDATE_OK:
 		sl_call_dialog_update_ok(c);
+		break;
+	case SL_CALL_DO_REFRESH:
+		sl_call_timer_refresh(c, a->arg);
+		break;
+	case SL_CALL_DO_RETRY_422:
+		sl_call_out_retry_422(c);
 		break;
 	case SL_CALL_DO_BYE:
 		sl_call_dialog_bye(c);

@@ -8,6 +8,7 @@
 #include "media.h"
 #include "sdp.h"
 #include "sip.h"
+#include "stimer.h"
 
 /* Codecs a call offers or takes, at most. */
 #define SL_CALL_CODECS SL_SDP_CODECS
@@ -37,12 +38,43 @@ struct sl_call_config {
 	 * a REFER is refused with 603. */
 	void (*on_refer)(struct sl_call *c, const char *target, void *arg);
 	void *refer_arg;
+	/* Session timers (RFC 4028), seconds: the interval we ask for (0:
+	 * none, the peer's still honoured), and the least we take (0:
+	 * SL_SE_MIN_DEFAULT). */
+	unsigned long session_expires;
+	unsigned long min_se;
 	int dtmf;                   /* enum sl_dtmf_mode (dtmf.h): how the
 				     * control channel's keys go */
 	/* What a MESSAGE in the call's dialog becomes (lib/message.h);
 	 * NULL: an event line. */
 	const struct sl_message_config *message;
 };
+
+/* Options --session-expires and --min-se of sip-call and sip-answer
+ * (sipline(7), SESSION TIMERS): their help lines, getopt_long entries,
+ * and their parsing.  A tool sets cfg.session_expires to SL_SE_DEFAULT
+ * before it parses. */
+#define SL_CALL_TIMER_HELP \
+	"      --session-expires SECONDS  the session timer we ask for (RFC 4028):\n" \
+	"                           refreshed at half of it, the call ended (exit 9)\n" \
+	"                           when nobody does (default 1800; 0: none asked,\n" \
+	"                           the peer's still honoured)\n" \
+	"      --min-se SECONDS     the least session interval taken, 422 to less\n" \
+	"                           (default 90, the RFC's least; less: for tests)\n"
+enum { SL_CALL_OPT_SESSION_EXPIRES = 400, SL_CALL_OPT_MIN_SE };
+#define SL_CALL_TIMER_LONGOPTS \
+	{ "session-expires", required_argument, 0, SL_CALL_OPT_SESSION_EXPIRES }, \
+	{ "min-se", required_argument, 0, SL_CALL_OPT_MIN_SE }
+/* Takes opt into cfg: 1 when it is one of them, else 0. */
+int sl_call_timer_option(struct sl_call_config *cfg, int opt, const char *arg);
+/* After the options: a usage error when the interval is below Min-SE. */
+void sl_call_timer_options_done(const struct sl_call_config *cfg);
+/* 422 when a new INVITE asks for a session interval below cfg's Min-SE
+ * (serve mode refuses it in the parent: the caller tries again with the
+ * same Call-ID, which a call process would take for its own), else 0. */
+int sl_call_timer_refuses(const struct sl_call_config *cfg, const osip_message_t *req);
+/* That 422, with our Min-SE, to srv's INVITE. */
+void sl_call_timer_reply_422(const struct sl_call_config *cfg, struct sl_server *srv);
 
 /* The call is over (signalling done, media exited); status is the tool's
  * exit status (sipline(7)). */

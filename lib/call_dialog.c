@@ -162,15 +162,17 @@ sl_call_dialog_respond(struct sl_call *c, int code)
 
 	if (c->in.srv == NULL)
 		return;
-	if (code != 500 || !MSG_IS_UPDATE(c->in.msg)) {
+	if (code != 422 && (code != 500 || !MSG_IS_UPDATE(c->in.msg))) {
 		sl_server_reply(c->in.srv, code);
 		return;
 	}
-	/* An offer before we answered theirs (RFC 3311 §5.2): try later. */
-	if (sl_server_response(c->in.srv, code, &r) == 0) {
+	if (sl_server_response(c->in.srv, code, &r) != 0)
+		return;
+	if (code == 422)
+		sl_call_timer_min_se(c, r);     /* RFC 4028 §9 */
+	else    /* an offer before we answered theirs (RFC 3311 §5.2): later */
 		osip_message_set_header(r, "Retry-After", "1");
-		sl_server_send(c->in.srv, r);
-	}
+	sl_server_send(c->in.srv, r);
 }
 
 /* Checks a re-INVITE's offer (into c->reoffer): 1 when the call can go
@@ -260,6 +262,7 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 		return;
 	sl_call_dialog_contact(c, srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
+	sl_call_timer_2xx(c, ok);
 	sl_call_sdp_body(c, ok);
 	sl_call_dialog_send_2xx(c, srv, ok);
 }
@@ -279,6 +282,8 @@ sl_call_dialog_update_ok(struct sl_call *c)
 		return;
 	sl_call_dialog_contact(c, srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
+	if (c->fsm.state == SL_CALL_CONFIRMED || c->fsm.state == SL_CALL_ANSWERED)
+		sl_call_timer_2xx(c, ok);
 	if (c->reoffer_given)
 		sl_call_sdp_body(c, ok);
 	sl_server_send(srv, ok);
@@ -298,8 +303,10 @@ on_reinvite_response(struct sl_client *cl, osip_message_t *resp, int err, void *
 	sl_call_take_in(c, cl, resp, err);
 	if (resp)
 		ev.code = resp->status_code;
-	if (ev.code >= 200 && ev.code < 300)
+	if (ev.code >= 200 && ev.code < 300) {
 		ev.sdp_ok = sl_call_sdp_answer(c, resp);
+		sl_call_timer_from_2xx(c, resp, &ev);
+	}
 	else
 		c->ours.dir = c->dir_before;    /* nothing changed */
 	sl_call_step(c, &ev);
@@ -314,14 +321,16 @@ sl_call_dialog_reinvite(struct sl_call *c, int hold)
 	int err;
 
 	c->dir_before = c->ours.dir;
-	if (hold)
+	if (hold > 0)
 		c->ours.dir = holding(c->theirs.dir) ? SL_DIR_INACTIVE : SL_DIR_SENDONLY;
-	else
+	else if (hold == 0)
 		c->ours.dir = SL_DIR_SENDRECV;
-	c->sdp_version++;
+	if (hold >= 0)      /* (a session refresh changes nothing) */
+		c->sdp_version++;
 	sl_sdp_only(&c->ours, &c->theirs, c->pt);
 	if ((err = sl_call_dialog_request(c, "INVITE", &inv)) == 0) {
 		osip_message_set_allow(inv, SL_ALLOW);
+		sl_call_timer_request(c, inv);
 		if ((err = sl_call_sdp_body(c, inv)) != 0)
 			osip_message_free(inv);
 		else
@@ -356,8 +365,9 @@ sl_call_dialog_reinvite_done(struct sl_call *c, int held)
 	ans->dtmf_pt = ans->dtmf_pt >= 0 ? ans->dtmf_pt : c->theirs.dtmf_pt;
 	c->theirs = *ans;
 	c->pt = c->peer_pt;
-	sl_media_hold(c->media, held);
-	sl_event("%s by=local call-id=%s", held ? "held" : "resumed", c->call_id);
+	sl_media_hold(c->media, held & 1);
+	if (!(held & 2))    /* (2: a session refresh, nothing changed) */
+		sl_event("%s by=local call-id=%s", held ? "held" : "resumed", c->call_id);
 }
 
 void
@@ -392,10 +402,16 @@ sl_call_request(struct sl_call *c, struct sl_server *srv, osip_message_t *req)
 		ev.type = SL_CALL_EV_REINVITE;
 		ev.cseq = strtoul(req->cseq->number, NULL, 10);
 		ev.sdp_ok = check_reoffer(c, req);
+		ev.code = sl_call_timer_take(c, req);
+		sl_call_timer_ev(c, &ev);
 	} else if (MSG_IS_UPDATE(req)) {
 		ev.type = SL_CALL_EV_UPDATE;
 		ev.sdp_ok = check_reoffer(c, req);
 		ev.offer = c->reoffer_given;
+		if (c->fsm.state == SL_CALL_CONFIRMED || c->fsm.state == SL_CALL_ANSWERED) {
+			ev.code = sl_call_timer_take(c, req);
+			sl_call_timer_ev(c, &ev);
+		}
 	} else {
 		sl_server_reply_unsupported(srv);
 		return;

@@ -81,6 +81,13 @@
  *   media exited  early: nothing; ANSWERED, CONFIRMED: BYE (its status);
  *                 ENDED: DONE
  *   media failed  ANSWERED, CONFIRMED: BYE (126)
+ *   session timer a 2xx exchanged (the INVITE's, our answer, a re-INVITE's
+ *                 or UPDATE's either way) sets T_SESSION: our refresh at
+ *                 half the interval (UPDATE, or re-INVITE: modify
+ *                 OFFER_SENT), or the end a third (32 s at most) before
+ *                 it ends: BYE (9); our refresh answered 408, 481 or
+ *                 not: BYE (9); 422 to our INVITE: REDIRECTING, sent
+ *                 again once; their request below our Min-SE: 422
  *   timers        no-answer: PROCEEDING: CANCEL (4), CALLING: nothing
  *                 (the INVITE's own timer says 7); retransmit: 2xx again,
  *                 or after 64*T1 BYE (7); ACK wait: BYE; end wait:
@@ -108,8 +115,7 @@
  * Where what is not built yet goes:
  *   UPDATE (RFC 3311)  built (on_update); an offer in the early dialog
  *       is refused (500, 491) until PRACK makes its answers final.
- *   session timers (RFC 4028)  a timer T_SESSION armed in CONFIRMED:
- *       refresh by re-INVITE or UPDATE, BYE when it runs out.
+ *   session timers (RFC 4028)  built (session_set, T_SESSION).
  *   hold by our re-INVITE  built (OFFER_SENT); a 491 is reported, not
  *       tried again after a glare timer.
  *   REFER/NOTIFY, INFO  events in CONFIRMED answered with 202 / 200 and
@@ -117,6 +123,8 @@
 #include "call_fsm.h"
 
 #include <stddef.h>
+
+#include "stimer.h"
 
 #include "log.h"
 #include "sip.h"
@@ -274,6 +282,94 @@ hang_up(struct sl_call_fsm *f, struct sl_call_acts *o, const char *why)
 	}
 }
 
+/* ---- session timers (RFC 4028) ---- */
+
+/* The session's interval and refresher, from a 2xx just exchanged (ms 0:
+ * no timer): T_SESSION is armed for our refresh, or for the end of a
+ * session the peer does not refresh.  how: for SAY_SESSION. */
+static void
+session_set(struct sl_call_fsm *f, struct sl_call_acts *o, int64_t ms, int us, int how)
+{
+	timer_stop(f, o, SL_CALL_T_SESSION);
+	f->se.ms = ms > 0 ? ms : 0;
+	f->se.us = us;
+	if (f->se.ms == 0)
+		return;
+	f->se.expiring = !us;
+	timer_start(f, o, SL_CALL_T_SESSION,
+		    us ? sl_se_refresh_at(ms) : sl_se_expire_at(ms));
+	act(o, SL_CALL_SAY_SESSION, how, ms, NULL);
+}
+
+/* Our refresh, when nothing else is under way: UPDATE when the peer
+ * takes it, else a re-INVITE with the SDP as it is. */
+static void
+refresh(struct sl_call_fsm *f, struct sl_call_acts *o)
+{
+	if (f->state != SL_CALL_CONFIRMED || f->se.refreshing)
+		return;
+	if (f->se.update_ok) {
+		f->se.refreshing = 1;
+		act(o, SL_CALL_DO_REFRESH, 1, 0, NULL);
+		return;
+	}
+	if (f->modify != SL_CALL_MODIFY_NONE || f->ok.interval)
+		return;     /* that exchange refreshes it, or theirs did */
+	f->se.refreshing = 2;
+	f->modify = SL_CALL_MODIFY_OFFER_SENT;
+	f->hold_asked = f->held;
+	f->reinvited = 1;
+	act(o, SL_CALL_DO_REFRESH, 0, 0, NULL);
+}
+
+/* T_SESSION: half the interval gone, our refresh (and the timer then
+ * waits for the end); the end of the session: BYE (RFC 4028 §10). */
+static void
+on_session_timer(struct sl_call_fsm *f, struct sl_call_acts *o)
+{
+	if (f->se.ms == 0 || (f->state != SL_CALL_CONFIRMED && f->state != SL_CALL_ANSWERED))
+		return;
+	if (!f->se.expiring) {
+		f->se.expiring = 1;
+		timer_start(f, o, SL_CALL_T_SESSION,
+			    sl_se_expire_at(f->se.ms) - sl_se_refresh_at(f->se.ms));
+		refresh(f, o);
+		return;
+	}
+	say(o, SL_CALL_SAY_SESSION_EXPIRED, 0, NULL);
+	decide(f, SL_EXIT_EXPIRED);
+	hang_up(f, o, "session expired");
+}
+
+/* The final response to our refresh (2: a re-INVITE's, whose 2xx
+ * on_reinvite_answered has ACKed and taken): a 2xx sets the timer anew;
+ * 408, 481 or none at all end the call (RFC 4028 §10, RFC 3261 §12.2.1.2);
+ * another failure of an UPDATE has us refresh by re-INVITE, else the
+ * timer runs on to the end. */
+static void
+refreshed(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *ev)
+{
+	int by = f->se.refreshing;
+
+	f->se.refreshing = 0;
+	if (f->state != SL_CALL_CONFIRMED)
+		return;
+	if (ev->code >= 200 && ev->code < 300) {
+		session_set(f, o, ev->se_ms, ev->se_us, 1);
+		return;
+	}
+	say(o, SL_CALL_SAY_REFRESH_FAILED, ev->code, NULL);
+	if (ev->code == 0 || ev->code == 408 || ev->code == 481) {
+		decide(f, SL_EXIT_EXPIRED);
+		hang_up(f, o, "session refresh failed");
+		return;
+	}
+	if (by == 1) {
+		f->se.update_ok = 0;
+		refresh(f, o);
+	}
+}
+
 /* ---- outgoing ---- */
 
 static void
@@ -319,6 +415,17 @@ on_failure(struct sl_call_fsm *f, struct sl_call_acts *o, int code,
 	}
 	if (f->state != SL_CALL_CALLING && f->state != SL_CALL_PROCEEDING)
 		return;
+	/* Our Session-Expires was too small (RFC 4028 §7.3): once again,
+	 * with the 422's Min-SE. */
+	if (!err && code == 422 && !f->se.retried) {
+		f->se.retried = f->se.retrying = 1;
+		f->state = SL_CALL_REDIRECTING;
+		f->pending.code = code;
+		f->pending.authorized = authorized;
+		f->pending.err = 0;
+		act(o, SL_CALL_DO_RETRY_422, code, 0, NULL);
+		return;
+	}
 	/* A 3xx names where to call instead (RFC 3261 §8.1.3.4); a failure
 	 * of a redirected call tries the next target a 3xx named. */
 	if ((!err && code < 400) || f->hops > 0) {
@@ -403,6 +510,8 @@ on_2xx(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *e
 	doit(o, SL_CALL_DO_TAKE_ANSWER);
 	say(o, SL_CALL_SAY_ANSWERED, 1, NULL);
 	confirm(f, o);
+	f->se.update_ok = ev->update_ok;
+	session_set(f, o, ev->se_ms, ev->se_us, 0);
 	if (f->media == SL_CALL_MEDIA_EARLY && f->has_command) {
 		/* The command that heard the early media ends; the call's
 		 * starts once it has. */
@@ -531,6 +640,7 @@ on_answer(struct sl_call_fsm *f, struct sl_call_acts *o, unsigned long cseq)
 		f->sdp = SL_CALL_SDP_OFFER_SENT;
 		say(o, SL_CALL_SAY_ANSWERED, 0, NULL);
 	}
+	session_set(f, o, f->se.answer_ms, f->se.answer_us, 0);
 }
 
 /* The answer in the ACK of a 2xx that carried our offer; 0 when it
@@ -682,15 +792,27 @@ on_reinvite_answered(struct sl_call_fsm *f, struct sl_call_acts *o,
 	f->modify = SL_CALL_MODIFY_NONE;
 	if (ok) {
 		doit(o, SL_CALL_DO_REINVITE_ACK);
-		if (f->state != SL_CALL_CONFIRMED)
+		if (f->state != SL_CALL_CONFIRMED) {
+			f->se.refreshing = 0;
 			return;
+		}
 		if (!ev->sdp_ok) {
+			f->se.refreshing = 0;
 			say(o, SL_CALL_SAY_UNUSABLE_ANSWER, 0, NULL);
 			hang_up(f, o, "no usable media");
 			return;
 		}
 		f->held = f->hold_asked;
-		act(o, SL_CALL_DO_REINVITE_DONE, f->held, 0, NULL);
+		/* arg 2: a refresh's answer, taken without a hold event */
+		act(o, SL_CALL_DO_REINVITE_DONE, f->held | (f->se.refreshing ? 2 : 0), 0, NULL);
+		if (f->se.refreshing)
+			refreshed(f, o, ev);
+		else if (ev->se_ms || f->se.ms)
+			session_set(f, o, ev->se_ms, ev->se_us, 1);
+		return;
+	}
+	if (f->se.refreshing) {
+		refreshed(f, o, ev);
 		return;
 	}
 	if (f->state != SL_CALL_CONFIRMED)
@@ -711,13 +833,26 @@ on_reinvite(struct sl_call_fsm *f, struct sl_call_acts *o,
 		act(o, SL_CALL_DO_RESPOND, 491, 0, NULL);   /* Request Pending */
 		return;
 	}
-	if (!ev->sdp_ok) {
-		act(o, SL_CALL_DO_RESPOND, 488, 0, NULL);
+	if (!ev->sdp_ok || ev->code == 422) {
+		/* 422: its Session-Expires is below our Min-SE */
+		act(o, SL_CALL_DO_RESPOND, ev->code == 422 ? 422 : 488, 0, NULL);
 		return;
 	}
 	doit(o, SL_CALL_DO_REINVITE_OK);
 	f->modify = SL_CALL_MODIFY_ACK_WAIT;
 	await_ack(f, o, ev->cseq);
+	if (ev->se_ms || f->se.ms)
+		session_set(f, o, ev->se_ms, ev->se_us, 2);
+}
+
+/* 200 to an UPDATE; in the call, a session refresh (RFC 4028). */
+static void
+update_ok(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *ev)
+{
+	doit(o, SL_CALL_DO_UPDATE_OK);
+	if ((f->state == SL_CALL_CONFIRMED || f->state == SL_CALL_ANSWERED) &&
+	    (ev->se_ms || f->se.ms))
+		session_set(f, o, ev->se_ms, ev->se_us, 2);
 }
 
 /* UPDATE (RFC 3311): without a body, 200 (a session refresh); with an
@@ -739,8 +874,12 @@ on_update(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev
 		act(o, SL_CALL_DO_RESPOND, 481, 0, NULL);   /* no such dialog now */
 		return;
 	}
+	if (ev->code == 422) {
+		act(o, SL_CALL_DO_RESPOND, 422, 0, NULL);
+		return;
+	}
 	if (!ev->offer) {
-		doit(o, SL_CALL_DO_UPDATE_OK);
+		update_ok(f, o, ev);
 		return;
 	}
 	if (f->state == SL_CALL_INCOMING) {
@@ -756,7 +895,7 @@ on_update(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev
 		act(o, SL_CALL_DO_RESPOND, 488, 0, NULL);
 		return;
 	}
-	doit(o, SL_CALL_DO_UPDATE_OK);
+	update_ok(f, o, ev);
 }
 
 static void
@@ -882,6 +1021,8 @@ on_timer(struct sl_call_fsm *f, struct sl_call_acts *o, enum sl_call_timer t)
 		break;
 	case SL_CALL_T_PROVISIONAL:
 		on_prack_timer(f, o);
+	case SL_CALL_T_SESSION:
+		on_session_timer(f, o);
 		break;
 	default:
 		break;
@@ -955,6 +1096,11 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 		on_ring(f, o);
 		break;
 	case SL_CALL_EV_ANSWER:
+		/* the session timer of our 2xx (sent now, or after the
+		 * PRACK of our reliable 1xx) */
+		f->se.answer_ms = ev->se_ms;
+		f->se.answer_us = ev->se_us;
+		f->se.update_ok = ev->update_ok;
 		on_answer(f, o, ev->cseq);
 		break;
 	case SL_CALL_EV_REJECT:
@@ -985,13 +1131,18 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 	case SL_CALL_EV_REDIALED:
 		if (f->state != SL_CALL_REDIRECTING)
 			break;
-		f->hops++;
+		if (f->se.retrying)
+			f->se.retrying = 0;     /* not a hop: the same target */
+		else
+			f->hops++;
 		f->state = SL_CALL_CALLING;
 		f->rel.rseq = 0;        /* another INVITE, its own RSeqs */
 		break;
 	case SL_CALL_EV_NO_TARGET:
-		if (f->state == SL_CALL_REDIRECTING)
+		if (f->state == SL_CALL_REDIRECTING) {
+			f->se.retrying = 0;
 			failed(f, o, f->pending.code, f->pending.authorized, f->pending.err);
+		}
 		break;
 	case SL_CALL_EV_2XX_AGAIN:
 		/* Our ACK got lost (RFC 3261 §13.2.2.4). */
@@ -1017,6 +1168,10 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 		break;
 	case SL_CALL_EV_UPDATE:
 		on_update(f, o, ev);
+		break;
+	case SL_CALL_EV_REFRESH_ANSWERED:
+		if (f->se.refreshing == 1)
+			refreshed(f, o, ev);
 		break;
 	case SL_CALL_EV_BYE_ANSWERED:
 		on_bye_answered(f, o, ev);

@@ -89,6 +89,8 @@ enum sl_call_timer {
 	SL_CALL_T_END_WAIT,     /* the bound on our BYE or CANCEL */
 	SL_CALL_T_DURATION,     /* --duration */
 	SL_CALL_T_PROVISIONAL,  /* our reliable 1xx again, until its PRACK */
+	SL_CALL_T_SESSION,      /* session timer (RFC 4028): our refresh, or
+				 * the end of a session nobody refreshed */
 	SL_CALL_T_COUNT,
 };
 
@@ -126,6 +128,8 @@ enum sl_call_ev_type {
 	/* UPDATE (RFC 3311): offer: it carries one; sdp_ok: one we can
 	 * take */
 	SL_CALL_EV_UPDATE,
+	/* our UPDATE refreshing the session: code, or 0 and err */
+	SL_CALL_EV_REFRESH_ANSWERED,
 	/* our BYE */
 	SL_CALL_EV_BYE_ANSWERED, /* code, or 0 and err: no answer */
 	SL_CALL_EV_BYE_UNSENT,
@@ -158,6 +162,11 @@ struct sl_call_ev {
 				 * (0: it is not); PRACK: its RAck's RSeq */
 	int reliable;           /* INVITE: it requires or supports 100rel */
 	int offer;              /* an UPDATE's body is an offer */
+	/* session timers (RFC 4028), of a 2xx to an INVITE (ours, or our
+	 * answer), a re-INVITE, an UPDATE, or of our 2xx to theirs */
+	int64_t se_ms;          /* the session interval; 0: none */
+	int se_us;              /* we refresh */
+	int update_ok;          /* the peer's Allow has UPDATE (INVITE, 2xx) */
 };
 
 enum sl_call_act_type {
@@ -188,6 +197,10 @@ enum sl_call_act_type {
 	SL_CALL_DO_REINVITE_ACK, /* ACK its 2xx */
 	SL_CALL_DO_REINVITE_DONE, /* take its answer; arg: 1 on hold now */
 	SL_CALL_DO_UPDATE_OK,   /* take the UPDATE's offer if any, answer 200 */
+	SL_CALL_DO_REFRESH,     /* arg: 1 UPDATE (its answer: REFRESH_ANSWERED),
+				 * 0 re-INVITE (REINVITE_ANSWERED) */
+	SL_CALL_DO_RETRY_422,   /* our INVITE again, with the 422's Min-SE:
+				 * REDIALED, or NO_TARGET */
 	/* media */
 	SL_CALL_DO_MEDIA_START,
 	SL_CALL_DO_MEDIA_STOP,
@@ -216,6 +229,10 @@ enum sl_call_act_type {
 	SL_CALL_DO_EARLY_ANSWER, /* 183 with our answer; arg: 1 reliable */
 	SL_CALL_DO_RESEND_1XX,  /* our reliable 1xx again */
 	SL_CALL_SAY_NO_PRACK,
+	SL_CALL_SAY_SESSION,    /* arg: 0 the timer set at the answer, 1 a
+				 * refresh of ours, 2 theirs; ms: interval */
+	SL_CALL_SAY_REFRESH_FAILED, /* the response: the glue's */
+	SL_CALL_SAY_SESSION_EXPIRED,
 };
 
 struct sl_call_act {
@@ -250,6 +267,18 @@ struct sl_call_fsm {
 	struct {                    /* REDIRECTING: the outcome if no target */
 		int code, authorized, err;
 	} pending;
+	struct {                    /* session timer (RFC 4028) */
+		int64_t ms;         /* the interval; 0: none */
+		int us;             /* we refresh */
+		int expiring;       /* T_SESSION ends the session (else it
+				     * sends our refresh) */
+		int refreshing;     /* our refresh out: 1 UPDATE, 2 re-INVITE */
+		int update_ok;      /* the peer takes UPDATE */
+		int retried;        /* our INVITE was sent again after a 422 */
+		int retrying;       /* ... and is under way */
+		int64_t answer_ms;  /* the interval of our 2xx to their INVITE */
+		int answer_us;
+	} se;
 	struct {                    /* our 2xx awaiting its ACK */
 		unsigned long cseq;
 		int64_t interval;   /* 0: none awaits */

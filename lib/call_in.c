@@ -83,6 +83,8 @@ sl_call_incoming(struct sl_call *c, struct sl_server *srv, osip_message_t *invit
 	 * it (406) was refused by the SIP core already (lib/sip.c). */
 	if (ev.sdp_ok && (code = check_offer(c, invite)) != 0)
 		return code;
+	if ((code = sl_call_timer_take(c, invite)) != 0)
+		return code;
 	toward = c->theirs.addr.len ? c->theirs.addr : *sl_server_source(srv);
 	if ((err = sl_call_media_open(c, &toward)) != 0) {
 		sl_warn_err(err, "unable to open RTP sockets");
@@ -190,6 +192,8 @@ sl_call_in_refuse(struct sl_call *c, int code)
 	if (sl_server_response(c->srv, code, &r) == 0) {
 		if (code == 488)
 			osip_message_set_accept(r, SL_ACCEPT);
+		if (code == 422)
+			sl_call_timer_min_se(c, r);
 		if (c->refer_to) {
 			snprintf(to, sizeof to, "<%s>", c->refer_to);
 			osip_message_set_contact(r, to);
@@ -233,6 +237,7 @@ make_answer(struct sl_call *c, osip_message_t **out)
 		return ENOMEM;
 	sl_call_dialog_contact(c, c->srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
+	sl_call_timer_2xx(c, ok);
 	if ((!c->answered_early && sl_call_sdp_body(c, ok) != 0) ||
 	    osip_dialog_init_as_uas(&c->dialog, c->invite_req, ok) != 0) {
 		osip_message_free(ok);
@@ -286,6 +291,8 @@ sl_call_answer(struct sl_call *c)
 		sl_call_reject(c, 500);
 		return;
 	}
+	sl_call_timer_ev(c, &ev);
+	ev.update_ok = sl_call_allows_update(c->invite_req);
 	sl_call_step(c, &ev);
 }
 

@@ -10,6 +10,7 @@
 #include "call_fsm.h"
 #include "control.h"
 #include "redirect.h"
+#include "stimer.h"
 
 /* The message whose event is being stepped, for the actions it sets off
  * and the lines they say; valid during that step only. */
@@ -123,6 +124,12 @@ struct sl_call {
 	struct sl_sdes srtp_tx, srtp_rx;
 	unsigned long sdp_id, sdp_version;
 
+	/* session timer (call_timer.c) */
+	unsigned long se_expires;   /* what we ask for (raised by a 422) */
+	unsigned long se_min;       /* our Min-SE */
+	struct sl_se_answer se_ans; /* our answer to the peer's last request */
+	struct sl_client *refresh;  /* our UPDATE, until final */
+
 	/* the control channel (call_control.c) */
 	int ctl_fd;                 /* the read end of the media command's
 				     * channel; -1 none */
@@ -172,6 +179,8 @@ void sl_call_out_ack(struct sl_call *c);
 void sl_call_out_ack_again(struct sl_call *c);
 /* PRACK for the reliable 1xx just taken (RSeq rseq). */
 void sl_call_out_prack(struct sl_call *c, uint32_t rseq);
+/* Our INVITE again after its 422, with the larger interval. */
+void sl_call_out_retry_422(struct sl_call *c);
 
 /* call_in.c */
 /* 180, reliable (RSeq fsm.rel.rseq) or not. */
@@ -207,7 +216,8 @@ void sl_call_dialog_respond(struct sl_call *c, int code);
 void sl_call_dialog_reinvite_ok(struct sl_call *c);
 void sl_call_dialog_update_ok(struct sl_call *c);
 /* Our re-INVITE: hold (1: a=sendonly, or a=inactive when the peer holds
- * us) or resume (0: a=sendrecv). */
+ * us), resume (0: a=sendrecv), or a session refresh (-1: the SDP as it
+ * is). */
 void sl_call_dialog_reinvite(struct sl_call *c, int hold);
 /* Takes the answer to it; held: the call is on hold now. */
 void sl_call_dialog_reinvite_done(struct sl_call *c, int held);
@@ -234,6 +244,31 @@ void sl_call_info_request(struct sl_call *c, struct sl_server *srv, osip_message
 int sl_call_info_dtmf(struct sl_call *c, const char *digits);
 /* Stops our INFOs and closes the media's pipe of keys. */
 void sl_call_info_stop(struct sl_call *c);
+
+/* call_timer.c */
+/* 1 when m's Allow has UPDATE. */
+int sl_call_allows_update(const osip_message_t *m);
+/* Takes what a request of the peer's (INVITE, re-INVITE, UPDATE) says of
+ * session timers into c->se_ans.  Returns 0, or 422: its interval is
+ * below our Min-SE. */
+int sl_call_timer_take(struct sl_call *c, osip_message_t *req);
+/* c->se_ans into an event (se_ms, se_us). */
+void sl_call_timer_ev(const struct sl_call *c, struct sl_call_ev *ev);
+/* Our headers in a 2xx to such a request: Supported, Session-Expires
+ * and Require as c->se_ans says. */
+void sl_call_timer_2xx(struct sl_call *c, osip_message_t *ok);
+/* Min-SE in our 422. */
+void sl_call_timer_min_se(struct sl_call *c, osip_message_t *resp);
+/* Our headers in our INVITE or a refresh (re-INVITE, UPDATE). */
+void sl_call_timer_request(struct sl_call *c, osip_message_t *req);
+/* What a 2xx to our request says: ev's se_ms, se_us, update_ok. */
+void sl_call_timer_from_2xx(struct sl_call *c, const osip_message_t *resp,
+			    struct sl_call_ev *ev);
+/* Takes a 422's Min-SE as what we ask for.  Returns 0, or EINVAL when it
+ * asks for nothing larger. */
+int sl_call_timer_422(struct sl_call *c, const osip_message_t *resp);
+/* Our refresh: by UPDATE (1) or re-INVITE (0). */
+void sl_call_timer_refresh(struct sl_call *c, int by_update);
 
 /* call_refer.c */
 /* Sends REFER with Refer-To: <uri>.  Returns 0 or an errno value. */

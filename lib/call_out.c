@@ -37,7 +37,7 @@ sl_call_dial(struct sl_call *c, const char *uri, double timeout)
 		return err;
 	}
 	osip_message_set_allow(inv, SL_ALLOW);
-	osip_message_set_header(inv, "Supported", SL_SUPPORTED);
+	sl_call_timer_request(c, inv);
 	sl_call_uri_text(inv->to->url, c->remote, sizeof c->remote);
 	sl_call_uri_text(inv->from->url, c->local, sizeof c->local);
 	if ((err = sl_redirect_init(&c->redir, uri)) != 0) {
@@ -152,6 +152,7 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 			ev.type = SL_CALL_EV_2XX;
 			ev.dialog_ok = make_dialog(c, cl, resp);
 			ev.sdp_ok = sl_call_sdp_answer(c, resp) || early_answer(c, resp);
+			sl_call_timer_from_2xx(c, resp, &ev);
 		} else {
 			ev.type = SL_CALL_EV_FAILURE;
 			ev.code = resp->status_code;
@@ -312,6 +313,28 @@ sl_call_out_redirect(struct sl_call *c, int code)
 	if (limit)
 		sl_warn("not following %s: %d redirections already", st, SL_REDIRECT_MAX_HOPS);
 	sl_call_event(c, SL_CALL_EV_NO_TARGET);
+}
+
+/* A 422 to our INVITE (RFC 4028 §7.3): the same INVITE again, once, as
+ * a new transaction, asking for the 422's Min-SE. */
+void
+sl_call_out_retry_422(struct sl_call *c)
+{
+	osip_message_t *inv = c->in.cl ? sl_client_request(c->in.cl) : NULL;
+	char *uri = NULL;
+	int err = EINVAL;
+
+	if (inv && c->in.msg && sl_call_timer_422(c, c->in.msg) == 0 &&
+	    osip_uri_to_str(inv->req_uri, &uri) == 0) {
+		sl_call_timer_request(c, inv);
+		if ((err = redial(c, c->in.cl, uri)) == 0)
+			sl_event("retrying status=\"%s\" session-expires=%lu call-id=%s",
+				 c->in.status, c->se_expires, c->call_id);
+		else
+			sl_warn_err(err < 0 ? EHOSTUNREACH : err, "unable to send the INVITE again");
+	}
+	osip_free(uri);
+	sl_call_event(c, err == 0 ? SL_CALL_EV_REDIALED : SL_CALL_EV_NO_TARGET);
 }
 
 /* ---- the ACK of the 2xx ---- */

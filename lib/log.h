@@ -16,6 +16,7 @@ enum {
 	SL_EXIT_AUTH = 6,
 	SL_EXIT_NORESPONSE = 7,
 	SL_EXIT_MEDIALOST = 8,
+	SL_EXIT_EXPIRED = 9,     /* session timer: no refresh, or ours failed */
 	SL_EXIT_USAGE = 100,
 	SL_EXIT_SYSTEM = 111,
 	SL_EXIT_CANTRUN = 126,

@@ -559,6 +559,8 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 				 * gets its answer below, 481 or 200. */
 	if (!MSG_IS_INVITE(msg) || sl_msg_has_to_tag(msg))
 		return 0;
+	if (sl_call_timer_refuses(&sv->ac->call, msg))
+		return 0;       /* 422, here (on_request) */
 	if (sv->stopping || sv->draining || !has_room(sv) || !sl_answer_allowed(sv->ac, src))
 		return refuse(sv, msg, src);
 	if (cid[0] == '\0')
@@ -577,6 +579,11 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 	const struct sl_addr *src = sl_server_source(srv);
 	int code;
 
+	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req) &&
+	    sl_call_timer_refuses(&sv->ac->call, req)) {
+		sl_call_timer_reply_422(&sv->ac->call, srv);
+		return;
+	}
 	if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req)) {
 		code = refusal_code(sv, src);
 		if (code == 486 && has_room(sv))

@@ -178,6 +178,7 @@ sl_reason(int code)
 	case 415: return "Unsupported Media Type";
 	case 416: return "Unsupported URI Scheme";
 	case 420: return "Bad Extension";
+	case 422: return "Session Interval Too Small";
 	case 423: return "Interval Too Brief";
 	case 480: return "Temporarily Unavailable";
 	case 481: return "Call/Transaction Does Not Exist";
@@ -1460,8 +1461,10 @@ sl_sip_send(struct sl_sip *s, osip_message_t *req, sl_response_cb cb,
 	c->failover = !sl_msg_has_to_tag(req);
 	if ((err = sl_sip_add_via(s, req, &c->dst)) != 0)
 		goto fail;
-	/* (REFER and NOTIFY make or keep a subscription: RFC 3515, 6665) */
-	if ((MSG_IS_INVITE(req) || MSG_IS_REFER(req) || MSG_IS_NOTIFY(req)) &&
+	/* (REFER and NOTIFY make or keep a subscription: RFC 3515, 6665;
+	 * UPDATE is a target refresh: RFC 3311 §5.1) */
+	if ((MSG_IS_INVITE(req) || MSG_IS_REFER(req) || MSG_IS_NOTIFY(req) ||
+	     MSG_IS_UPDATE(req)) &&
 	    osip_list_size(&req->contacts) == 0) {
 		char bracketed[sizeof c->contact + 8];
 
@@ -2019,6 +2022,7 @@ extension_ours(const char *p, size_t len)
 {
 	static const char *const ours[] = {
 		"100rel",       /* RFC 3262, lib/call_in.c */
+		"timer",        /* RFC 4028, lib/call_timer.c */
 	};
 	size_t i;
 

@@ -47,7 +47,7 @@ typedef int (*sl_raw_cb)(const char *buf, size_t len, osip_message_t *msg,
 #define SL_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK, UPDATE"
 /* Extensions we implement; Supported header value (sip.c's
  * extension_ours has the same list). */
-#define SL_SUPPORTED "100rel"
+#define SL_SUPPORTED "100rel, timer"
 /* Content types we take; Accept header value. */
 #define SL_ACCEPT "application/sdp"
 

@@ -49,3 +49,63 @@ teardown() {
 	assert [ "$(grep -c "^$cport $SIPP_MEDIA\$" <<<"$output")" -ge 30 ]
 	assert [ "$(grep -c "^$cport $moved\$" <<<"$output")" -ge 60 ]
 }
+
+@test "session: sip-call, a phone without UPDATE: 422 then the larger interval, refreshes by re-INVITE at half of it, a refresh answered 481 ends the call (BYE, exit 9)" {
+	local t0
+	sipp_uas uas call-uas-timer -s bob
+	t0=$(sl_now_us)
+	run -9 direct sip-call -T 5 --session-expires 2 --min-se 1 "sip:bob@127.0.0.1:$SIPP_PORT" -- sleep 20
+	assert_line --regexp "^sip-call: retrying status=\"422 Session Interval Too Small\" session-expires=4 call-id=$CID$"
+	assert_line --regexp "^sip-call: session interval=4 refresher=local call-id=$CID$"
+	assert_line --regexp "^sip-call: session-refreshed by=local interval=4 refresher=local call-id=$CID$"
+	assert_line --regexp "^sip-call: session-refresh-failed reason=\"481 Call/Transaction Does Not Exist\" call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"session refresh failed\" call-id=$CID$"
+	# Refreshed at 2 s and 4 s: the second's 481 ends it.
+	assert_line --regexp "^sip-call: ended status=9 duration=4\.[0-9] call-id=$CID$"
+	[ "$(seconds_since "$t0" | cut -d. -f1)" -lt 8 ]
+	wait_bg uas 5
+	assert_success
+}
+
+@test "session: sip-call, a phone that is the refresher and never refreshes: BYE a third before the interval ends, exit 9" {
+	sipp_uas uas call-uas-timer-idle -s bob
+	run -9 direct sip-call -T 5 "sip:bob@127.0.0.1:$SIPP_PORT" -- sleep 20
+	assert_line --regexp "^sip-call: session interval=3 refresher=remote call-id=$CID$"
+	assert_line --regexp "^sip-call: session-expired interval=3 call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"session expired\" call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=9 duration=2\.[0-9] call-id=$CID$"
+	wait_bg uas 5
+	assert_success
+}
+
+@test "session: sip-answer, alone and --serve: 422 to a small interval, the caller's UPDATE refreshes, then none: BYE before the interval ends, status 9" {
+	local serve
+	for serve in "" -S; do
+		answer_on ans$serve $serve --min-se 2 -- sleep 20
+		sipp_run uac$serve call-uac-timer -s bob -key from alice \
+			-key domain "127.0.0.1:$PORT" "127.0.0.1:$PORT"
+		[ -n "$serve" ] || { wait_bg ans 5; assert_failure 9; }
+		run cat "$D/ans$serve.err"
+		assert_line --regexp "^sip-answer: warning: refusing INVITE of call .*: Session-Expires 1 is below our Min-SE 2 \(422\)$"
+		assert_line --regexp "^sip-answer: session interval=4 refresher=remote call-id=.*$"
+		assert_line --regexp "^sip-answer: session-refreshed by=remote interval=4 refresher=remote call-id=.*$"
+		assert_line --regexp "^sip-answer: session-expired interval=4 call-id=.*$"
+		assert_line --regexp "^sip-answer: hangup by=local reason=\"session expired\" call-id=.*$"
+		# Refreshed at 2 s, ended 4 - 4/3 s later.
+		assert_line --regexp "^sip-answer: ended status=9 duration=4\.[6-9] call-id=.*$"
+	done
+}
+
+@test "session: sip-call to sip-answer, timers both sides: the caller refreshes by UPDATE at half the interval, the call goes on" {
+	answer_on ans -S --session-expires 4 --min-se 2 -- sleep 20
+	run -0 direct sip-call -T 5 -D 5 --session-expires 4 --min-se 2 "sip:bob@127.0.0.1:$PORT" -- sleep 20
+	assert_line --regexp "^sip-call: session interval=4 refresher=local call-id=$CID$"
+	assert_equal "$(grep -c '^sip-call: session-refreshed by=local interval=4 ' <<<"$output")" 2
+	refute_line --partial session-expired
+	assert_line --regexp "^sip-call: ended status=0 duration=5\.[0-9] call-id=$CID$"
+	run cat "$D/ans.err"
+	assert_line --regexp "^sip-answer: session interval=4 refresher=remote call-id=$CID$"
+	assert_equal "$(grep -c '^sip-answer: session-refreshed by=remote interval=4 ' <<<"$output")" 2
+	refute_line --partial session-expired
+	assert_line --regexp "^sip-answer: ended status=0 duration=5\.[0-9] call-id=$CID$"
+}

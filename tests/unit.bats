@@ -64,6 +64,10 @@ run_unit() {
 	run_unit refer
 }
 
+@test "unit: stimer (Session-Expires and Min-SE, the answer to a request, when a session is refreshed and ends)" {
+	run_unit stimer
+}
+
 @test "unit: info (the bodies of DTMF by SIP INFO: dtmf-relay, dtmf, ours)" {
 	run_unit info
 }

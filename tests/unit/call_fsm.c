@@ -516,6 +516,117 @@ test_update(void)
 	ok(did_arg(SL_CALL_DO_RESPOND, 481) && !did(SL_CALL_DO_UPDATE_OK), "after the BYE: 481");
 }
 
+/* The ms of the last step's start of timer t (-1: not started). */
+static int64_t
+started(enum sl_call_timer t)
+{
+	int i;
+
+	for (i = 0; i < a.n; i++)
+		if (a.a[i].type == SL_CALL_DO_TIMER_START && a.a[i].arg == (int)t)
+			return a.a[i].ms;
+	return -1;
+}
+
+/* Session timers (RFC 4028): our refresh at half the interval, by UPDATE
+ * or re-INVITE, the end of a session nobody refreshes, a refresh that
+ * fails, theirs, 422 both ways. */
+static void
+test_session(void)
+{
+	ringing();
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1, .se_ms = 90000, .se_us = 1,
+		.update_ok = 1));
+	is_int((int)started(SL_CALL_T_SESSION), 45000, "we refresh a 90 s session: at 45 s");
+	ok(did_arg(SL_CALL_SAY_SESSION, 0), "... said");
+	fire(SL_CALL_T_SESSION);
+	ok(did_arg(SL_CALL_DO_REFRESH, 1), "... by UPDATE, which the peer allows");
+	is_int((int)started(SL_CALL_T_SESSION), 15000,
+	       "... and the session ends at 60 s (32 s before, or a third) without its answer");
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 200, .se_ms = 90000, .se_us = 1));
+	ok(did_arg(SL_CALL_SAY_SESSION, 1) && started(SL_CALL_T_SESSION) == 45000,
+	   "its 200: refreshed, the next at 45 s");
+	fire(SL_CALL_T_SESSION);
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 405));
+	ok(did(SL_CALL_SAY_REFRESH_FAILED) && did_arg(SL_CALL_DO_REFRESH, 0) &&
+	   f.modify == SL_CALL_MODIFY_OFFER_SENT && !did(SL_CALL_DO_BYE),
+	   "an UPDATE refused (405): a re-INVITE instead");
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	ok(!did(SL_CALL_DO_REINVITE), "... a hold meanwhile waits (nothing sent)");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1, .se_ms = 90000,
+		.se_us = 1));
+	ok(did(SL_CALL_DO_REINVITE_ACK) && did_arg(SL_CALL_DO_REINVITE_DONE, 2) &&
+	   started(SL_CALL_T_SESSION) == 45000 && !f.held,
+	   "... its 200: ACKed, taken without a hold event, refreshed");
+	fire(SL_CALL_T_SESSION);
+	ok(did_arg(SL_CALL_DO_REFRESH, 0), "the next refresh: a re-INVITE");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 408));
+	ok(did(SL_CALL_SAY_REFRESH_FAILED) && did(SL_CALL_DO_BYE), "... 408: BYE");
+	bye_answered(200);
+	is_int(outcome(), SL_EXIT_EXPIRED, "... exit 9");
+
+	talking();
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1, .se_ms = 6000));
+	ok(started(SL_CALL_T_SESSION) == 4000 && did_arg(SL_CALL_DO_REINVITE_DONE, 1),
+	   "our hold's 200 sets a 6 s session the peer refreshes: ended at 4 s");
+	fire(SL_CALL_T_SESSION);
+	ok(did(SL_CALL_SAY_SESSION_EXPIRED) && did(SL_CALL_DO_BYE),
+	   "... nobody refreshed it: BYE");
+	bye_answered(200);
+	is_int(outcome(), SL_EXIT_EXPIRED, "... exit 9");
+
+	talking();
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 1));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1, .se_ms = 6000));
+	step(EV(.type = SL_CALL_EV_HOLD, .code = 0));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1));
+	ok(!armed(SL_CALL_T_SESSION), "a 2xx without Session-Expires: no timer any more");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 0, .err = ETIMEDOUT));
+
+	/* Incoming: the peer refreshes. */
+	incoming(1);
+	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1, .se_ms = 6000));
+	is_int((int)started(SL_CALL_T_SESSION), 4000, "answered, the caller refreshes 6 s: ended at 4 s");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	step(EV(.type = SL_CALL_EV_UPDATE, .se_ms = 6000));
+	ok(did(SL_CALL_DO_UPDATE_OK) && did_arg(SL_CALL_SAY_SESSION, 2) &&
+	   started(SL_CALL_T_SESSION) == 4000, "their UPDATE refreshes it: 4 s again");
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 2, .sdp_ok = 1, .se_ms = 8000));
+	ok(did(SL_CALL_DO_REINVITE_OK) && started(SL_CALL_T_SESSION) == 8000 - 2666,
+	   "their re-INVITE too, with its interval");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 2));
+	step(EV(.type = SL_CALL_EV_UPDATE, .code = 422));
+	ok(did_arg(SL_CALL_DO_RESPOND, 422) && !did(SL_CALL_DO_UPDATE_OK) &&
+	   !did(SL_CALL_DO_TIMER_START), "an UPDATE below our Min-SE: 422, the timer runs on");
+	step(EV(.type = SL_CALL_EV_REINVITE, .cseq = 3, .sdp_ok = 1, .code = 422));
+	ok(did_arg(SL_CALL_DO_RESPOND, 422) && !did(SL_CALL_DO_REINVITE_OK),
+	   "a re-INVITE below it: 422");
+	fire(SL_CALL_T_SESSION);
+	ok(did(SL_CALL_SAY_SESSION_EXPIRED) && did(SL_CALL_DO_BYE), "no refresh came: BYE");
+	bye_answered(200);
+	is_int(outcome(), SL_EXIT_EXPIRED, "... exit 9");
+	incoming(1);
+	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1));
+	ok(!did(SL_CALL_DO_TIMER_START) || started(SL_CALL_T_SESSION) < 0,
+	   "answered without a session interval: no session timer");
+
+	/* 422 to our INVITE: once again, then as any failure. */
+	ringing();
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 422));
+	ok(did(SL_CALL_DO_RETRY_422) && f.state == SL_CALL_REDIRECTING, "422: our INVITE again");
+	on(SL_CALL_EV_REDIALED);
+	ok(f.state == SL_CALL_CALLING && f.hops == 0, "... sent: calling, not a redirection");
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 422));
+	ok(!did(SL_CALL_DO_RETRY_422) && did(SL_CALL_SAY_REJECTED), "a second 422: rejected");
+	is_int(outcome(), SL_EXIT_REJECTED, "... exit 1");
+	ringing();
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 422));
+	on(SL_CALL_EV_NO_TARGET);
+	ok(did(SL_CALL_SAY_REJECTED), "a 422 that cannot be tried again: rejected");
+	is_int(outcome(), SL_EXIT_REJECTED, "... exit 1");
+}
+
 static void
 test_bye(void)
 {
@@ -620,7 +731,7 @@ rnd(unsigned n)
 static void
 random_event(struct sl_call_ev *ev)
 {
-	static const int codes[] = { 100, 180, 183, 200, 302, 403, 404, 408, 481,
+	static const int codes[] = { 100, 180, 183, 200, 302, 403, 404, 408, 422, 481, 491,
 				     486, 487, 500, 603 };
 	static const int errs[] = { ETIMEDOUT, ECONNREFUSED, ENOMEM };
 
@@ -638,6 +749,10 @@ random_event(struct sl_call_ev *ev)
 	ev->cseq = 1 + rnd(2);
 	ev->ms = rnd(2) ? 64000 : 0;
 	ev->reason = "random";
+	ev->offer = (int)rnd(2);
+	ev->se_ms = rnd(2) ? 6000 : 0;
+	ev->se_us = (int)rnd(2);
+	ev->update_ok = (int)rnd(2);
 }
 
 /* What must hold after any step (status_was, done_was: before it);
@@ -874,6 +989,7 @@ main(void)
 	test_reinvite();
 	test_hold();
 	test_update();
+	test_session();
 	test_bye();
 	test_media();
 	test_prack();
