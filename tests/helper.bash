@@ -31,6 +31,7 @@
 #   dump_logs                         print the jobs' stderr and Kamailio's log
 #   sipp_run NAME SCENARIO ARGS...    SIPp with bounded time and traces
 #   sipp_trace NAME                   the messages of that SIPp run
+#   sipp_call_id NAME                 the Call-ID of that SIPp run's call
 #   sip_tcp_exchange HOST PORT        one raw SIP request over TCP, prints reply
 #   probe_to FILE                     an OPTIONS probe with a fresh Call-ID
 #   answers_to PORT FILE WANT         FILE and a probe sent; prints its answers
@@ -58,7 +59,8 @@
 # and $CID, the pattern of a Call-ID that sipline makes;
 # and tests/kamailio.bash: kamailio_start, kamailio_stop, kamailio_restart,
 # kamailio_add_user, kamailio_bindings, kamailio_has_binding,
-# kamailio_has_no_binding, kamailio_ctl; tests/pki.bash: pki_make (a test
+# kamailio_has_no_binding, kamailio_ctl, kamailio_as, kamailio_register,
+# kamailio_answer, kamailio_saw; tests/pki.bash: pki_make (a test
 # CA and certificates for TLS).
 
 if [ -z "${SIPLINE_BUILD:-}" ]; then
@@ -606,8 +608,8 @@ answer_on() {
 
 # sipp_uas NAME SCENARIO [SIPP-ARGS...]: a SIPp phone for one call as job
 # NAME on 127.0.0.1:$SIPP_PORT (media on $SIPP_MEDIA), ready when this
-# returns.  SCENARIO is a file of tests/sipp, or -sn NAME for one of
-# SIPp's own.
+# returns.  SCENARIO is a file of tests/sipp (its name), another file (a
+# path, with a /), or -sn NAME for one of SIPp's own.
 sipp_uas() {
 	local name=$1 sc=$2 dir
 	shift 2
@@ -615,6 +617,7 @@ sipp_uas() {
 	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_port)
 	case $sc in
 	-sn) sc="-sn $1"; shift ;;
+	*/*) sc="-sf $sc" ;;
 	*) sc="-sf $SIPLINE_TESTS/sipp/$sc.xml" ;;
 	esac
 	# shellcheck disable=SC2086 # $sc is two words on purpose
@@ -629,6 +632,12 @@ sipp_uas() {
 # with the CRs removed so that grep '...$' works.
 sipp_trace() {
 	tr -d '\r' <"$(sl_tmpdir)/$1.sipp-msg"
+}
+
+# sipp_call_id NAME: the Call-ID of the first message in sipp_run NAME's
+# trace (its call's).
+sipp_call_id() {
+	sipp_trace "$1" | sed -n 's/^Call-ID: *//p;T;q'
 }
 
 # sip_tcp_exchange HOST PORT: sends the SIP request whose header lines are

@@ -203,6 +203,47 @@ kamailio_has_no_binding() {
 	[ -z "$b" ]
 }
 
+# kamailio_as USER CMD...: CMD as USER of the test domain (SIP_USER, and
+# SIP_PASSWORD from the users above), bounded by 30 s; for
+# `run kamailio_as alice sip-call ...`.
+kamailio_as() {
+	local user=$1 pw
+	shift
+	pw=$(sl_kam_password "$user") || return 1
+	timeout -k 2 30 env SIP_USER="$user" SIP_PASSWORD="$pw" "$@"
+}
+
+# kamailio_register USER PORT: USER's binding points at 127.0.0.1:PORT (a
+# SIPp phone there, say): sip-register --once, checked.
+kamailio_register() {
+	kamailio_as "$1" sip-register -1 -e 60 -c "127.0.0.1:$2" >/dev/null 2>&1 &&
+		kamailio_has_binding "$1" "@127\.0\.0\.1:$2\b"
+}
+
+# kamailio_answer NAME USER [SIP-ANSWER-ARGS...]: USER registered by
+# sip-register from 127.0.0.1:$ANS_PORT (a new free port) with sip-answer
+# chain-loaded, as job NAME; returns once Kamailio has the binding.
+kamailio_answer() {
+	local name=$1 user=$2 pw
+	shift 2
+	pw=$(sl_kam_password "$user") || return 1
+	ANS_PORT=$(free_port) || return 1
+	start_bg "$name" env SIP_USER="$user" SIP_PASSWORD="$pw" \
+		sip-register -e 60 -c "127.0.0.1:$ANS_PORT" -- sip-answer "$@"
+	wait_for 5 kamailio_has_binding "$user" "@127\.0\.0\.1:$ANS_PORT\b"
+}
+
+# kamailio_saw PATTERN [CALL-ID]: how many requests (of the call CALL-ID)
+# Kamailio took whose "METHOD URI from ADDRESS:PORT/PROTO", the line it
+# logs for each at the default level, matches the grep -E PATTERN (a
+# retransmission, the same CSeq, Call-ID and line, is not counted again).
+kamailio_saw() {
+	local cid='[^}]*'
+	[ -z "${2:-}" ] || cid=$(printf '%s' "$2" | sed 's/[][\\.^$*+?(){}|]/\\&/g')
+	grep -oE -- "\\{[0-9]+ [0-9]+ [A-Z]+ $cid\\} <script>: $1.*" "$KAM_LOG" |
+		sort -u | wc -l
+}
+
 # --- internals
 
 sl_kam_check_defines() {
@@ -213,6 +254,19 @@ sl_kam_check_defines() {
 			return 1
 		fi
 	done
+}
+
+# The password of a user of SL_KAM_USERS.
+sl_kam_password() {
+	local u
+	for u in $SL_KAM_USERS; do
+		if [ "${u%%:*}" = "$1" ]; then
+			printf '%s\n' "${u#*:}"
+			return 0
+		fi
+	done
+	echo "kamailio: no user $1 (users: $SL_KAM_USERS)" >&2
+	return 1
 }
 
 # A unix socket path must fit in 108 bytes; a deep TMPDIR gets a short one.
