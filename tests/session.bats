@@ -3,8 +3,11 @@
 # moves the media like a re-INVITE, one without a body is a refresh, one
 # with an offer while ours is out gets 491 (SIPp to sip-answer --serve,
 # tests/sipp/call-uac-update.xml; a SIPp phone to sip-call,
-# tests/sipp/call-uas-update.xml).
-# Direct calls on loopback, no proxy.
+# tests/sipp/call-uas-update.xml).  Session timers: 422, refreshes by
+# UPDATE or re-INVITE, a failed or missing refresh ending the call (exit 9).
+# Directly on loopback, and through the private Kamailio (tests/kamailio.cfg,
+# NOAUTH for SIPp's callers): UPDATEs and refreshes follow the recorded
+# route.
 
 bats_require_minimum_version 1.5.0
 
@@ -108,4 +111,97 @@ teardown() {
 	assert_equal "$(grep -c '^sip-answer: session-refreshed by=remote interval=4 ' <<<"$output")" 2
 	refute_line --partial session-expired
 	assert_line --regexp "^sip-answer: ended status=0 duration=5\.[0-9] call-id=$CID$"
+}
+
+@test "session through Kamailio: UPDATE at sip-answer --serve, registered: the SIPp caller's UPDATEs (200, 491) and the hold re-INVITE pass Kamailio" {
+	local moved cid
+	moved=$(free_rtp_port)
+	kamailio_start NOAUTH
+	kamailio_answer bob bob -S -- sh -c 'sleep 1; echo hold >&9; exec sleep 20'
+	sipp_run uac call-uac-update -s bob -key from alice -key domain sipline.test \
+		-key moved "$moved" "127.0.0.1:$KAM_PORT"
+	run sipp_trace uac
+	assert_line --regexp '^SIP/2.0 491 '
+	cid=$(sipp_call_id uac)
+	assert_equal "$(kamailio_saw "UPDATE sip:bob@127\.0\.0\.1:[0-9]+ from 127\.0\.0\.1:" "$cid")" 3
+	assert_equal "$(kamailio_saw "INVITE sip:alice@127\.0\.0\.1:[0-9]+;transport=UDP from 127\.0\.0\.1:" "$cid")" 1
+	run cat "$D/bob.err"
+	assert_line --regexp "^sip-answer: media-moved rtp=127\.0\.0\.1:$moved call-id=.*$"
+	assert_line --regexp "^sip-answer: held by=local call-id=.*$"
+	assert_line --regexp "^sip-answer: hangup by=remote call-id=.*$"
+}
+
+@test "session through Kamailio: UPDATE at sip-call: the phone's UPDATEs, early and answered, come along the recorded route: 200, 491, the media moves" {
+	local moved
+	moved=$(free_rtp_port)
+	kamailio_start
+	sipp_uas uas call-uas-update -s bob -key moved "$moved"
+	kamailio_register bob "$SIPP_PORT"
+	run kamailio_as alice sip-call -T 5 bob -- sleep 2
+	assert_success
+	assert_line --regexp "^sip-call: media-moved rtp=127\\.0\\.0\\.1:$moved call-id=$CID\$"
+	wait_bg uas 10
+	assert_success
+	sipp_trace uas | grep -q '^SIP/2.0 491 '
+	assert_equal "$(kamailio_saw "UPDATE sip:alice@127\.0\.0\.1:[0-9]+ from 127\.0\.0\.1:$SIPP_PORT/")" 3
+}
+
+@test "session through Kamailio: sip-call, 422 then the larger interval, refreshes by re-INVITE along the route, the one answered 481 ends the call (exit 9)" {
+	kamailio_start
+	sipp_uas uas call-uas-timer -s bob
+	kamailio_register bob "$SIPP_PORT"
+	run -9 kamailio_as alice sip-call -T 5 --session-expires 2 --min-se 1 bob -- sleep 20
+	assert_line --regexp "^sip-call: retrying status=\"422 Session Interval Too Small\" session-expires=4 call-id=$CID$"
+	assert_line --regexp "^sip-call: session interval=4 refresher=local call-id=$CID$"
+	assert_line --regexp "^sip-call: session-refreshed by=local interval=4 refresher=local call-id=$CID$"
+	assert_line --regexp "^sip-call: session-refresh-failed reason=\"481 Call/Transaction Does Not Exist\" call-id=$CID$"
+	assert_line --regexp "^sip-call: ended status=9 duration=4\.[0-9] call-id=$CID$"
+	wait_bg uas 5
+	assert_success
+	# Both refreshes and the BYE went by way of Kamailio.
+	assert_equal "$(kamailio_saw "INVITE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 2
+	assert_equal "$(kamailio_saw "BYE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 1
+}
+
+@test "session through Kamailio: sip-answer --serve, registered: 422 to the SIPp caller's small interval, its UPDATE refresh passes Kamailio, then none: BYE by way of Kamailio, status 9" {
+	local cid
+	kamailio_start NOAUTH
+	kamailio_answer bob bob -S --min-se 2 -- sleep 20
+	sipp_run uac call-uac-timer -s bob -key from alice -key domain sipline.test "127.0.0.1:$KAM_PORT"
+	cid=$(sipp_call_id uac)
+	assert_equal "$(kamailio_saw "UPDATE sip:bob@127\.0\.0\.1:[0-9]+ from 127\.0\.0\.1:" "$cid")" 1
+	assert_equal "$(kamailio_saw "BYE sip:alice@127\.0\.0\.1:[0-9]+;transport=UDP from 127\.0\.0\.1:" "$cid")" 1
+	run cat "$D/bob.err"
+	assert_line --regexp "^sip-answer: warning: refusing INVITE of call .*: Session-Expires 1 is below our Min-SE 2 \(422\)$"
+	assert_line --regexp "^sip-answer: session-refreshed by=remote interval=4 refresher=remote call-id=.*$"
+	assert_line --regexp "^sip-answer: session-expired interval=4 call-id=.*$"
+	assert_line --regexp "^sip-answer: ended status=9 duration=4\.[6-9] call-id=.*$"
+}
+
+@test "session through Kamailio: sip-call to sip-answer --serve, timers both sides: the caller's UPDATE refreshes follow the recorded route, the call goes on" {
+	kamailio_start
+	kamailio_answer bob bob -S --session-expires 2 --min-se 1 -- sleep 20
+	run -0 kamailio_as alice sip-call -T 5 -D 3 --session-expires 2 --min-se 1 bob -- sleep 20
+	assert_line --regexp "^sip-call: session interval=2 refresher=local call-id=$CID$"
+	assert [ "$(grep -c '^sip-call: session-refreshed by=local interval=2 ' <<<"$output")" -ge 2 ]
+	refute_line --partial session-expired
+	assert_line --regexp "^sip-call: ended status=0 duration=3\.[0-9] call-id=$CID$"
+	assert [ "$(kamailio_saw "UPDATE sip:bob@127\.0\.0\.1:[0-9]+ from 127\.0\.0\.1:")" -ge 2 ]
+	run cat "$D/bob.err"
+	assert [ "$(grep -c '^sip-answer: session-refreshed by=remote interval=2 ' <<<"$output")" -ge 2 ]
+	refute_line --partial session-expired
+	assert_line --regexp "^sip-answer: ended status=0 duration=3\.[0-9] call-id=$CID$"
+}
+
+@test "session through Kamailio: sip-answer --serve refreshes for a caller without timers: its UPDATE (refresher=uac) follows the recorded route" {
+	local cid
+	kamailio_start NOAUTH
+	kamailio_answer bob bob -S --session-expires 2 --min-se 1 -- sleep 20
+	sipp_run uac call-uac-notimer -s bob -key from alice -key domain sipline.test "127.0.0.1:$KAM_PORT"
+	cid=$(sipp_call_id uac)
+	# (The scenario checked its Session-Expires: 2;refresher=uac.)
+	assert_equal "$(kamailio_saw "UPDATE sip:alice@127\.0\.0\.1:[0-9]+;transport=UDP from 127\.0\.0\.1:" "$cid")" 1
+	run cat "$D/bob.err"
+	assert_line --regexp "^sip-answer: session interval=2 refresher=local call-id=$cid$"
+	assert_line --regexp "^sip-answer: hangup by=remote call-id=$cid$"
 }
