@@ -5,7 +5,8 @@
 # other bodies get 400 or 415, an Info Package 469; the control channel's
 # dtmf DIGITS go as INFOs when the peer takes no telephone-event, or
 # always with --dtmf info.  SIPp (tests/sipp/call-uac-info.xml,
-# call-uas-info.xml) and our own tools, directly on loopback.
+# call-uas-info.xml) and our own tools, directly on loopback and through
+# the private Kamailio.
 
 bats_require_minimum_version 1.5.0
 
@@ -63,6 +64,26 @@ SH
 			assert_success
 		fi
 	done
+}
+
+@test "dtmf-info through Kamailio: an INFO burst to sip-answer --serve, registered: the keys as DTMF lines in order, each INFO both ways by way of Kamailio" {
+	local cid
+	keys_then_dtmf
+	kamailio_start NOAUTH
+	kamailio_answer bob bob -S -- sh "$D/keys.sh" "$D/keys.txt" 4 '9*'
+	sipp_run uac call-uac-info -s bob -key from alice -key domain sipline.test "127.0.0.1:$KAM_PORT"
+	assert_equal "$(squeeze <"$D/keys.txt")" "DTMF 1 DTMF 2 DTMF * DTMF #"
+	run sipp_trace uac
+	assert_line 'SIP/2.0 415 Unsupported Media Type'
+	assert_line 'SIP/2.0 469 Bad Info Package'
+	cid=$(sipp_call_id uac)
+	# SIPp's eight INFOs to the call process, its two back.
+	assert_equal "$(kamailio_saw "INFO sip:bob@127\.0\.0\.1:[0-9]+ from 127\.0\.0\.1:" "$cid")" 8
+	assert_equal "$(kamailio_saw "INFO sip:alice@127\.0\.0\.1:[0-9]+;transport=UDP from 127\.0\.0\.1:" "$cid")" 2
+	run cat "$D/bob.err"
+	assert_line --regexp "^sip-answer: control dtmf digits=9\* call-id="
+	stop_bg bob
+	no_sanitizer_report bob
 }
 
 @test "dtmf-info: sip-call's 'dtmf 12#' to a phone without telephone-event goes as INFOs (--control-fd, default media); the phone's INFO key is a DTMF line on stderr; directly and through Kamailio" {
