@@ -205,3 +205,21 @@ teardown() {
 	assert_line --regexp "^sip-answer: session interval=2 refresher=local call-id=$cid$"
 	assert_line --regexp "^sip-answer: hangup by=remote call-id=$cid$"
 }
+
+@test "session through Kamailio: sip-call's UPDATE refresh to a phone that is gone: Kamailio's 408 ends the call (BYE, exit 9)" {
+	# The refresh goes at 3 s, the 408 comes 0.3 s later: before the
+	# session would expire (at 4 s, a third before its end).
+	kamailio_start FR_TIMER=300
+	sipp_uas uas call-uas-timer-gone -s bob
+	kamailio_register bob "$SIPP_PORT"
+	run -9 kamailio_as alice sip-call -T 5 --session-expires 6 --min-se 1 bob -- sleep 20
+	assert_line --regexp "^sip-call: session interval=6 refresher=local call-id=$CID$"
+	assert_line --regexp "^sip-call: session-refresh-failed reason=\"408 Request Timeout\" call-id=$CID$"
+	assert_line --regexp "^sip-call: hangup by=local reason=\"session refresh failed\" call-id=$CID$"
+	refute_line --partial session-expired
+	assert_line --regexp "^sip-call: ended status=9 duration=3\.[0-9] call-id=$CID$"
+	wait_bg uas 5
+	assert_success
+	assert_equal "$(kamailio_saw "UPDATE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 1
+	assert_equal "$(kamailio_saw "BYE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 1
+}
