@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "message.h"
@@ -74,6 +75,30 @@ sl_call_dialog_request_in(struct sl_call *c, osip_dialog_t *d, const char *metho
 	osip_message_set_user_agent(m, SL_USER_AGENT);
 	*out = m;
 	return 0;
+}
+
+/* A target refresh (RFC 3261 §12.2.1.2, §12.2.2; RFC 3311 §5; RFC
+ * 6141): the Contact of a re-INVITE or UPDATE we answer 2xx, or of the
+ * 2xx to ours, is the dialog's remote target from then on (the
+ * Request-URI of what we send in it next).  None, or none a SIP URI with
+ * a host, leaves it as it was. */
+void
+sl_call_dialog_target(struct sl_call *c, const osip_message_t *m)
+{
+	osip_contact_t *ct = NULL, *copy = NULL;
+	const char *scheme;
+
+	if (c->dialog == NULL || m == NULL ||
+	    osip_message_get_contact(m, 0, &ct) < 0 || ct == NULL || ct->url == NULL ||
+	    ct->url->host == NULL || ct->url->host[0] == '\0')
+		return;
+	scheme = ct->url->scheme ? ct->url->scheme : "";
+	if (strcasecmp(scheme, "sip") != 0 && strcasecmp(scheme, "sips") != 0)
+		return;
+	if (osip_contact_clone(ct, &copy) != 0)
+		return;
+	osip_contact_free(c->dialog->remote_contact_uri);
+	c->dialog->remote_contact_uri = copy;
 }
 
 /* ---- our 2xx ---- */
@@ -260,6 +285,7 @@ sl_call_dialog_reinvite_ok(struct sl_call *c)
 	take_reoffer(c);
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
 		return;
+	sl_call_dialog_target(c, sl_server_request(srv));
 	sl_call_dialog_contact(c, srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
 	sl_call_timer_2xx(c, ok);
@@ -280,6 +306,7 @@ sl_call_dialog_update_ok(struct sl_call *c)
 		take_reoffer(c);
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
 		return;
+	sl_call_dialog_target(c, sl_server_request(srv));
 	sl_call_dialog_contact(c, srv, ok);
 	osip_message_set_allow(ok, SL_ALLOW);
 	if (c->fsm.state == SL_CALL_CONFIRMED || c->fsm.state == SL_CALL_ANSWERED)
@@ -304,6 +331,7 @@ on_reinvite_response(struct sl_client *cl, osip_message_t *resp, int err, void *
 	if (resp)
 		ev.code = resp->status_code;
 	if (ev.code >= 200 && ev.code < 300) {
+		sl_call_dialog_target(c, resp);
 		ev.sdp_ok = sl_call_sdp_answer(c, resp);
 		sl_call_timer_from_2xx(c, resp, &ev);
 	}

@@ -206,6 +206,9 @@ int sl_call_dialog_request_in(struct sl_call *c, osip_dialog_t *d, const char *m
 /* Adds our Contact (where in-dialog requests reach us) to a response of
  * srv's transaction (the INVITE's, or a re-INVITE's). */
 void sl_call_dialog_contact(struct sl_call *c, struct sl_server *srv, osip_message_t *resp);
+/* A target refresh: the Contact of m (a re-INVITE or UPDATE we answer
+ * 2xx, a 2xx to ours), when it has a SIP URI, is the remote target. */
+void sl_call_dialog_target(struct sl_call *c, const osip_message_t *m);
 /* Sends our 2xx in srv's transaction and keeps a copy for its
  * retransmissions (RFC 3261 §13.3.1.4), which the machine times. */
 void sl_call_dialog_send_2xx(struct sl_call *c, struct sl_server *srv, osip_message_t *ok);

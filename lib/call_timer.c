@@ -269,8 +269,10 @@ on_refresh_response(struct sl_client *cl, osip_message_t *resp, int err, void *a
 	sl_call_take_in(c, cl, resp, err);
 	if (resp) {
 		ev.code = resp->status_code;
-		if (ev.code < 300)
+		if (ev.code < 300) {
+			sl_call_dialog_target(c, resp);
 			sl_call_timer_from_2xx(c, resp, &ev);
+		}
 	}
 	sl_call_step(c, &ev);
 	memset(&c->in, 0, sizeof c->in);

@@ -20,7 +20,7 @@ teardown() {
 	stop_all_bg
 }
 
-@test "session: UPDATE at sip-answer --serve: an offer moves the media (200 with our answer), none is 200, an offer while our re-INVITE is out 491" {
+@test "session: UPDATE at sip-answer --serve: an offer moves the media (200 with our answer), none is 200 and refreshes the target, an offer while our re-INVITE is out 491" {
 	local moved
 	moved=$(free_rtp_port)
 	answer_on ans -S -- sh -c 'sleep 1; echo hold >&9; exec sleep 20'
@@ -33,7 +33,7 @@ teardown() {
 	assert_line --regexp "^sip-answer: hangup by=remote call-id=.*$"
 }
 
-@test "session: UPDATE at sip-call: 200 without a body and 491 to an offer while it rings; answered, an offer moves its media there" {
+@test "session: UPDATE at sip-call: 200 without a body and 491 to an offer while it rings; answered, an offer moves its media there, its Contact the BYE's target" {
 	local moved cport
 	moved=$(free_rtp_port)
 	sipp_uas uas call-uas-update -s bob -key moved "$moved"
@@ -124,7 +124,9 @@ teardown() {
 	assert_line --regexp '^SIP/2.0 491 '
 	cid=$(sipp_call_id uac)
 	assert_equal "$(kamailio_saw "UPDATE sip:bob@127\.0\.0\.1:[0-9]+ from 127\.0\.0\.1:" "$cid")" 3
-	assert_equal "$(kamailio_saw "INVITE sip:alice@127\.0\.0\.1:[0-9]+;transport=UDP from 127\.0\.0\.1:" "$cid")" 1
+	# The hold re-INVITE went to the Contact of the last UPDATE (a target
+	# refresh, RFC 3311 §5.2), not the INVITE's.
+	assert_equal "$(kamailio_saw "INVITE sip:moved@127\.0\.0\.1:[0-9]+;transport=UDP from 127\.0\.0\.1:" "$cid")" 1
 	run cat "$D/bob.err"
 	assert_line --regexp "^sip-answer: media-moved rtp=127\.0\.0\.1:$moved call-id=.*$"
 	assert_line --regexp "^sip-answer: held by=local call-id=.*$"
@@ -144,6 +146,8 @@ teardown() {
 	assert_success
 	sipp_trace uas | grep -q '^SIP/2.0 491 '
 	assert_equal "$(kamailio_saw "UPDATE sip:alice@127\.0\.0\.1:[0-9]+ from 127\.0\.0\.1:$SIPP_PORT/")" 3
+	# The BYE went to the Contact of the last UPDATE, a target refresh.
+	assert_equal "$(kamailio_saw "BYE sip:moved@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 1
 }
 
 @test "session through Kamailio: sip-call, 422 then the larger interval, refreshes by re-INVITE along the route, the one answered 481 ends the call (exit 9)" {
@@ -158,9 +162,10 @@ teardown() {
 	assert_line --regexp "^sip-call: ended status=9 duration=4\.[0-9] call-id=$CID$"
 	wait_bg uas 5
 	assert_success
-	# Both refreshes and the BYE went by way of Kamailio.
-	assert_equal "$(kamailio_saw "INVITE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 2
-	assert_equal "$(kamailio_saw "BYE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 1
+	# Both refreshes and the BYE went by way of Kamailio, the second
+	# refresh and the BYE to the Contact of the first one's 200.
+	assert_equal "$(kamailio_saw "INVITE sip:bob@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 1
+	assert_equal "$(kamailio_saw "(INVITE|BYE) sip:moved@127\.0\.0\.1:$SIPP_PORT;transport=UDP from 127\.0\.0\.1:")" 2
 }
 
 @test "session through Kamailio: sip-answer --serve, registered: 422 to the SIPp caller's small interval, its UPDATE refresh passes Kamailio, then none: BYE by way of Kamailio, status 9" {
