@@ -276,8 +276,15 @@ sl_call_dialog_update_ok(struct sl_call *c)
 	struct sl_server *srv = c->in.srv;
 	osip_message_t *ok;
 
-	if (c->reoffer_given)
+	if (c->reoffer_given) {
 		take_reoffer(c);
+		/* In the early dialog of our INVITE: what its 2xx will
+		 * stand by (RFC 3311 §5.1). */
+		if (c->fsm.outgoing && c->early_given && c->dialog == NULL) {
+			c->early = c->theirs;
+			c->early_pt = c->pt;
+		}
+	}
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
 		return;
 	sl_call_dialog_contact(c, srv, ok);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# UPDATE in the early dialog (RFC 3311 5.1) once a reliable 183 gave the
+# answer (RFC 3262): a SIPp callee moves sip-call's early media by UPDATE
+# (tests/sipp/call-uas-100rel-update.xml); a SIPp caller moves sip-answer
+# --early-media's (tests/sipp/call-uac-100rel-update.xml).
+# Direct calls on loopback, no proxy.
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	load helper
+	D=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	stop_all_bg
+}
+
+@test "session-early: sip-call, a reliable 183 PRACKed, then an UPDATE that moves the early media: 200 with our answer, the tone from the new port heard, the answered RTP goes there" {
+	local first cport
+	first=$(free_rtp_port)
+	sox -n -r 8000 -c 1 -t raw -e u-law "$D/tone.ul" synth 1 sine 1000 vol 0.5
+	sed "s|\[tone\]|$D/tone.ul|" "$SIPLINE_TESTS/sipp/call-uas-100rel-update.xml" \
+		>"$D/uas.xml"
+	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_rtp_port)
+	start_bg uas sipp_run uas "$D/uas.xml" -p "$SIPP_PORT" -mp "$SIPP_MEDIA" \
+		-key first "$first" -timeout 15s
+	wait_for 5 port_listening udp "$SIPP_PORT"
+	capture_start wire "udp and (dst port $first or dst port $SIPP_MEDIA)"
+	run -0 sh -c 'exec timeout 20 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test \
+		sip-call -D 2 "sip:bob@127.0.0.1:$1" </dev/zero >"$2"' \
+		_ "$SIPP_PORT" "$D/heard.raw"
+	assert_line --regexp "^sip-call: prack rseq=1 call-id=$CID$"
+	assert_line --regexp "^sip-call: early-media codec=PCMU rtp=127\\.0\\.0\\.1:$first call-id=$CID$"
+	assert_line --regexp "^sip-call: media-moved rtp=127\\.0\\.0\\.1:$SIPP_MEDIA call-id=$CID$"
+	# The 200 had no SDP: the answer is the UPDATE's.
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=127\\.0\\.0\\.1:$SIPP_MEDIA call-id=$CID$"
+	refute_line --partial 491
+	wait_bg uas 10
+	assert_success
+	# The tone came from the new port only: heard, so the early media
+	# took it there.
+	check_tone -f 1000 -s 20 "$D/heard.raw"
+	run capture_ports wire
+	cport=$(awk -v m="$SIPP_MEDIA" '$2 == m && $1 != m { print $1; exit }' <<<"$output")
+	echo "to the 183's port: $(grep -c " $first\$" <<<"$output"), to the UPDATE's: $(grep -c "^$cport $SIPP_MEDIA\$" <<<"$output")"
+	assert_equal "$(grep -c " $first\$" <<<"$output")" 0
+	assert [ "$(grep -c "^$cport $SIPP_MEDIA\$" <<<"$output")" -ge 60 ]
+}
+
+@test "session-early: sip-answer --early-media, alone and --serve: its reliable 183 PRACKed, the caller's UPDATE moves the early media: 200 with our answer, the prompt goes to the new port" {
+	local serve first mport wait cport
+	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/prompt.raw" synth 1 sine 1000 vol 0.5
+	for serve in "" -S; do
+		first=$(free_rtp_port) mport=$(free_rtp_port)
+		# The prompt starts once the UPDATE has had time to come.
+		answer_on "ans$serve" $serve --early-media -- sh -c \
+			'sleep 0.5; rtp-send <"$1"; echo answer >&9; exec sleep 0.5' sh "$D/prompt.raw"
+		capture_start "wire$serve" "udp and (dst port $first or dst port $mport)"
+		sipp_run "uac$serve" call-uac-100rel-update -s bob -key from alice \
+			-key domain "127.0.0.1:$PORT" -key first "$first" -mp "$mport" "127.0.0.1:$PORT"
+		[ -n "$serve" ] || { wait_bg ans 5; assert_success; }
+		run cat "$D/ans$serve.err"
+		assert_line --regexp "^sip-answer: early-media codec=PCMU rtp=127\\.0\\.0\\.1:$first call-id=.*$"
+		assert_line --regexp "^sip-answer: prack rseq=[0-9]+ call-id=.*$"
+		assert_line --regexp "^sip-answer: media-moved rtp=127\\.0\\.0\\.1:$mport call-id=.*$"
+		assert_line --regexp "^sip-answer: ended status=0 .*call-id=.*$"
+		run capture_ports "wire$serve"
+		cport=$(awk -v m="$mport" '$2 == m && $1 != m { print $1; exit }' <<<"$output")
+		echo "to the INVITE's port: $(grep -c " $first\$" <<<"$output"), to the UPDATE's: $(grep -c "^$cport $mport\$" <<<"$output")"
+		assert_equal "$(grep -c " $first\$" <<<"$output")" 0
+		assert [ "$(grep -c "^$cport $mport\$" <<<"$output")" -ge 45 ]
+	done
+}
