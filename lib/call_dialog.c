@@ -313,9 +313,11 @@ on_reinvite_response(struct sl_client *cl, osip_message_t *resp, int err, void *
 	if (ev.code >= 200 && ev.code < 300) {
 		ev.sdp_ok = sl_call_sdp_answer(c, resp);
 		sl_call_timer_from_2xx(c, resp, &ev);
-	}
-	else
+	} else {
 		c->ours.dir = c->dir_before;    /* nothing changed */
+		if (ev.code == 422)
+			sl_call_timer_from_422(resp, &ev);
+	}
 	sl_call_step(c, &ev);
 	memset(&c->in, 0, sizeof c->in);
 }

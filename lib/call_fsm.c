@@ -88,8 +88,10 @@
  *                 half the interval (UPDATE, or re-INVITE: modify
  *                 OFFER_SENT), or the end a third (32 s at most) before
  *                 it ends: BYE (9); our refresh answered 408, 481 or
- *                 not: BYE (9); 422 to our INVITE: REDIRECTING, sent
- *                 again once; their request below our Min-SE: 422
+ *                 not: BYE (9); 422 to it: sent again once with the
+ *                 422's Min-SE (se.asking), a 422 again: BYE (9); 422
+ *                 to our INVITE: REDIRECTING, sent again once; their
+ *                 request below our Min-SE: 422
  *   timers        no-answer: PROCEEDING: CANCEL (4), CALLING: nothing
  *                 (the INVITE's own timer says 7); retransmit: 2xx again,
  *                 or after 64*T1 BYE (7); ACK wait: BYE; end wait:
@@ -347,23 +349,35 @@ on_session_timer(struct sl_call_fsm *f, struct sl_call_acts *o)
 
 /* The final response to our refresh (2: a re-INVITE's, whose 2xx
  * on_reinvite_answered has ACKed and taken): a 2xx sets the timer anew;
- * 408, 481 or none at all end the call (RFC 4028 §10, RFC 3261 §12.2.1.2);
+ * a 422 whose Min-SE (ev->se_ms) is above what we asked for has it sent
+ * again once, asking for that (RFC 4028 §7.3, §7.4); 408, 481, none at
+ * all, or a 422 again end the call (RFC 4028 §10, RFC 3261 §12.2.1.2);
  * another failure of an UPDATE has us refresh by re-INVITE, else the
  * timer runs on to the end. */
 static void
 refreshed(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *ev)
 {
 	int by = f->se.refreshing;
+	int64_t asked = f->se.asking ? f->se.asking : f->se.ms;
+	int retried = f->se.asking != 0;
 
 	f->se.refreshing = 0;
+	f->se.asking = 0;
 	if (f->state != SL_CALL_CONFIRMED)
 		return;
 	if (ev->code >= 200 && ev->code < 300) {
 		session_set(f, o, ev->se_ms, ev->se_us, 1);
 		return;
 	}
+	if (ev->code == 422 && !retried && ev->se_ms > asked) {
+		f->se.asking = ev->se_ms;
+		refresh(f, o);
+		if (f->se.refreshing)
+			return;
+		f->se.asking = 0;   /* something else under way: as a failure */
+	}
 	say(o, SL_CALL_SAY_REFRESH_FAILED, ev->code, NULL);
-	if (ev->code == 0 || ev->code == 408 || ev->code == 481) {
+	if (ev->code == 0 || ev->code == 408 || ev->code == 481 || ev->code == 422) {
 		decide(f, SL_EXIT_EXPIRED);
 		hang_up(f, o, "session refresh failed");
 		return;

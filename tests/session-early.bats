@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # UPDATE in the early dialog (RFC 3311 5.1) once a reliable 183 gave the
-# answer (RFC 3262): a SIPp callee moves sip-call's early media by UPDATE
+# answer (RFC 3262), and a 422 to our session refresh (RFC 4028 7.3):
+# a SIPp callee moves sip-call's early media by UPDATE
 # (tests/sipp/call-uas-100rel-update.xml); a SIPp caller moves sip-answer
-# --early-media's (tests/sipp/call-uac-100rel-update.xml).
+# --early-media's (tests/sipp/call-uac-100rel-update.xml); a SIPp phone
+# answers sip-call's refresh 422 (tests/sipp/call-uas-timer-422.xml).
 # Direct calls on loopback, no proxy.
 
 bats_require_minimum_version 1.5.0
@@ -71,4 +73,27 @@ teardown() {
 		assert_equal "$(grep -c " $first\$" <<<"$output")" 0
 		assert [ "$(grep -c "^$cport $mport\$" <<<"$output")" -ge 45 ]
 	done
+}
+
+@test "session-early: sip-call, its refresh answered 422 with a larger Min-SE: sent again once with that interval, the next refresh at half of it, the call goes on" {
+	sipp_uas uas call-uas-timer-422 -s bob
+	run -0 direct sip-call -T 5 -D 4 --session-expires 2 --min-se 1 \
+		"sip:bob@127.0.0.1:$SIPP_PORT" -- sleep 20
+	assert_line --regexp "^sip-call: session interval=2 refresher=local call-id=$CID$"
+	assert_line --regexp "^sip-call: retrying status=\"422 Session Interval Too Small\" session-expires=4 call-id=$CID$"
+	assert_equal "$(grep -c "^sip-call: session-refreshed by=local interval=4 refresher=local call-id=" <<<"$output")" 2
+	refute_line --partial session-refresh-failed
+	refute_line --partial session-expired
+	assert_line --regexp "^sip-call: ended status=0 duration=4\\.[0-9] call-id=$CID$"
+	wait_bg uas 5
+	assert_success
+	# The scenario took exactly three UPDATEs (1 s, its retry, 3 s); the
+	# last came half the new interval (2 s) after the retry, not half the
+	# old one (1 s).
+	run sipp_trace uas
+	run awk '/^-+ [0-9-]+ [0-9:.]+$/ { split($3, t, ":"); now = t[1] * 3600 + t[2] * 60 + t[3] }
+		/^UPDATE / { at[++n] = now }
+		END { printf "%.2f %.2f\n", at[2] - at[1], at[3] - at[2] }' <<<"$output"
+	echo "retry after $(cut -d' ' -f1 <<<"$output") s, the next refresh $(cut -d' ' -f2 <<<"$output") s after it"
+	assert awk '{ exit !($1 < 0.5 && $2 > 1.8 && $2 < 2.5) }' <<<"$output"
 }

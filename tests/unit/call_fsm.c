@@ -597,6 +597,27 @@ started(enum sl_call_timer t)
 	return -1;
 }
 
+/* A 2 s session we refresh (by UPDATE when update_ok), its first refresh
+ * just sent. */
+static void
+refresh_due(int update_ok)
+{
+	ringing();
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1, .se_ms = 2000, .se_us = 1,
+		.update_ok = update_ok));
+	fire(SL_CALL_T_SESSION);
+}
+
+/* The last step failed our refresh for good: BYE, then exit 9. */
+static void
+refresh_failed(const char *what)
+{
+	ok(!did(SL_CALL_DO_REFRESH) && did(SL_CALL_SAY_REFRESH_FAILED) && did(SL_CALL_DO_BYE), "%s",
+	   what);
+	bye_answered(200);
+	is_int(outcome(), SL_EXIT_EXPIRED, "... exit 9");
+}
+
 /* Session timers (RFC 4028): our refresh at half the interval, by UPDATE
  * or re-INVITE, the end of a session nobody refreshes, a refresh that
  * fails, theirs, 422 both ways. */
@@ -679,6 +700,39 @@ test_session(void)
 	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1));
 	ok(!did(SL_CALL_DO_TIMER_START) || started(SL_CALL_T_SESSION) < 0,
 	   "answered without a session interval: no session timer");
+
+	/* 422 to our refresh (RFC 4028 §7.3): once again with its Min-SE. */
+	refresh_due(1);
+	ok(did_arg(SL_CALL_DO_REFRESH, 1) && f.se.asking == 0, "a 2 s session: our UPDATE at 1 s");
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 4000));
+	ok(did_arg(SL_CALL_DO_REFRESH, 1) && f.se.asking == 4000 && !did(SL_CALL_SAY_REFRESH_FAILED) &&
+	   !did(SL_CALL_DO_BYE), "... 422, Min-SE 4: the UPDATE again, asking for 4 s");
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 200, .se_ms = 4000, .se_us = 1));
+	ok(did_arg(SL_CALL_SAY_SESSION, 1) && started(SL_CALL_T_SESSION) == 2000 && f.se.asking == 0,
+	   "... its 200: refreshed, the next at half the new interval (2 s)");
+	fire(SL_CALL_T_SESSION);
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 8000));
+	ok(did_arg(SL_CALL_DO_REFRESH, 1) && f.se.asking == 8000, "the next refresh may be tried again too");
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 16000));
+	refresh_failed("... a 422 again: failed, BYE");
+
+	refresh_due(1);
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 2000));
+	refresh_failed("a 422 whose Min-SE is no larger: failed, BYE");
+
+	refresh_due(0);
+	ok(did_arg(SL_CALL_DO_REFRESH, 0), "a peer without UPDATE: our re-INVITE refreshes");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 422, .se_ms = 3000));
+	ok(did_arg(SL_CALL_DO_REFRESH, 0) && f.se.asking == 3000 &&
+	   f.modify == SL_CALL_MODIFY_OFFER_SENT, "... 422, Min-SE 3: the re-INVITE again");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1, .se_ms = 3000,
+		.se_us = 1));
+	ok(did(SL_CALL_DO_REINVITE_ACK) && did_arg(SL_CALL_SAY_SESSION, 1) &&
+	   started(SL_CALL_T_SESSION) == 1500, "... its 200: ACKed, refreshed, the next at 1.5 s");
+	fire(SL_CALL_T_SESSION);
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 422, .se_ms = 6000));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 422, .se_ms = 12000));
+	refresh_failed("... 422 twice: BYE");
 
 	/* 422 to our INVITE: once again, then as any failure. */
 	ringing();
