@@ -2,9 +2,11 @@
 # UPDATE in the early dialog (RFC 3311 5.1) once a reliable 183 gave the
 # answer (RFC 3262), and a 422 to our session refresh (RFC 4028 7.3):
 # a SIPp callee moves sip-call's early media by UPDATE
-# (tests/sipp/call-uas-100rel-update.xml); a SIPp caller moves sip-answer
-# --early-media's (tests/sipp/call-uac-100rel-update.xml); a SIPp phone
-# answers sip-call's refresh 422 (tests/sipp/call-uas-timer-422.xml).
+# (tests/sipp/call-uas-100rel-update.xml), and gets 491 when its 183 was
+# unreliable (tests/sipp/call-uas-183-update.xml); a SIPp caller moves
+# sip-answer --early-media's (tests/sipp/call-uac-100rel-update.xml); a
+# SIPp phone answers sip-call's refresh 422
+# (tests/sipp/call-uas-timer-422.xml).
 # Direct calls on loopback, no proxy.
 
 bats_require_minimum_version 1.5.0
@@ -48,6 +50,20 @@ teardown() {
 	echo "to the 183's port: $(grep -c " $first\$" <<<"$output"), to the UPDATE's: $(grep -c "^$cport $SIPP_MEDIA\$" <<<"$output")"
 	assert_equal "$(grep -c " $first\$" <<<"$output")" 0
 	assert [ "$(grep -c "^$cport $SIPP_MEDIA\$" <<<"$output")" -ge 60 ]
+}
+
+@test "session-early: sip-call, an UPDATE's offer after an unreliable 183 with SDP (its answer not final): 491, the early media stays, the 200's answer taken" {
+	local moved
+	moved=$(free_rtp_port)
+	sipp_uas uas call-uas-183-update -s bob -key moved "$moved"
+	run -0 sh -c 'exec timeout 20 env -u SIP_SERVER SIP_USER=alice SIP_DOMAIN=sipline.test \
+		sip-call -D 1 "sip:bob@127.0.0.1:$1" </dev/zero >/dev/null' _ "$SIPP_PORT"
+	assert_line --regexp "^sip-call: early-media codec=PCMU rtp=127\\.0\\.0\\.1:$SIPP_MEDIA call-id=$CID$"
+	refute_line --partial media-moved
+	assert_line --regexp "^sip-call: answered status=\"200 OK\" codec=PCMU rtp=127\\.0\\.0\\.1:$SIPP_MEDIA call-id=$CID$"
+	wait_bg uas 10
+	assert_success
+	sipp_trace uas | grep -q '^SIP/2.0 491 '
 }
 
 @test "session-early: sip-answer --early-media, alone and --serve: its reliable 183 PRACKed, the caller's UPDATE moves the early media: 200 with our answer, the prompt goes to the new port" {
