@@ -6,7 +6,8 @@
 # unreliable (tests/sipp/call-uas-183-update.xml); a SIPp caller moves
 # sip-answer --early-media's (tests/sipp/call-uac-100rel-update.xml); a
 # SIPp phone answers sip-call's refresh 422
-# (tests/sipp/call-uas-timer-422.xml).
+# (tests/sipp/call-uas-timer-422.xml), a SIPp caller sip-answer's
+# (tests/sipp/call-uac-timer-422.xml).
 # Direct calls on loopback, no proxy.
 
 bats_require_minimum_version 1.5.0
@@ -18,6 +19,16 @@ setup() {
 
 teardown() {
 	stop_all_bg
+}
+
+# update_gaps NAME: from the trace of SIPp run NAME, the seconds between
+# the first and second UPDATE it received, and between the second and
+# third ("0.00 2.00").
+update_gaps() {
+	sipp_trace "$1" | awk '
+		/^-+ [0-9-]+ [0-9:.]+$/ { split($3, t, ":"); now = t[1] * 3600 + t[2] * 60 + t[3] }
+		/^UPDATE / { at[++n] = now }
+		END { printf "%.2f %.2f\n", at[2] - at[1], at[3] - at[2] }'
 }
 
 @test "session-early: sip-call, a reliable 183 PRACKed, then an UPDATE that moves the early media: 200 with our answer, the tone from the new port heard, the answered RTP goes there" {
@@ -106,10 +117,26 @@ teardown() {
 	# The scenario took exactly three UPDATEs (1 s, its retry, 3 s); the
 	# last came half the new interval (2 s) after the retry, not half the
 	# old one (1 s).
-	run sipp_trace uas
-	run awk '/^-+ [0-9-]+ [0-9:.]+$/ { split($3, t, ":"); now = t[1] * 3600 + t[2] * 60 + t[3] }
-		/^UPDATE / { at[++n] = now }
-		END { printf "%.2f %.2f\n", at[2] - at[1], at[3] - at[2] }' <<<"$output"
+	run update_gaps uas
 	echo "retry after $(cut -d' ' -f1 <<<"$output") s, the next refresh $(cut -d' ' -f2 <<<"$output") s after it"
 	assert awk '{ exit !($1 < 0.5 && $2 > 1.8 && $2 < 2.5) }' <<<"$output"
+}
+
+@test "session-early: sip-answer, alone and --serve, the refresher: its refresh answered 422 with a larger Min-SE is sent again with that interval, the next at half of it" {
+	local serve
+	for serve in "" -S; do
+		answer_on "ans$serve" $serve --min-se 1 -- sleep 4
+		sipp_run "uac$serve" call-uac-timer-422 -s bob -key from alice \
+			-key domain "127.0.0.1:$PORT" "127.0.0.1:$PORT"
+		[ -n "$serve" ] || { wait_bg ans 5; assert_success; }
+		run cat "$D/ans$serve.err"
+		assert_line --regexp "^sip-answer: session interval=2 refresher=local call-id=.*$"
+		assert_line --regexp "^sip-answer: retrying status=\"422 Session Interval Too Small\" session-expires=4 call-id=.*$"
+		assert_equal "$(grep -c "^sip-answer: session-refreshed by=local interval=4 refresher=local " <<<"$output")" 2
+		refute_line --partial session-refresh-failed
+		assert_line --regexp "^sip-answer: ended status=0 duration=4\.[0-9] call-id=.*$"
+		run update_gaps "uac$serve"
+		echo "retry after $(cut -d' ' -f1 <<<"$output") s, the next refresh $(cut -d' ' -f2 <<<"$output") s after it"
+		assert awk '{ exit !($1 < 0.5 && $2 > 1.8 && $2 < 2.5) }' <<<"$output"
+	done
 }
