@@ -302,8 +302,15 @@ sl_call_dialog_update_ok(struct sl_call *c)
 	struct sl_server *srv = c->in.srv;
 	osip_message_t *ok;
 
-	if (c->reoffer_given)
+	if (c->reoffer_given) {
 		take_reoffer(c);
+		/* In the early dialog of our INVITE: what its 2xx will
+		 * stand by (RFC 3311 §5.1). */
+		if (c->fsm.outgoing && c->early_given && c->dialog == NULL) {
+			c->early = c->theirs;
+			c->early_pt = c->pt;
+		}
+	}
 	if (srv == NULL || sl_server_response(srv, 200, &ok) != 0)
 		return;
 	sl_call_dialog_target(c, sl_server_request(srv));
@@ -334,9 +341,11 @@ on_reinvite_response(struct sl_client *cl, osip_message_t *resp, int err, void *
 		sl_call_dialog_target(c, resp);
 		ev.sdp_ok = sl_call_sdp_answer(c, resp);
 		sl_call_timer_from_2xx(c, resp, &ev);
-	}
-	else
+	} else {
 		c->ours.dir = c->dir_before;    /* nothing changed */
+		if (ev.code == 422)
+			sl_call_timer_from_422(resp, &ev);
+	}
 	sl_call_step(c, &ev);
 	memset(&c->in, 0, sizeof c->in);
 }

@@ -70,9 +70,11 @@
  *   re-INVITE     CONFIRMED, no 2xx pending, none of ours out: 200 (or
  *                 488); else 491
  *   UPDATE        PROCEEDING, INCOMING, ANSWERED, CONFIRMED: without a
- *                 body 200; with an offer: INCOMING 500, PROCEEDING or
- *                 an offer of ours out 491, else 200 with our answer
- *                 (488 without our codec); other states: 481
+ *                 body 200; with an offer: 200 with our answer (488
+ *                 without our codec) once the INVITE's offer/answer is
+ *                 done, in the early dialog too (sdp DONE: a reliable
+ *                 1xx had the answer, PRACKed); else INCOMING 500, an
+ *                 offer of ours out 491; other states: 481
  *   hold, resume  CONFIRMED, no re-INVITE either way under way: our
  *                 re-INVITE (modify OFFER_SENT)
  *   re-INVITE answered  2xx: ACK, its answer taken (unusable: BYE);
@@ -86,8 +88,10 @@
  *                 half the interval (UPDATE, or re-INVITE: modify
  *                 OFFER_SENT), or the end a third (32 s at most) before
  *                 it ends: BYE (9); our refresh answered 408, 481 or
- *                 not: BYE (9); 422 to our INVITE: REDIRECTING, sent
- *                 again once; their request below our Min-SE: 422
+ *                 not: BYE (9); 422 to it: sent again once with the
+ *                 422's Min-SE (se.asking), a 422 again: BYE (9); 422
+ *                 to our INVITE: REDIRECTING, sent again once; their
+ *                 request below our Min-SE: 422
  *   timers        no-answer: PROCEEDING: CANCEL (4), CALLING: nothing
  *                 (the INVITE's own timer says 7); retransmit: 2xx again,
  *                 or after 64*T1 BYE (7); ACK wait: BYE; end wait:
@@ -97,8 +101,9 @@
  * it (decide()); a call that ends without one is 0.
  *
  * Reliable provisionals and early media (RFC 3262), region `rel`:
- *   1xx with RSeq CALLING, PROCEEDING: PRACK, taken; the same RSeq again
- *                 or one out of order: dropped (no PRACK, nothing said)
+ *   1xx with RSeq CALLING, PROCEEDING: PRACK, taken (with SDP: the
+ *                 answer, sdp DONE); the same RSeq again or one out of
+ *                 order: dropped (no PRACK, nothing said)
  *   2xx           with a command that ran for early media (--early-media):
  *                 it is stopped, and the call's starts once it has exited
  *   ring          INCOMING, 100rel: a reliable 180 (RSeq rel.rseq),
@@ -109,12 +114,13 @@
  *   answer        INCOMING, a reliable 1xx not PRACKed: waits for it;
  *                 media EARLY: UP, the same media goes on
  *   PRACK         its RSeq that of ours awaiting it: 200 (then the answer
- *                 that waited); any other: 481
+ *                 that waited; our 183's answer final: sdp DONE); any
+ *                 other: 481
  *   media exited  INCOMING (early media's command): 480 (4)
  *
  * Where what is not built yet goes:
- *   UPDATE (RFC 3311)  built (on_update); an offer in the early dialog
- *       is refused (500, 491) until PRACK makes its answers final.
+ *   UPDATE (RFC 3311)  built (on_update), in the early dialog too once
+ *       a PRACKed reliable 1xx made the INVITE's answer final.
  *   session timers (RFC 4028)  built (session_set, T_SESSION).
  *   hold by our re-INVITE  built (OFFER_SENT); a 491 is reported, not
  *       tried again after a glare timer.
@@ -343,23 +349,35 @@ on_session_timer(struct sl_call_fsm *f, struct sl_call_acts *o)
 
 /* The final response to our refresh (2: a re-INVITE's, whose 2xx
  * on_reinvite_answered has ACKed and taken): a 2xx sets the timer anew;
- * 408, 481 or none at all end the call (RFC 4028 §10, RFC 3261 §12.2.1.2);
+ * a 422 whose Min-SE (ev->se_ms) is above what we asked for has it sent
+ * again once, asking for that (RFC 4028 §7.3, §7.4); 408, 481, none at
+ * all, or a 422 again end the call (RFC 4028 §10, RFC 3261 §12.2.1.2);
  * another failure of an UPDATE has us refresh by re-INVITE, else the
  * timer runs on to the end. */
 static void
 refreshed(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *ev)
 {
 	int by = f->se.refreshing;
+	int64_t asked = f->se.asking ? f->se.asking : f->se.ms;
+	int retried = f->se.asking != 0;
 
 	f->se.refreshing = 0;
+	f->se.asking = 0;
 	if (f->state != SL_CALL_CONFIRMED)
 		return;
 	if (ev->code >= 200 && ev->code < 300) {
 		session_set(f, o, ev->se_ms, ev->se_us, 1);
 		return;
 	}
+	if (ev->code == 422 && !retried && ev->se_ms > asked) {
+		f->se.asking = ev->se_ms;
+		refresh(f, o);
+		if (f->se.refreshing)
+			return;
+		f->se.asking = 0;   /* something else under way: as a failure */
+	}
 	say(o, SL_CALL_SAY_REFRESH_FAILED, ev->code, NULL);
-	if (ev->code == 0 || ev->code == 408 || ev->code == 481) {
+	if (ev->code == 0 || ev->code == 408 || ev->code == 481 || ev->code == 422) {
 		decide(f, SL_EXIT_EXPIRED);
 		hang_up(f, o, "session refresh failed");
 		return;
@@ -465,6 +483,13 @@ on_provisional(struct sl_call_fsm *f, struct sl_call_acts *o,
 		return;
 	f->state = SL_CALL_PROCEEDING;
 	say(o, SL_CALL_SAY_PROGRESS, ev->code, NULL);
+	/* The answer in a reliable 1xx (PRACKed just now) is the answer
+	 * (RFC 3262 §5): the offer/answer is complete, and an UPDATE may
+	 * bring another offer in the early dialog (RFC 3311 §5.1). */
+	if (ev->rseq && ev->code > 100 && ev->sdp_ok && f->sdp == SL_CALL_SDP_OFFER_SENT) {
+		f->sdp = SL_CALL_SDP_DONE;
+		doit(o, SL_CALL_DO_TAKE_ANSWER);
+	}
 	/* What the network plays before the answer reaches our stdout with
 	 * the default media; a command starts at the answer, unless it
 	 * asked for early media too (--early-media). */
@@ -589,6 +614,11 @@ on_prack(struct sl_call_fsm *f, struct sl_call_acts *o, uint32_t rseq)
 	act(o, SL_CALL_DO_RESPOND, 200, 0, NULL);
 	f->rel.interval = 0;
 	timer_stop(f, o, SL_CALL_T_PROVISIONAL);
+	/* Our answer went in a reliable 183 (the early media runs), now
+	 * PRACKed: the offer/answer is complete (RFC 3262 §5), and an
+	 * UPDATE may bring another offer (RFC 3311 §5.1). */
+	if (f->media == SL_CALL_MEDIA_EARLY && f->sdp == SL_CALL_SDP_OFFER_RECEIVED)
+		f->sdp = SL_CALL_SDP_DONE;
 	if (f->rel.answer) {
 		f->rel.answer = 0;
 		on_answer(f, o, f->rel.cseq);
@@ -626,7 +656,7 @@ on_answer(struct sl_call_fsm *f, struct sl_call_acts *o, unsigned long cseq)
 	f->state = SL_CALL_ANSWERED;
 	doit(o, SL_CALL_DO_ANSWER);
 	await_ack(f, o, cseq);
-	if (f->sdp == SL_CALL_SDP_OFFER_RECEIVED && f->media == SL_CALL_MEDIA_EARLY) {
+	if (f->sdp != SL_CALL_SDP_NONE && f->media == SL_CALL_MEDIA_EARLY) {
 		/* Answered in the 183 already; its media goes on. */
 		f->sdp = SL_CALL_SDP_DONE;
 		f->media = SL_CALL_MEDIA_UP;
@@ -856,10 +886,13 @@ update_ok(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev
 }
 
 /* UPDATE (RFC 3311): without a body, 200 (a session refresh); with an
- * offer, taken like a re-INVITE's in the confirmed call, but 491 while
- * an offer of ours awaits its answer (our re-INVITE, our 2xx to an
- * INVITE without SDP, the INVITE we sent while it rings) and 500 while
- * we have not answered theirs yet (the INVITE we have not answered). */
+ * offer, taken like a re-INVITE's in the confirmed call, and in the early
+ * dialog once the INVITE's offer/answer is complete (sdp DONE: its answer
+ * went in a reliable 1xx, PRACKed; §5.1); but 491 while an offer of ours
+ * awaits its answer (our re-INVITE, our 2xx to an INVITE without SDP, the
+ * INVITE we sent while it rings, answered in no reliable 1xx) and 500
+ * while we have not answered theirs (the INVITE we have not answered, or
+ * only in an unreliable 183, or in a reliable one not PRACKed yet). */
 static void
 on_update(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev *ev)
 {
@@ -882,12 +915,12 @@ on_update(struct sl_call_fsm *f, struct sl_call_acts *o, const struct sl_call_ev
 		update_ok(f, o, ev);
 		return;
 	}
-	if (f->state == SL_CALL_INCOMING) {
+	if (f->state == SL_CALL_INCOMING && f->sdp != SL_CALL_SDP_DONE) {
 		act(o, SL_CALL_DO_RESPOND, 500, 0, NULL);   /* with Retry-After */
 		return;
 	}
-	if (f->state == SL_CALL_PROCEEDING || f->state == SL_CALL_ANSWERED_HANGUP ||
-	    f->sdp == SL_CALL_SDP_OFFER_SENT || f->modify != SL_CALL_MODIFY_NONE) {
+	if (f->state == SL_CALL_ANSWERED_HANGUP || f->sdp != SL_CALL_SDP_DONE ||
+	    f->modify != SL_CALL_MODIFY_NONE) {
 		act(o, SL_CALL_DO_RESPOND, 491, 0, NULL);
 		return;
 	}
@@ -1021,6 +1054,7 @@ on_timer(struct sl_call_fsm *f, struct sl_call_acts *o, enum sl_call_timer t)
 		break;
 	case SL_CALL_T_PROVISIONAL:
 		on_prack_timer(f, o);
+		break;
 	case SL_CALL_T_SESSION:
 		on_session_timer(f, o);
 		break;
@@ -1137,6 +1171,7 @@ sl_call_fsm_step(struct sl_call_fsm *f, const struct sl_call_ev *ev,
 			f->hops++;
 		f->state = SL_CALL_CALLING;
 		f->rel.rseq = 0;        /* another INVITE, its own RSeqs */
+		f->sdp = SL_CALL_SDP_OFFER_SENT;    /* ... and its own answer */
 		break;
 	case SL_CALL_EV_NO_TARGET:
 		if (f->state == SL_CALL_REDIRECTING) {

@@ -124,11 +124,13 @@ enum sl_call_ev_type {
 				 * can take */
 	/* our re-INVITE */
 	SL_CALL_EV_REINVITE_ANSWERED, /* code, or 0 and err: no answer;
-				 * sdp_ok: a 2xx's answer is usable */
+				 * sdp_ok: a 2xx's answer is usable; a
+				 * 422's Min-SE in se_ms */
 	/* UPDATE (RFC 3311): offer: it carries one; sdp_ok: one we can
 	 * take */
 	SL_CALL_EV_UPDATE,
-	/* our UPDATE refreshing the session: code, or 0 and err */
+	/* our UPDATE refreshing the session: code, or 0 and err; a 422's
+	 * Min-SE in se_ms (0: none usable) */
 	SL_CALL_EV_REFRESH_ANSWERED,
 	/* our BYE */
 	SL_CALL_EV_BYE_ANSWERED, /* code, or 0 and err: no answer */
@@ -164,7 +166,8 @@ struct sl_call_ev {
 	int offer;              /* an UPDATE's body is an offer */
 	/* session timers (RFC 4028), of a 2xx to an INVITE (ours, or our
 	 * answer), a re-INVITE, an UPDATE, or of our 2xx to theirs */
-	int64_t se_ms;          /* the session interval; 0: none */
+	int64_t se_ms;          /* the session interval; 0: none (a 422 to
+				 * our refresh: its Min-SE) */
 	int se_us;              /* we refresh */
 	int update_ok;          /* the peer's Allow has UPDATE (INVITE, 2xx) */
 };
@@ -198,7 +201,9 @@ enum sl_call_act_type {
 	SL_CALL_DO_REINVITE_DONE, /* take its answer; arg: 1 on hold now */
 	SL_CALL_DO_UPDATE_OK,   /* take the UPDATE's offer if any, answer 200 */
 	SL_CALL_DO_REFRESH,     /* arg: 1 UPDATE (its answer: REFRESH_ANSWERED),
-				 * 0 re-INVITE (REINVITE_ANSWERED) */
+				 * 0 re-INVITE (REINVITE_ANSWERED); se.asking
+				 * not 0: again after a 422, with that
+				 * interval */
 	SL_CALL_DO_RETRY_422,   /* our INVITE again, with the 422's Min-SE:
 				 * REDIALED, or NO_TARGET */
 	/* media */
@@ -276,6 +281,9 @@ struct sl_call_fsm {
 		int update_ok;      /* the peer takes UPDATE */
 		int retried;        /* our INVITE was sent again after a 422 */
 		int retrying;       /* ... and is under way */
+		int64_t asking;     /* our refresh sent again after its 422
+				     * asks for this interval (its Min-SE);
+				     * 0: none is */
 		int64_t answer_ms;  /* the interval of our 2xx to their INVITE */
 		int answer_us;
 	} se;

@@ -267,10 +267,13 @@ void sl_call_timer_request(struct sl_call *c, osip_message_t *req);
 /* What a 2xx to our request says: ev's se_ms, se_us, update_ok. */
 void sl_call_timer_from_2xx(struct sl_call *c, const osip_message_t *resp,
 			    struct sl_call_ev *ev);
+/* A 422's Min-SE into ev->se_ms (0: none usable), for the machine. */
+void sl_call_timer_from_422(const osip_message_t *resp, struct sl_call_ev *ev);
 /* Takes a 422's Min-SE as what we ask for.  Returns 0, or EINVAL when it
  * asks for nothing larger. */
 int sl_call_timer_422(struct sl_call *c, const osip_message_t *resp);
-/* Our refresh: by UPDATE (1) or re-INVITE (0). */
+/* Our refresh: by UPDATE (1) or re-INVITE (0); again after a 422 when
+ * the machine's se.asking says so (our Min-SE raised to it). */
 void sl_call_timer_refresh(struct sl_call *c, int by_update);
 
 /* call_refer.c */

@@ -101,15 +101,14 @@ reliable(struct sl_call *c, osip_message_t *resp)
 	return rseq;
 }
 
-/* A 2xx without SDP after a reliable 1xx that carried the answer: that
- * answer stands (into c->peer).  1 when there is one. */
+/* A 2xx after a reliable 1xx that carried the answer: that answer
+ * stands (into c->peer), as an UPDATE in the early dialog may have
+ * changed it since; SDP in the 2xx is ignored (RFC 3261 §13.2.1, RFC
+ * 3262 §5).  1 when there is one. */
 static int
-early_answer(struct sl_call *c, osip_message_t *resp)
+early_answer(struct sl_call *c)
 {
-	osip_body_t *body = NULL;
-
-	osip_message_get_body(resp, 0, &body);
-	if (!c->early_given || (body && body->body && body->length > 0))
+	if (!c->early_given)
 		return 0;
 	c->peer = c->early;
 	c->peer_pt = c->early_pt;
@@ -151,7 +150,7 @@ on_invite_response(struct sl_client *cl, osip_message_t *resp, int err, void *ar
 		} else if (resp->status_code < 300) {
 			ev.type = SL_CALL_EV_2XX;
 			ev.dialog_ok = make_dialog(c, cl, resp);
-			ev.sdp_ok = sl_call_sdp_answer(c, resp) || early_answer(c, resp);
+			ev.sdp_ok = early_answer(c) || sl_call_sdp_answer(c, resp);
 			sl_call_timer_from_2xx(c, resp, &ev);
 		} else {
 			ev.type = SL_CALL_EV_FAILURE;
@@ -285,6 +284,7 @@ redial(struct sl_call *c, struct sl_client *cl, const char *target)
 	osip_message_force_update(inv);
 	if ((err = sl_sip_send(c->sip, inv, on_invite_response, c, &c->invite)) != 0)
 		return err;
+	c->early_given = 0;     /* a new INVITE: its own answer */
 	bound_invite(c);
 	return 0;
 }

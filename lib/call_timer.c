@@ -210,8 +210,10 @@ sl_call_timer_request(struct sl_call *c, osip_message_t *req)
 	drop(req, "min-se");
 	osip_message_set_header(req, "Supported", SL_SUPPORTED);
 	if (f->se.ms > 0) {
-		/* A refresh: the interval as it is, the refresher too. */
-		snprintf(buf, sizeof buf, "%lld;refresher=%s", (long long)(f->se.ms / 1000),
+		/* A refresh: the interval as it is (or as its 422 asked),
+		 * the refresher too. */
+		snprintf(buf, sizeof buf, "%lld;refresher=%s",
+			 (long long)((f->se.asking ? f->se.asking : f->se.ms) / 1000),
 			 f->se.us ? "uac" : "uas");
 		osip_message_set_header(req, "Session-Expires", buf);
 	} else if (c->se_expires && c->dialog == NULL) {
@@ -239,13 +241,30 @@ sl_call_timer_from_2xx(struct sl_call *c, const osip_message_t *resp, struct sl_
 	ev->se_us = r != SL_SE_UAS;
 }
 
-int
-sl_call_timer_422(struct sl_call *c, const osip_message_t *resp)
+/* A 422's Min-SE (0: none, or unreadable). */
+static unsigned long
+min_se_422(const osip_message_t *resp)
 {
 	unsigned long min = 0;
 	const char *v = header(resp, "min-se", NULL);
 
-	if (v == NULL || sl_min_se_parse(v, &min) != 0 || min <= c->se_expires) {
+	if (v == NULL || sl_min_se_parse(v, &min) != 0)
+		return 0;
+	return min;
+}
+
+void
+sl_call_timer_from_422(const osip_message_t *resp, struct sl_call_ev *ev)
+{
+	ev->se_ms = (int64_t)min_se_422(resp) * 1000;
+}
+
+int
+sl_call_timer_422(struct sl_call *c, const osip_message_t *resp)
+{
+	unsigned long min = min_se_422(resp);
+
+	if (min <= c->se_expires) {
 		sl_warn("call %s: a 422 without a larger Min-SE: not tried again", c->call_id);
 		return EINVAL;
 	}
@@ -272,7 +291,8 @@ on_refresh_response(struct sl_client *cl, osip_message_t *resp, int err, void *a
 		if (ev.code < 300) {
 			sl_call_dialog_target(c, resp);
 			sl_call_timer_from_2xx(c, resp, &ev);
-		}
+		} else if (ev.code == 422)
+			sl_call_timer_from_422(resp, &ev);
 	}
 	sl_call_step(c, &ev);
 	memset(&c->in, 0, sizeof c->in);
@@ -283,8 +303,19 @@ sl_call_timer_refresh(struct sl_call *c, int by_update)
 {
 	struct sl_call_ev ev = { .type = SL_CALL_EV_REFRESH_ANSWERED, .code = 500 };
 	osip_message_t *up;
+	unsigned long se = (unsigned long)(c->fsm.se.asking / 1000);
 	int err;
 
+	if (se) {
+		/* Again after its 422 (RFC 4028 §7.3): our Min-SE is the
+		 * largest seen since. */
+		if (c->se_min < se)
+			c->se_min = se;
+		if (c->se_expires < se)
+			c->se_expires = se;
+		sl_event("retrying status=\"%s\" session-expires=%lu call-id=%s", c->in.status,
+			 se, c->call_id);
+	}
 	if (!by_update) {
 		sl_call_dialog_reinvite(c, -1);
 		return;

@@ -516,6 +516,75 @@ test_update(void)
 	ok(did_arg(SL_CALL_DO_RESPOND, 481) && !did(SL_CALL_DO_UPDATE_OK), "after the BYE: 481");
 }
 
+/* UPDATE in the early dialog (RFC 3311 §5.1): an offer is taken once the
+ * INVITE's answer came in a reliable 1xx (PRACKed), both ways; not after
+ * an unreliable one. */
+static void
+test_update_early(void)
+{
+	dial(0);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .sdp_ok = 1));
+	ok(f.sdp == SL_CALL_SDP_OFFER_SENT && !did(SL_CALL_DO_TAKE_ANSWER),
+	   "outgoing: an unreliable 183's SDP is not the answer yet");
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491) && !did(SL_CALL_DO_UPDATE_OK),
+	   "... an UPDATE's offer then: 491");
+
+	dial(0);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 180, .rseq = 1));
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "a reliable 180 without SDP: an offer still 491");
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .rseq = 2, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_PRACK, 2) && did(SL_CALL_DO_TAKE_ANSWER) &&
+	   at(SL_CALL_DO_TAKE_ANSWER) < at(SL_CALL_DO_EARLY_MEDIA) && f.sdp == SL_CALL_SDP_DONE,
+	   "a reliable 183 with SDP: PRACKed, its answer taken before the early media");
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_UPDATE_OK) && a.n == 1 && f.state == SL_CALL_PROCEEDING &&
+	   f.media == SL_CALL_MEDIA_EARLY, "... an UPDATE's offer then: 200 with our answer, still ringing");
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 0));
+	ok(did_arg(SL_CALL_DO_RESPOND, 488) && f.state == SL_CALL_PROCEEDING,
+	   "... one without our codec: 488");
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .rseq = 3, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_PRACK, 3) && !did(SL_CALL_DO_TAKE_ANSWER),
+	   "... another reliable 183 with SDP: PRACKed, its SDP not taken (RFC 3261 13.2.1)");
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_TAKE_ANSWER) && did(SL_CALL_DO_MEDIA_START) && f.state == SL_CALL_CONFIRMED,
+	   "... the 2xx: the answer as the UPDATE left it, the call's media");
+
+	dial(0);
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 183, .rseq = 5, .sdp_ok = 1));
+	step(EV(.type = SL_CALL_EV_FAILURE, .code = 302));
+	on(SL_CALL_EV_REDIALED);
+	ok(f.sdp == SL_CALL_SDP_OFFER_SENT, "redirected: the new INVITE's offer awaits its answer");
+	step(EV(.type = SL_CALL_EV_PROVISIONAL, .code = 180));
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 491), "... an offer in its early dialog: 491");
+
+	/* Incoming: our answer in a reliable 183. */
+	sl_call_fsm_init(&f, 0, 0);
+	step(EV(.type = SL_CALL_EV_INVITE, .sdp_ok = 1, .reliable = 1));
+	on(SL_CALL_EV_EARLY);
+	ok(did_arg(SL_CALL_DO_EARLY_ANSWER, 1), "incoming: our answer in a reliable 183");
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 500) && !did(SL_CALL_DO_UPDATE_OK),
+	   "... an offer before its PRACK: 500 (Retry-After)");
+	step(EV(.type = SL_CALL_EV_PRACK, .rseq = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 200) && f.sdp == SL_CALL_SDP_DONE, "... its PRACK: the answer final");
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did(SL_CALL_DO_UPDATE_OK) && a.n == 1 && f.state == SL_CALL_INCOMING &&
+	   f.media == SL_CALL_MEDIA_EARLY, "... an offer then: 200 with our answer, the early media on");
+	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1));
+	ok(did(SL_CALL_DO_ANSWER) && !did(SL_CALL_DO_MEDIA_START) && f.media == SL_CALL_MEDIA_UP &&
+	   did_arg(SL_CALL_SAY_ANSWERED, 1), "... the answer: 200, the same media goes on");
+	step(EV(.type = SL_CALL_EV_ACK, .cseq = 1));
+	ok(f.state == SL_CALL_CONFIRMED && !did(SL_CALL_DO_TAKE_ANSWER), "... its ACK: confirmed");
+
+	incoming(1);
+	on(SL_CALL_EV_EARLY);
+	step(EV(.type = SL_CALL_EV_UPDATE, .offer = 1, .sdp_ok = 1));
+	ok(did_arg(SL_CALL_DO_RESPOND, 500), "an unreliable 183's answer: an offer 500");
+}
+
 /* The ms of the last step's start of timer t (-1: not started). */
 static int64_t
 started(enum sl_call_timer t)
@@ -526,6 +595,27 @@ started(enum sl_call_timer t)
 		if (a.a[i].type == SL_CALL_DO_TIMER_START && a.a[i].arg == (int)t)
 			return a.a[i].ms;
 	return -1;
+}
+
+/* A 2 s session we refresh (by UPDATE when update_ok), its first refresh
+ * just sent. */
+static void
+refresh_due(int update_ok)
+{
+	ringing();
+	step(EV(.type = SL_CALL_EV_2XX, .dialog_ok = 1, .sdp_ok = 1, .se_ms = 2000, .se_us = 1,
+		.update_ok = update_ok));
+	fire(SL_CALL_T_SESSION);
+}
+
+/* The last step failed our refresh for good: BYE, then exit 9. */
+static void
+refresh_failed(const char *what)
+{
+	ok(!did(SL_CALL_DO_REFRESH) && did(SL_CALL_SAY_REFRESH_FAILED) && did(SL_CALL_DO_BYE), "%s",
+	   what);
+	bye_answered(200);
+	is_int(outcome(), SL_EXIT_EXPIRED, "... exit 9");
 }
 
 /* Session timers (RFC 4028): our refresh at half the interval, by UPDATE
@@ -610,6 +700,39 @@ test_session(void)
 	step(EV(.type = SL_CALL_EV_ANSWER, .cseq = 1));
 	ok(!did(SL_CALL_DO_TIMER_START) || started(SL_CALL_T_SESSION) < 0,
 	   "answered without a session interval: no session timer");
+
+	/* 422 to our refresh (RFC 4028 §7.3): once again with its Min-SE. */
+	refresh_due(1);
+	ok(did_arg(SL_CALL_DO_REFRESH, 1) && f.se.asking == 0, "a 2 s session: our UPDATE at 1 s");
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 4000));
+	ok(did_arg(SL_CALL_DO_REFRESH, 1) && f.se.asking == 4000 && !did(SL_CALL_SAY_REFRESH_FAILED) &&
+	   !did(SL_CALL_DO_BYE), "... 422, Min-SE 4: the UPDATE again, asking for 4 s");
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 200, .se_ms = 4000, .se_us = 1));
+	ok(did_arg(SL_CALL_SAY_SESSION, 1) && started(SL_CALL_T_SESSION) == 2000 && f.se.asking == 0,
+	   "... its 200: refreshed, the next at half the new interval (2 s)");
+	fire(SL_CALL_T_SESSION);
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 8000));
+	ok(did_arg(SL_CALL_DO_REFRESH, 1) && f.se.asking == 8000, "the next refresh may be tried again too");
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 16000));
+	refresh_failed("... a 422 again: failed, BYE");
+
+	refresh_due(1);
+	step(EV(.type = SL_CALL_EV_REFRESH_ANSWERED, .code = 422, .se_ms = 2000));
+	refresh_failed("a 422 whose Min-SE is no larger: failed, BYE");
+
+	refresh_due(0);
+	ok(did_arg(SL_CALL_DO_REFRESH, 0), "a peer without UPDATE: our re-INVITE refreshes");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 422, .se_ms = 3000));
+	ok(did_arg(SL_CALL_DO_REFRESH, 0) && f.se.asking == 3000 &&
+	   f.modify == SL_CALL_MODIFY_OFFER_SENT, "... 422, Min-SE 3: the re-INVITE again");
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 200, .sdp_ok = 1, .se_ms = 3000,
+		.se_us = 1));
+	ok(did(SL_CALL_DO_REINVITE_ACK) && did_arg(SL_CALL_SAY_SESSION, 1) &&
+	   started(SL_CALL_T_SESSION) == 1500, "... its 200: ACKed, refreshed, the next at 1.5 s");
+	fire(SL_CALL_T_SESSION);
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 422, .se_ms = 6000));
+	step(EV(.type = SL_CALL_EV_REINVITE_ANSWERED, .code = 422, .se_ms = 12000));
+	refresh_failed("... 422 twice: BYE");
 
 	/* 422 to our INVITE: once again, then as any failure. */
 	ringing();
@@ -989,6 +1112,7 @@ main(void)
 	test_reinvite();
 	test_hold();
 	test_update();
+	test_update_early();
 	test_session();
 	test_bye();
 	test_media();
