@@ -323,6 +323,13 @@ sl_child_unwatch(pid_t pid)
 }
 
 void
+sl_child_loop_done(void)
+{
+	on_sigchld(SIGCHLD, NULL);
+	sigchld_installed = 0;
+}
+
+void
 sl_child_forget_all(void)
 {
 	memset(watched, 0, (size_t)nwatched * sizeof *watched);

@@ -37,6 +37,12 @@ void sl_child_unwatch(pid_t pid);
  * parent opened (sockets, connections, the loop's own descriptors). */
 void sl_close_all_but(const int *keep);
 
+/* In a process that goes on after its loop is freed (a serve-mode call
+ * process between calls): reaps the children that have ended (their
+ * callbacks run now), and lets the next loop watch SIGCHLD again; those
+ * still running are reaped by it. */
+void sl_child_loop_done(void);
+
 /* In a freshly forked process: forgets the parent's children. */
 void sl_child_forget_all(void);
 

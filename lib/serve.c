@@ -18,6 +18,19 @@
  * while its media command exits.  Processes stay bounded all the same, at
  * PROCS_PER_CALL times --max-calls.
  *
+ * A call process is not forked per call but reused (a fork, its
+ * copy-on-write faults and its exit were most of a call's CPU:
+ * BENCHMARKS.md, issue 18).  The parent hands it the INVITE of a new call
+ * over its socketpair; it runs the call in a loop and SIP core made for
+ * that call and freed after it (a call leaves nothing in them for the
+ * next), takes its environment back to what it was, and says it is free.
+ * An idle one is taken for the next call, the one freed last first; one
+ * idle for IDLE_MS ends (its socketpair closed), so the pool shrinks to
+ * nothing at rest; one that ran WORKER_CALLS calls ends after the last,
+ * so what a call may leave behind stays bounded.  Under load (calls in
+ * progress) a few spares are forked ahead of need.  A call process that
+ * dies mid-call ends its call, as before.
+ *
  * A refusal keeps a server transaction (its response is retransmitted
  * until the ACK, 32 s at most) only while fewer than REFUSED_MAX were made
  * within REFUSED_MS; past that, new INVITEs are refused statelessly, so a
@@ -58,14 +71,25 @@
 #define RECENT_MAX 65536
 #define STOP_WAIT_MS 10000
 #define PROCS_PER_CALL 2
+/* Calls a call process runs before it ends (a fresh one takes its place). */
+#define WORKER_CALLS 256
+/* An idle call process ends after this long. */
+#define IDLE_MS 1000
+/* Idle call processes kept ready: one per SPARE_PER calls in progress, at
+ * most SPARE_MAX (none for a call or two: a fork when it comes). */
+#define SPARE_PER 4
+#define SPARE_MAX 8
 /* Refusals with a transaction of their own, at most, within REFUSED_MS. */
 #define REFUSED_MAX 128
 #define REFUSED_MS 32000
 
 struct kid {
-	pid_t pid;
-	int pair;               /* our end of the socketpair; -1 when free */
+	pid_t pid;              /* 0: a free slot */
+	int pair;               /* our end of the socketpair; -1 when free,
+				 * or when told to end (closed) */
+	int busy;               /* it has a call (call_id) */
 	int done;               /* its call is over (it said so) */
+	int64_t idle_since;     /* when it last became idle */
 	uint64_t hash;          /* of call_id */
 	int next;               /* next kid in the same bucket, -1: none */
 	char *call_id;          /* whole: a Call-ID has no length limit */
@@ -90,21 +114,25 @@ struct server {
 	struct sl_recent *recent;
 	int stopping;
 	struct sl_timer stop_timer;
+	struct sl_timer idle_timer;
 	/* In a child: the call's messages from the parent, and the socket
 	 * number (sl_sip_inject) its INVITE's responses leave from. */
 	int child_pair;
 	int reply_sock;
 };
 
-/* What goes over a socketpair. */
-enum { PASS_MSG, PASS_DONE };
+/* What goes over a socketpair: a message of the call (both ways), a new
+ * call's INVITE (to a call process), its call is over, it is free for
+ * another (from one). */
+enum { PASS_MSG, PASS_CALL, PASS_DONE, PASS_FREE };
 
 /* The header in front of each message passed to a child (or handed back
  * by one). */
 struct passed {
 	struct sockaddr_storage src;
 	socklen_t len;
-	int kind;               /* PASS_*; a PASS_DONE carries no message */
+	int kind;               /* PASS_*; PASS_DONE and PASS_FREE carry no
+				 * message */
 };
 
 static struct kid *
@@ -143,23 +171,22 @@ unindex_kid(struct server *sv, struct kid *k)
 	k->next = -1;
 }
 
-/* Sends one message and its address (the source of a message passed to a
- * child, the destination of one a child hands back) over a socketpair.
- * Returns 0 or an errno value. */
+/* Sends one message of kind and its address (the source of a message
+ * passed to a child, the destination of one a child hands back) over a
+ * socketpair; addr NULL for a kind without message.  Returns 0 or an
+ * errno value. */
 static int
-pass(int fd, const char *buf, size_t len, const struct sl_addr *addr, int flags)
+pass(int fd, int kind, const char *buf, size_t len, const struct sl_addr *addr, int flags)
 {
 	struct passed hdr;
 	struct iovec iov[2];
 	struct msghdr mh;
 
 	memset(&hdr, 0, sizeof hdr);
+	hdr.kind = kind;
 	if (addr) {
 		memcpy(&hdr.src, &addr->ss, addr->len);
 		hdr.len = addr->len;
-		hdr.kind = PASS_MSG;
-	} else {
-		hdr.kind = PASS_DONE;
 	}
 	iov[0].iov_base = &hdr;
 	iov[0].iov_len = sizeof hdr;
@@ -175,7 +202,7 @@ pass(int fd, const char *buf, size_t len, const struct sl_addr *addr, int flags)
 
 /* Reads one message passed over a socketpair into buf (NUL-terminated),
  * its address into addr, its kind into *kind.  Returns its length (0 for
- * a PASS_DONE), -2 when the other end is gone, -1 when there is nothing
+ * a PASS_DONE or PASS_FREE), -2 when the other end is gone, -1 when there is nothing
  * (or nothing usable) to read. */
 static ssize_t
 unpass(int fd, char *buf, size_t size, struct sl_addr *addr, int *kind)
@@ -189,7 +216,7 @@ unpass(int fd, char *buf, size_t size, struct sl_addr *addr, int *kind)
 		return -1;
 	memcpy(&hdr, buf, sizeof hdr);
 	*kind = hdr.kind;
-	if (hdr.kind == PASS_DONE)
+	if (hdr.kind == PASS_DONE || hdr.kind == PASS_FREE)
 		return 0;
 	memset(addr, 0, sizeof *addr);
 	memcpy(&addr->ss, &hdr.src, sizeof addr->ss);
@@ -211,7 +238,7 @@ relay_to_parent(const struct sl_addr *dst, const char *buf, size_t len, void *ar
 {
 	struct server *sv = arg;
 
-	return pass(sv->child_pair, buf, len, dst, 0);
+	return pass(sv->child_pair, PASS_MSG, buf, len, dst, 0);
 }
 
 static void
@@ -229,7 +256,7 @@ on_from_parent(int fd, short revents, void *arg)
 		sl_loop_unwatch(sv->loop, fd);
 		return;
 	}
-	if (n <= 0)
+	if (n <= 0 || kind != PASS_MSG)
 		return;
 	if (sv->set->proto != SL_PROTO_UDP &&
 	    sl_transport_relay(sl_sip_transport(sv->sip), &src, relay_to_parent, sv) != 0)
@@ -244,39 +271,51 @@ on_call_over(void *arg)
 {
 	struct server *sv = arg;
 
-	if (pass(sv->child_pair, NULL, 0, NULL, 0) != 0)
+	if (pass(sv->child_pair, PASS_DONE, NULL, 0, NULL, 0) != 0)
 		sl_debug("unable to tell the serve process the call is over");
 }
 
-/* Runs in the new process: a fresh loop and SIP core of its own, the
- * shared socket (UDP) or the parent (TCP) for the INVITE's responses, and
- * the call.  Never returns. */
-static void __attribute__((noreturn))
-child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t len,
-	   const struct sl_addr *src)
+/* Signals that hang up a call, blocked while a call process is idle: one
+ * that comes then is taken by the next call (the parent sends no call to
+ * one it stops), or ends the process before it waits again. */
+static void
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+/* Stands in until sl_answer_run says what the signals do: a signal
+ * unblocked now waits in the loop's pipe until then. */
+static void
+on_early_signal(int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+}
+
+/* Runs one call in a call process: a loop and SIP core made for it and
+ * freed after it, the shared socket (UDP) or the parent (TCP) for the
+ * INVITE's responses.  Returns the call's exit status. */
+static int
+run_call(struct server *parent, int pair, int reply_fd, char *invite, size_t len,
+	 const struct sl_addr *src)
 {
 	struct server sv;
 	struct sl_loop *loop;
 	struct sl_sip *sip;
 	struct sl_addr local;
-	int i, err, status;
+	sigset_t stops;
+	int err, status, fd = -1;
 
-	/* The signal pipe and handlers were the parent's. */
-	sl_loop_signals_reset();
-	sl_child_forget_all();
-	for (i = 0; i < parent->max_procs; i++)
-		if (parent->kids[i].pair >= 0)
-			close(parent->kids[i].pair);
-	/* A TCP connection held open here would outlive its closing by the
-	 * parent. */
-	sl_transport_drop_inherited(sl_sip_transport(parent->sip), reply_fd);
-	sl_regchan_child_drop();
 	memset(&sv, 0, sizeof sv);
 	sv.set = parent->set;
 	sv.child_pair = pair;
 	if ((err = sl_loop_new(&loop)) != 0 ||
 	    (err = sl_sip_new(loop, parent->set, &sip)) != 0) {
-		sl_warn_err(err, "unable to start a call process");
+		sl_warn_err(err, "unable to start a call");
 		_exit(SL_EXIT_SYSTEM);
 	}
 	sv.loop = loop;
@@ -298,7 +337,10 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 		err = sl_transport_relay(sl_sip_transport(sip), src, relay_to_parent, &sv);
 		sv.reply_sock = 0;
 	} else {
-		err = sl_transport_add_udp(sl_sip_transport(sip), reply_fd, 0) == 1 ? 0 : EMFILE;
+		/* A copy: the call's transport closes it when freed. */
+		fd = fcntl(reply_fd, F_DUPFD_CLOEXEC, 3);
+		err = fd < 0 ? errno :
+		      sl_transport_add_udp(sl_sip_transport(sip), fd, 0) == 1 ? 0 : EMFILE;
 		sv.reply_sock = 1;
 	}
 	if (err) {
@@ -306,11 +348,15 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 		_exit(SL_EXIT_SYSTEM);
 	}
 	sl_loop_watch(loop, pair, POLLIN, on_from_parent, &sv);
+	stop_signals(&stops);
+	sl_loop_signal(loop, SIGINT, on_early_signal, NULL);
+	sl_loop_signal(loop, SIGTERM, on_early_signal, NULL);
+	sl_loop_signal(loop, SIGHUP, on_early_signal, NULL);
+	sigprocmask(SIG_UNBLOCK, &stops, NULL);
 	sl_sip_inject(sip, invite, len, src, sv.reply_sock);
-	free(invite);       /* parsed: the SIP core keeps its own copy */
 	{
 		/* Refused for its offer (488), this call's INVITE ends the
-		 * process: waiting on would hold a call slot for good. */
+		 * call: waiting on would hold a call slot for good. */
 		struct sl_answer_config ac = *parent->ac;
 
 		ac.one_invite = 1;
@@ -318,11 +364,114 @@ child_main(struct server *parent, int pair, int reply_fd, char *invite, size_t l
 		ac.call.over_arg = &sv;
 		status = sl_answer_run(loop, sip, &ac);
 	}
+	sigprocmask(SIG_BLOCK, &stops, NULL);
+	sl_loop_unwatch(loop, pair);
+	sl_sip_free(sip);
+	sl_loop_free(loop);
+	/* The call's children that ended are reaped; its signal handlers
+	 * and their pipe go (the next call makes its own). */
+	sl_child_loop_done();
+	sl_loop_signals_reset();
+	return status;
+}
+
+/* The environment a call process began with: each call sets its SIP_*
+ * and RTP_* for its commands on top of it, and it is put back after. */
+static char **
+env_save(void)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (environ[n])
+		n++;
+	if ((copy = malloc((n + 1) * sizeof *copy)) == NULL)
+		return NULL;
+	memcpy(copy, environ, (n + 1) * sizeof *copy);
+	return copy;
+}
+
+/* Returns 0 or an errno value. */
+static int
+env_restore(char **saved)
+{
+	if (saved == NULL || clearenv() != 0)
+		return ENOMEM;
+	for (; *saved; saved++)
+		if (putenv(*saved) != 0)
+			return errno;
+	return 0;
+}
+
+/* Waits for the parent's next call: its INVITE in buf, its source in src.
+ * Returns the INVITE's length, or -1 when the parent closed the
+ * socketpair (this process is to end) or is gone.  Messages of the call
+ * before, still in the socketpair, are dropped. */
+static ssize_t
+next_call(int pair, char *buf, size_t size, struct sl_addr *src)
+{
+	struct pollfd p = { .fd = pair, .events = POLLIN };
+	ssize_t n;
+	int kind;
+
+	for (;;) {
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		n = unpass(pair, buf, size, src, &kind);
+		if (n == -2)
+			return -1;
+		if (n > 0 && kind == PASS_CALL)
+			return n;
+	}
+}
+
+/* A call process: runs the calls the parent hands it, one at a time, up
+ * to WORKER_CALLS.  Never returns. */
+static void __attribute__((noreturn))
+worker_main(struct server *parent, int pair, int reply_fd)
+{
+	static char buf[sizeof(struct passed) + SL_SIP_MAX + 1];
+	struct sl_addr src;
+	sigset_t stops, pending;
+	char **env0;
+	ssize_t n;
+	int i, calls, status = 0;
+
+	/* The signal pipe and handlers were the parent's. */
+	stop_signals(&stops);
+	sigprocmask(SIG_BLOCK, &stops, NULL);
+	sl_loop_signals_reset();
+	sl_child_forget_all();
+	for (i = 0; i < parent->max_procs; i++)
+		if (parent->kids[i].pair >= 0)
+			close(parent->kids[i].pair);
+	/* A TCP connection held open here would outlive its closing by the
+	 * parent. */
+	sl_transport_drop_inherited(sl_sip_transport(parent->sip), reply_fd);
+	sl_regchan_child_drop();
+	env0 = env_save();
+	for (calls = 1; (n = next_call(pair, buf, sizeof buf, &src)) >= 0; calls++) {
+		status = run_call(parent, pair, reply_fd, buf, (size_t)n, &src);
+		if (env_restore(env0) != 0) {
+			sl_warn("unable to reset a call process's environment");
+			break;
+		}
+		/* Told to stop between calls, or called enough: it ends, and
+		 * the parent learns it is free from its exit. */
+		sigpending(&pending);
+		if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
+		    sigismember(&pending, SIGHUP) || calls == WORKER_CALLS)
+			break;
+		if (pass(pair, PASS_FREE, NULL, 0, NULL, 0) != 0)
+			break;
+	}
 	close(pair);
 #ifdef __SANITIZE_ADDRESS__
 	/* The leak check runs at exit: everything must have been freed. */
-	sl_sip_free(sip);
-	sl_loop_free(loop);
+	free(env0);
 	exit(status);
 #else
 	/* The process ends here, and freeing or the libraries' exit
@@ -350,16 +499,99 @@ kid_by_pair(struct server *sv, int fd)
 static void
 kid_done(struct server *sv, struct kid *k)
 {
-	if (k == NULL || k->done)
+	if (k == NULL || !k->busy || k->done)
 		return;
 	k->done = 1;
 	sv->ncalls--;
 	sl_debug("call process %d: its call is over", (int)k->pid);
 }
 
-/* A call process says its call is over, or hands back what it sends to a
- * peer on one of the parent's TCP connections (relay_to_parent): written
- * here. */
+/* The call of k is over and gone: its Call-ID is remembered as ended. */
+static void
+kid_forget_call(struct server *sv, struct kid *k)
+{
+	if (!k->busy)
+		return;
+	kid_done(sv, k);
+	sl_recent_add(sv->recent, k->call_id, sl_now_ms());
+	unindex_kid(sv, k);
+	free(k->call_id);
+	k->call_id = NULL;
+	k->busy = 0;
+	k->done = 0;
+}
+
+/* Tells k to end (its socketpair closed: it ends when it reads that); its
+ * exit is reaped in on_kid_exit. */
+static void
+kid_retire(struct server *sv, struct kid *k)
+{
+	if (k->pair < 0)
+		return;
+	sl_loop_unwatch(sv->loop, k->pair);
+	close(k->pair);
+	k->pair = -1;
+}
+
+/* The idle call process freed last, or NULL; *count: how many are idle. */
+static struct kid *
+find_idle(struct server *sv, int *count)
+{
+	struct kid *best = NULL;
+	int i;
+
+	*count = 0;
+	for (i = 0; i < sv->max_procs; i++) {
+		struct kid *k = &sv->kids[i];
+
+		if (k->pid == 0 || k->pair < 0 || k->busy)
+			continue;
+		++*count;
+		if (best == NULL || k->idle_since > best->idle_since)
+			best = k;
+	}
+	return best;
+}
+
+/* Ends the call processes idle for IDLE_MS; comes back while some are
+ * idle. */
+static void
+on_idle_timer(void *arg)
+{
+	struct server *sv = arg;
+	int64_t now = sl_now_ms(), next = -1;
+	int i;
+
+	for (i = 0; i < sv->max_procs; i++) {
+		struct kid *k = &sv->kids[i];
+
+		if (k->pid == 0 || k->pair < 0 || k->busy)
+			continue;
+		if (now - k->idle_since >= IDLE_MS)
+			kid_retire(sv, k);
+		else if (next < 0 || k->idle_since + IDLE_MS - now < next)
+			next = k->idle_since + IDLE_MS - now;
+	}
+	if (next >= 0)
+		sl_timer_start(sv->loop, &sv->idle_timer, next, on_idle_timer, sv);
+}
+
+/* k has no call (new, or its call is over and freed). */
+static void
+kid_idle(struct server *sv, struct kid *k)
+{
+	k->idle_since = sl_now_ms();
+	if (sv->stopping || sv->draining) {
+		kid_retire(sv, k);
+		return;
+	}
+	if (!sl_timer_armed(&sv->idle_timer))
+		sl_timer_start(sv->loop, &sv->idle_timer, IDLE_MS, on_idle_timer, sv);
+}
+
+/* A call process says its call is over, or that it is free for another,
+ * or hands back what it sends to a peer on one of the parent's TCP
+ * connections (relay_to_parent): written here. */
 static void
 on_from_kid(int fd, short revents, void *arg)
 {
@@ -367,17 +599,28 @@ on_from_kid(int fd, short revents, void *arg)
 	static char buf[sizeof(struct passed) + SL_SIP_MAX + 1];
 	struct sl_addr dst;
 	char a[SL_ADDR_STRLEN];
+	struct kid *k;
 	ssize_t n;
 	int err, kind;
 
 	while ((n = unpass(fd, buf, sizeof buf, &dst, &kind)) >= 0)
-		if (kind == PASS_DONE)
+		if (kind == PASS_DONE) {
 			kid_done(sv, kid_by_pair(sv, fd));
-		else if (n > 0 && (err = sl_transport_send(sl_sip_transport(sv->sip), &dst, buf, (size_t)n)) != 0)
+		} else if (kind == PASS_FREE) {
+			if ((k = kid_by_pair(sv, fd)) != NULL && k->busy) {
+				sl_debug("call process %d: free for another call", (int)k->pid);
+				kid_forget_call(sv, k);
+				kid_idle(sv, k);
+			}
+			/* Retired: its socketpair is closed. */
+			if (k == NULL || k->pair < 0)
+				return;
+		} else if (n > 0 && (err = sl_transport_send(sl_sip_transport(sv->sip), &dst, buf, (size_t)n)) != 0) {
 			/* Said: the call process cannot know its message
 			 * was lost (the connection to the peer is gone). */
 			sl_warn("unable to send a call process's message to %s: %s",
 				sl_addr_str(&dst, a), sl_strerror(err));
+		}
 }
 
 static void
@@ -391,19 +634,15 @@ on_kid_exit(pid_t pid, int status, void *arg)
 
 		if (k->pid != pid)
 			continue;
-		sl_recent_add(sv->recent, k->call_id, sl_now_ms());
-		unindex_kid(sv, k);
-		free(k->call_id);
-		k->call_id = NULL;
 		/* Its last words (a 487, the 200 to a BYE, that it is done)
 		 * may still wait in the socketpair. */
-		on_from_kid(k->pair, POLLIN, sv);
-		kid_done(sv, k);
-		sl_loop_unwatch(sv->loop, k->pair);
-		close(k->pair);
-		k->pair = -1;
+		if (k->pair >= 0)
+			on_from_kid(k->pair, POLLIN, sv);
+		/* Dead mid-call (or ended after its last call): the call is
+		 * over. */
+		kid_forget_call(sv, k);
+		kid_retire(sv, k);
 		k->pid = 0;
-		k->done = 0;
 		sv->nkids--;
 		sl_debug("call process %d exited with %d", (int)pid, sl_child_exit_code(status));
 		break;
@@ -412,10 +651,9 @@ on_kid_exit(pid_t pid, int status, void *arg)
 		sl_loop_stop(sv->loop);
 }
 
-/* Starts a process for a new call.  Returns 0 or an errno value. */
-static int
-spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
-	   const struct sl_addr *src)
+/* Forks a call process, idle.  Returns it, or NULL with errno set. */
+static struct kid *
+start_kid(struct server *sv)
 {
 	struct kid *k = NULL;
 	struct sl_transport *tp = sl_sip_transport(sv->sip);
@@ -425,20 +663,15 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 	for (i = 0; i < sv->max_procs && k == NULL; i++)
 		if (sv->kids[i].pid == 0)
 			k = &sv->kids[i];
-	if (k == NULL)
-		return EAGAIN;
+	if (k == NULL) {
+		errno = EAGAIN;
+		return NULL;
+	}
 	/* UDP: the shared socket, which the child only sends on; TCP: none,
 	 * the child hands its messages back here. */
 	reply_fd = sv->set->proto != SL_PROTO_UDP ? -1 : sl_transport_fd(tp);
-	if ((k->call_id = strdup(call_id)) == NULL)
-		return ENOMEM;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-		int err = errno;
-
-		free(k->call_id);
-		k->call_id = NULL;
-		return err;
-	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return NULL;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -446,43 +679,70 @@ spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
 
 		close(pair[0]);
 		close(pair[1]);
-		free(k->call_id);
-		k->call_id = NULL;
-		return err;
+		errno = err;
+		return NULL;
 	}
 	if (pid == 0) {
-		char *copy = malloc(len + 1);
-
 		close(pair[0]);
-		if (copy == NULL)
-			_exit(SL_EXIT_SYSTEM);
-		memcpy(copy, buf, len);
-		copy[len] = '\0';
-		child_main(sv, pair[1], reply_fd, copy, len, src);
+		worker_main(sv, pair[1], reply_fd);
 	}
 	close(pair[1]);
 	fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK);
 	sl_loop_watch(sv->loop, pair[0], POLLIN, on_from_kid, sv);
 	k->pid = pid;
 	k->pair = pair[0];
+	k->busy = 0;
+	k->done = 0;
+	sv->nkids++;
+	sl_child_watch(sv->loop, pid, on_kid_exit, sv);
+	kid_idle(sv, k);
+	return k;
+}
+
+/* Hands a new call to an idle call process, or to a new one.  Returns 0
+ * or an errno value. */
+static int
+spawn_call(struct server *sv, const char *buf, size_t len, const char *call_id,
+	   const struct sl_addr *src)
+{
+	struct kid *k;
+	int idle, err;
+
+	if ((k = find_idle(sv, &idle)) == NULL && (k = start_kid(sv)) == NULL)
+		return errno;
+	if ((k->call_id = strdup(call_id)) == NULL)
+		return ENOMEM;
+	if ((err = pass(k->pair, PASS_CALL, buf, len, src, MSG_DONTWAIT)) != 0) {
+		free(k->call_id);
+		k->call_id = NULL;
+		kid_retire(sv, k);
+		return err;
+	}
+	k->busy = 1;
 	k->done = 0;
 	index_kid(sv, k);
-	sv->nkids++;
 	sv->ncalls++;
-	sl_child_watch(sv->loop, pid, on_kid_exit, sv);
+	/* Spares for the calls to come, forked now rather than when one
+	 * comes. */
+	find_idle(sv, &idle);
+	while (idle < sv->ncalls / SPARE_PER && idle < SPARE_MAX && start_kid(sv) != NULL)
+		idle++;
 	return 0;
 }
 
-/* 1 when a new call may start: a call slot, and a process slot. */
+/* 1 when a new call may start: a call slot, and a process for it. */
 static int
-has_room(const struct server *sv)
+has_room(struct server *sv)
 {
-	return sv->ncalls < sv->max_calls && sv->nkids < sv->max_procs;
+	int idle;
+
+	return sv->ncalls < sv->max_calls &&
+	       (sv->nkids < sv->max_procs || find_idle(sv, &idle) != NULL);
 }
 
 /* The status a new INVITE is refused with now. */
 static int
-refusal_code(const struct server *sv, const struct sl_addr *src)
+refusal_code(struct server *sv, const struct sl_addr *src)
 {
 	if (!sl_answer_allowed(sv->ac, src))
 		return 403;
@@ -544,7 +804,7 @@ on_raw(const char *buf, size_t len, osip_message_t *msg, const struct sl_addr *s
 	k = find_kid(sv, cid);
 
 	if (k) {
-		if ((err = pass(k->pair, buf, len, src, MSG_DONTWAIT)) != 0)
+		if ((err = pass(k->pair, PASS_MSG, buf, len, src, MSG_DONTWAIT)) != 0)
 			sl_debug("unable to pass a message to call process %d: %s",
 				 (int)k->pid, sl_strerror(err));
 		return 1;
@@ -627,6 +887,11 @@ on_signal(int signo, void *arg)
 		if (sv->draining++ || sv->stopping)
 			return;
 		sl_event("draining calls=%d", sv->ncalls);
+		/* The idle call processes end now, the others after their
+		 * call. */
+		for (i = 0; i < sv->max_procs; i++)
+			if (sv->kids[i].pid > 0 && !sv->kids[i].busy)
+				kid_retire(sv, &sv->kids[i]);
 		if (sv->nkids == 0)
 			sl_loop_stop(sv->loop);
 		return;
@@ -635,8 +900,10 @@ on_signal(int signo, void *arg)
 		return;
 	sl_event("stopping calls=%d", sv->ncalls);
 	for (i = 0; i < sv->max_procs; i++)
-		if (sv->kids[i].pid > 0)
+		if (sv->kids[i].pid > 0 && sv->kids[i].busy)
 			kill(sv->kids[i].pid, SIGTERM);
+		else if (sv->kids[i].pid > 0)
+			kid_retire(sv, &sv->kids[i]);
 	if (sv->nkids == 0) {
 		sl_loop_stop(sv->loop);
 		return;
@@ -686,6 +953,7 @@ sl_serve_run(struct sl_loop *loop, struct sl_sip *sip,
 	if ((err = sl_loop_run(loop)) != 0)
 		sl_fatal_err(SL_EXIT_SYSTEM, err, "event loop failed");
 	sl_timer_stop(loop, &sv.stop_timer);
+	sl_timer_stop(loop, &sv.idle_timer);
 	free(sv.kids);
 	free(sv.bucket);
 	sl_recent_free(sv.recent);

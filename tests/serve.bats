@@ -72,6 +72,37 @@ has_lines() {
 	refute_line --partial warning
 }
 
+@test "serve: one call process takes calls one after another: each media command sees its own call's variables and descriptors; idle a second, it exits" {
+	local srv kid i
+	serve_on -- sh -c 'echo "$PPID $SIP_CALL_ID" >>"$0/calls"; exec handoff-probe -s -1 -o "$0/media-$SIP_CALL_ID.txt"' "$D"
+	srv=$(bg_pid srv)
+	for i in 1 2 3; do
+		run direct sip-call -T 5 -D 0.5 "sip:bob@127.0.0.1:$PORT" -- sleep 5
+		assert_success
+		wait_for 5 has_lines "$i" '^sip-answer: ended status=0 ' "$D/srv.err"
+		# Free once its media command is gone (up to a second idle).
+		kid=$(children "$srv")
+		[ "$(wc -w <<<"$kid")" = 1 ]
+		wait_for 2 no_children "$kid"
+		sleep 0.1
+	done
+	cat "$D/calls"
+	# One process ran the three calls, each with its own Call-ID.
+	assert_equal "$(cut -d' ' -f1 "$D/calls" | sort -u)" "$kid"
+	assert_equal "$(cut -d' ' -f2 "$D/calls" | sort -u | wc -l)" 3
+	# Each media command saw its own call, and the same descriptors (no
+	# socket of an earlier call left open).
+	for i in $(cut -d' ' -f2 "$D/calls"); do
+		assert_equal "$(report_env "media-$i.txt" SIP_CALL_ID)" "$i"
+		assert_equal "$(report_fds "media-$i.txt")" "$(report_fds "media-$(head -n 1 "$D/calls" | cut -d' ' -f2).txt")"
+	done
+	# Idle, it exits; the next call gets a new one.
+	wait_for 5 no_children "$srv"
+	run direct sip-call -T 5 -D 0.5 "sip:bob@127.0.0.1:$PORT" -- sleep 5
+	assert_success
+	refute [ "$(tail -n 1 "$D/calls" | cut -d' ' -f1)" = "$kid" ]
+}
+
 @test "serve: --max-calls 2: a third call at once gets 486 and a busy event" {
 	serve_on -m 2 -- handoff-probe -s -1 -o /dev/null
 	start_bg calls sipp_run calls call-uac -s bob -key from alice -key domain "127.0.0.1:$PORT" \
