@@ -8,9 +8,10 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 # The codec libraries are linked from Debian's own static archives (.a,
 # shipped in the same -dev packages): the linker takes only the objects we
-# call (spandsp: g722.o, plc.o, vector_int.o), so libspandsp.so's
-# dependencies (libtiff and its image codecs, libstdc++) are not loaded into
-# every process; BENCHMARKS.md, "memory after issues 15/16".
+# call (spandsp: g722.o and plc.o; lib/coder.c says why not vector_int.o),
+# so libspandsp.so's dependencies (libtiff and its image codecs, libstdc++)
+# are not loaded into every process; BENCHMARKS.md, "Memory after issues
+# 15/16".
 PKGS_SHARED = libosip2 nettle libcares openssl libsrtp2
 PKGS_STATIC = spandsp opus speexdsp
 PKGS      = $(PKGS_SHARED) $(PKGS_STATIC)
