@@ -6,7 +6,15 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-PKGS      = libosip2 nettle libcares openssl libsrtp2 spandsp opus speexdsp
+# The codec libraries are linked from Debian's own static archives (.a,
+# shipped in the same -dev packages): the linker takes only the objects we
+# call (spandsp: g722.o and plc.o; lib/coder.c says why not vector_int.o),
+# so libspandsp.so's dependencies (libtiff and its image codecs, libstdc++)
+# are not loaded into every process; BENCHMARKS.md, "Memory after issues
+# 15/16".
+PKGS_SHARED = libosip2 nettle libcares openssl libsrtp2
+PKGS_STATIC = spandsp opus speexdsp
+PKGS      = $(PKGS_SHARED) $(PKGS_STATIC)
 
 # SANITIZE=1 builds everything with AddressSanitizer and
 # UndefinedBehaviorSanitizer into a separate tree, so that switching back and
@@ -43,8 +51,10 @@ endif
 $(PKG_MK): Makefile mk/packages
 	@mk/need build
 	@mkdir -p $(@D)
-	@cflags=$$(pkg-config --cflags $(PKGS)) && libs=$$(pkg-config --libs $(PKGS)) && \
-	    printf 'PKG_CFLAGS = %s\nPKG_LIBS = %s\n' "$$cflags" "$$libs" >$@.tmp && \
+	@cflags=$$(pkg-config --cflags $(PKGS)) && libs=$$(pkg-config --libs $(PKGS_SHARED)) && \
+	    slibs=$$(pkg-config --libs $(PKGS_STATIC)) && \
+	    printf 'PKG_CFLAGS = %s\nPKG_LIBS = -Wl,-Bstatic %s -Wl,-Bdynamic %s\n' \
+	        "$$cflags" "$$slibs" "$$libs" >$@.tmp && \
 	    mv $@.tmp $@
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \
@@ -79,15 +89,15 @@ $(BUILD)/%.o: %.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/lib/libsipline.a
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/lib/libsipline.a $(PKG_MK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
 
-$(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/lib/libsipline.a
+$(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/lib/libsipline.a $(PKG_MK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
 
-$(BUILD)/test-tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/lib/libsipline.a
+$(BUILD)/test-tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/lib/libsipline.a $(PKG_MK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
 

@@ -149,7 +149,7 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 	else if (MSG_IS_MESSAGE(req) && !sl_msg_has_to_tag(req))
 		sl_message_receive(NULL, st->loop, srv, req);
 	else
-		sl_answer_reply_other(srv, req);
+		sl_server_reply_other(srv, req);
 }
 
 static void

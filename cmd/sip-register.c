@@ -191,7 +191,7 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 	if ((MSG_IS_INVITE(req) || MSG_IS_MESSAGE(req)) && !sl_msg_has_to_tag(req))
 		sl_server_reply(srv, 480);
 	else
-		sl_answer_reply_other(srv, req);    /* 200, 481, 405, 501 */
+		sl_server_reply_other(srv, req);    /* 200, 481, 405, 501 */
 }
 
 /* Registration starts once the child said whether it sends our REGISTERs

@@ -30,7 +30,7 @@
  * is new), at the first concealment of nearly every G.711 or G.722
  * loss.  glibc's memcpy is its memmove on x86-64 and copies it right, and
  * the library is not ours: ASan's interceptors are told to leave calls
- * from libspandsp alone (fuzz/asan.supp), and check all of ours. */
+ * from normalise_history alone (fuzz/asan.supp), and check all of ours. */
 const char *
 __asan_default_options(void)
 {

@@ -214,7 +214,7 @@ out_request(struct sl_server *srv, osip_message_t *req, void *arg)
 	else if (MSG_IS_INVITE(req) && !sl_msg_has_to_tag(req))
 		sl_server_reply(srv, 486);
 	else
-		sl_answer_reply_other(srv, req);
+		sl_server_reply_other(srv, req);
 }
 
 static void

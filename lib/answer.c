@@ -328,7 +328,7 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 	}
 	if (sl_answer_message(an->ac, an->loop, srv, req))
 		return;
-	sl_answer_reply_other(srv, req);
+	sl_server_reply_other(srv, req);
 }
 
 int
@@ -347,20 +347,6 @@ sl_answer_message(const struct sl_answer_config *ac, struct sl_loop *loop,
 		sl_message_receive(&ac->message, loop, srv, req);
 	}
 	return 1;
-}
-
-void
-sl_answer_reply_other(struct sl_server *srv, osip_message_t *req)
-{
-	/* INFO belongs in a dialog (RFC 6086), as BYE does; UPDATE too
-	 * (RFC 3311). */
-	if (sl_msg_has_to_tag(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req) || MSG_IS_INFO(req) ||
-	    MSG_IS_UPDATE(req))
-		sl_server_reply(srv, 481);     /* no such dialog / transaction */
-	else if (MSG_IS_OPTIONS(req))
-		sl_server_reply(srv, 200);
-	else
-		sl_server_reply_unsupported(srv);
 }
 
 static void

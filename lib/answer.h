@@ -45,11 +45,6 @@ int sl_answer_allowed(const struct sl_answer_config *ac, const struct sl_addr *s
 /* The SIP status a screening program's exit code asks for (0: answer). */
 int sl_answer_screen_verdict(int code);
 
-/* Answers a request that belongs to no call: OPTIONS 200, 481 for
- * dialogs and transactions we do not have (an UPDATE is always in one),
- * 405 / 501 for the rest. */
-void sl_answer_reply_other(struct sl_server *srv, osip_message_t *req);
-
 /* Takes req when it is a MESSAGE outside a dialog (sl_message_receive,
  * 403 from a source --accept-from leaves out): returns 1 then, else 0. */
 int sl_answer_message(const struct sl_answer_config *ac, struct sl_loop *loop,

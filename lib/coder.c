@@ -12,6 +12,31 @@
 #include <spandsp.h>
 #include <speex/speex_resampler.h>
 
+/* G.722's filters call spandsp's vec_circular_dot_prodi16.  The one in
+ * Debian's libspandsp.a (vector_int.o, linked statically: see Makefile) is
+ * miscompiled: its MMX asm clobbers registers it does not declare, which
+ * the shared library's PIC calls survive but the static object's direct
+ * call does not (G.722 encoding crashes).  Defined here, in an object the
+ * codec code already links, the linker never takes vector_int.o; same
+ * contract as spandsp's (vector_int.h): the dot product of x, read
+ * circularly from pos, with y. */
+static int32_t
+dot16(const int16_t x[], const int16_t y[], int n)
+{
+	uint32_t z = 0;         /* wraps as pmaddwd/paddd do */
+	int i;
+
+	for (i = 0; i < n; i++)
+		z += (uint32_t)((int32_t)x[i] * y[i]);
+	return (int32_t)z;
+}
+
+int32_t
+vec_circular_dot_prodi16(const int16_t x[], const int16_t y[], int n, int pos)
+{
+	return (int32_t)((uint32_t)dot16(&x[pos], y, n - pos) + (uint32_t)dot16(x, &y[n - pos], pos));
+}
+
 /* speexdsp's quality (0-10): 4 is its VoIP default's neighbour, a 5 kHz
  * tone through 16 -> 48 -> 16 kHz keeps more than 40 dB. */
 #define RESAMPLE_QUALITY 4

@@ -860,7 +860,7 @@ on_request(struct sl_server *srv, osip_message_t *req, void *arg)
 	/* A MESSAGE outside a dialog needs no call process. */
 	if (sl_answer_message(sv->ac, sv->loop, srv, req))
 		return;
-	sl_answer_reply_other(srv, req);
+	sl_server_reply_other(srv, req);
 }
 
 static void

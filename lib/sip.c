@@ -1869,6 +1869,20 @@ sl_server_reply_unsupported(struct sl_server *srv)
 	return sl_server_reply(srv, method_known(srv->tr->orig_request->sip_method) ? 405 : 501);
 }
 
+void
+sl_server_reply_other(struct sl_server *srv, osip_message_t *req)
+{
+	/* INFO belongs in a dialog (RFC 6086), as BYE does; UPDATE too
+	 * (RFC 3311). */
+	if (sl_msg_has_to_tag(req) || MSG_IS_BYE(req) || MSG_IS_CANCEL(req) || MSG_IS_INFO(req) ||
+	    MSG_IS_UPDATE(req))
+		sl_server_reply(srv, 481);     /* no such dialog / transaction */
+	else if (MSG_IS_OPTIONS(req))
+		sl_server_reply(srv, 200);
+	else
+		sl_server_reply_unsupported(srv);
+}
+
 /* Sends a message outside any transaction (shown with -v).  Returns 0 or
  * an errno value. */
 static int

@@ -159,6 +159,11 @@ int sl_server_reply(struct sl_server *srv, int code);
 /* Refuses a method we do not take: 405 (with Allow) for one we know of,
  * 501 for one we do not (RFC 3261 §8.2.1).  Returns 0 or an errno value. */
 int sl_server_reply_unsupported(struct sl_server *srv);
+/* Answers a request that belongs to no call: OPTIONS 200, 481 for
+ * dialogs and transactions we do not have (an UPDATE is always in one),
+ * 405 / 501 for the rest.  Here, not with the answering, so that a tool
+ * that takes no calls (sip-register) links no media. */
+void sl_server_reply_other(struct sl_server *srv, osip_message_t *req);
 osip_message_t *sl_server_request(struct sl_server *srv);
 const struct sl_addr *sl_server_source(const struct sl_server *srv);
 /* The To tag this server puts in its responses. */
