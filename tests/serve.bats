@@ -354,6 +354,12 @@ tcp_conns() {
 	ss -Htn state established state close-wait "sport = :$1"
 }
 
+# tcp_conns_are N PORT: true when N such connections are open; for wait_for
+# (its command runs again each time, a $(...) in its arguments would not).
+tcp_conns_are() {
+	[ "$(tcp_conns "$2" | wc -l)" = "$1" ]
+}
+
 @test "serve over TCP: 10 concurrent SIPp calls on one connection (as a proxy sends them), then on a connection each; none failed, no child or connection left" {
 	local srv mode n
 	serve_tcp -m 30 -- handoff-probe -s -1 -o /dev/null
@@ -380,7 +386,7 @@ tcp_conns() {
 	wait_for 5 no_children "$srv"
 	# SIPp is gone: a connection still open here would be one a call
 	# process kept after the parent closed it.
-	wait_for 5 test -z "$(tcp_conns "$PORT")"
+	wait_for 5 tcp_conns_are 0 "$PORT"
 	signal_bg srv TERM
 	wait_bg srv 2
 	assert_success
@@ -419,7 +425,7 @@ tcp_conns() {
 	assert_equal "$(grep -o 'pid=[0-9]*' <<<"$output" | sort -u)" "pid=$(bg_pid srv)"
 	wait_bg c1 5
 	assert_success
-	wait_for 3 test "$(tcp_conns "$PORT" | wc -l)" = 1
+	wait_for 3 tcp_conns_are 1 "$PORT"
 	assert_equal "$(count '^sip-answer: ended ' "$D/srv.err")" 1
 	wait_bg c2 10
 	assert_success

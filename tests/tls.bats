@@ -176,11 +176,12 @@ tls_call_sips() {
 		assert_line --regexp "^sip-call: answered .* sip=tls call-id=$CID$"
 		assert_line --regexp "^sip-call: hangup by=remote call-id=$CID$"
 	done
-	wait_for 5 test "$(grep -c '^sip-answer: ended status=0 ' "$D/bob.err")" = 3
+	wait_for 5 sh -c '[ "$(grep -c "^sip-answer: ended status=0 " "$1")" = 3 ]' - "$D/bob.err"
 	# Each call's BYE left its process over TLS, through the proxy.
 	[ "$(grep -c "BYE sip:alice@127\.0\.0\.1:[0-9]*;transport=tls from 127\.0\.0\.1:[0-9]*/tls" "$KAM_LOG")" = 3 ]
 	srv=$(ps --ppid "$(bg_pid bob)" -o pid= | tr -d ' ')
-	wait_for 5 test -z "$(ps --ppid "$srv" -o pid=)"
+	# Idle call processes of the pool end after 1 s (sip-answer(1)).
+	wait_for 5 no_children "$srv"
 	signal_bg bob TERM
 	wait_bg bob 5
 	assert_success
