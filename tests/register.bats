@@ -760,3 +760,38 @@ closed_port() {
 	bg_running reg
 	bg_running chain
 }
+
+# back_after_failure NAME: job NAME registered (or refreshed) again after
+# its first failed line; for wait_for.
+back_after_failure() {
+	sed -n '/^sip-register: failed /,$p' "$D/$1.err" | grep -q '^sip-register: \(registered\|refreshed\) '
+}
+
+@test "register over TCP: a refresh whose connection the registrar closes unanswered fails at once and is sent again, chain-loaded and standalone, not after timer F's 32 s" {
+	local job t0
+	kamailio_start CLOSEREG
+	# Chain-loaded, the REGISTERs leave from sip-answer's connection and
+	# its listening socket is no way back for their answers: this is the
+	# case that waited 32 s when Kamailio restarted at the wrong moment.
+	start_bg chain env SIP_USER=bob SIP_PASSWORD=bobpw sip-register -t tcp -e 6 \
+		-- sip-answer -R busy
+	wait_for 5 grep -q '^sip-register: registered ' "$D/chain.err"
+	start_bg reg sip-register -t tcp -e 6
+	wait_for 5 grep -q '^sip-register: registered ' "$D/reg.err"
+	for job in chain reg; do
+		# The next REGISTER over TCP (a refresh after 4 s) is read and
+		# its connection closed, unanswered.
+		kamailio_ctl pv.shvSet closereg int 1
+		t0=$(sl_now_us)
+		wait_for 8 has_events "$job" failed
+		run events "$job" failed
+		assert_output --regexp '^sip-register: failed aor=sip:(alice|bob)@sipline\.test reason="no response \(the connection was closed\)"$'
+		wait_for 5 back_after_failure "$job"
+		figure "$job: registered again $(seconds_since "$t0") s after the closed refresh was asked for"
+	done
+	# One REGISTER closed for each, one failure each: no other was lost.
+	assert_equal "$(grep -c 'CLOSEREG: closing' "$KAM_LOG")" 2
+	assert_equal "$(count chain failed) $(count reg failed)" "1 1"
+	bg_running reg
+	bg_running chain
+}
