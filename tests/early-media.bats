@@ -60,7 +60,7 @@ write_uas() {
 	port=$(free_port)
 	sox -n -r 8000 -c 1 -t raw -e u-law "$D/tone.ul" synth 2 sine 1000 vol 0.5
 	write_uas
-	start_bg uas sipp -sf "$D/uas.xml" -i 127.0.0.1 -p "$port" -mp "$(free_rtp_port)" \
+	start_bg uas sipp -sf "$D/uas.xml" -i 127.0.0.1 -p "$port" -mp "$(free_sipp_media_port)" \
 		-m 1 -timeout 15 -timeout_error -nostdin
 	wait_for 5 port_listening udp "$port"
 	run sh -c 'exec timeout 15 sip-call -d sipline.test "$1" </dev/null >"$2" 2>"$3"' \
@@ -79,7 +79,7 @@ write_uas() {
 @test "early media, then the answer: the media that played the 183 sends from the 200 on, one process throughout" {
 	local port mport cport n pid
 	port=$(free_port)
-	mport=$(free_rtp_port)
+	mport=$(free_sipp_media_port)
 	sox -n -r 8000 -c 1 -t raw -e u-law "$D/tone.ul" synth 1 sine 1000 vol 0.5
 	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/500.raw" synth 6 sine 500 vol 0.5
 	# 183 with SDP and a second of tone; the 200 1.5 s later.

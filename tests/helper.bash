@@ -173,6 +173,13 @@ free_rtp_port() {
 	freeport -e -f "${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/sipline-ports"
 }
 
+# free_sipp_media_port: the same for SIPp's -mp, which binds four ports
+# from P (audio RTP and RTCP, video RTP and RTCP) and exits 254 when one is
+# busy.
+free_sipp_media_port() {
+	freeport -n 4 -f "${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/sipline-ports"
+}
+
 # port_listening udp|tcp PORT: true when a socket is bound to the UDP PORT,
 # or listens on the TCP PORT (any address), in the test's namespace while
 # SL_NETNS is set (tests/netns.bash); for wait_for, e.g. until a phone
@@ -579,7 +586,7 @@ sipp_run() {
 		return 1
 	fi
 	dir=$(sl_tmpdir)
-	port=$(free_port) && mport=$(free_port) || return 1
+	port=$(free_port) && mport=$(free_sipp_media_port) || return 1
 	# timeout(1) is the last resort should SIPp ignore its own -timeout.
 	timeout -k 2 "${SIPP_HARD_TIMEOUT:-30}" "${ns[@]}" sipp -sf "$scenario" -nostdin \
 		-i 127.0.0.1 -p "$port" -mp "$mport" -m 1 \
@@ -614,7 +621,7 @@ sipp_uas() {
 	local name=$1 sc=$2 dir
 	shift 2
 	dir=$(sl_tmpdir)
-	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_port)
+	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_sipp_media_port)
 	case $sc in
 	-sn) sc="-sn $1"; shift ;;
 	*/*) sc="-sf $sc" ;;

@@ -24,21 +24,6 @@ teardown() {
 	stop_all_bg
 }
 
-# media_port: an even free port whose successor (for RTCP) is free too and
-# handed out to nobody else in this run.
-media_port() {
-	local p list=${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/sipline-ports
-	while :; do
-		p=$(free_port) || return 1
-		((p % 2 == 0)) || continue
-		grep -qx "$((p + 1))" "$list" 2>/dev/null && continue
-		port_listening udp "$((p + 1))" && continue
-		echo "$((p + 1))" >>"$list"
-		echo "$p"
-		return 0
-	done
-}
-
 # recv_stat NAME FILE: the value of NAME= in the stats line in FILE.
 recv_stat() {
 	sed -n "s/^rtp-recv: stats .*\\b$1=\\([0-9.]*\\).*/\\1/p" "$2"
@@ -153,7 +138,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 
 @test "media: a port in use is a system failure, said the house way" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	run rtp-recv -l "127.0.0.1:$port"
 	assert_failure 111
@@ -177,7 +162,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 
 @test "media: a 1 kHz tone in PCMU keeps its frequency, length and SNR" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	run rtp-send -r "127.0.0.1:$port" <"$T/1k2s.raw"
 	assert_success
@@ -193,7 +178,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 
 @test "media: a 1 kHz tone in PCMA keeps its frequency, length and SNR" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port" -c pcma
 	run rtp-send -r "127.0.0.1:$port" -c pcma <"$T/1k1s.raw"
 	assert_success
@@ -205,7 +190,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 
 @test "media: IPv6, 30 ms packets, -vv: logs on stderr, only audio on stdout" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_bg recv rtp-recv -vv -l "[::1]:$port"
 	wait_for 5 port_listening udp "$port"
 	run rtp-send -vv -p 30 -r "[::1]:$port" <"$T/1k1s.raw"
@@ -222,7 +207,7 @@ STATS_RE='^rtp-recv: stats packets=[0-9]+ lost=[0-9]+ duplicates=[0-9]+ late=[0-
 @test "media: already encoded input of the other law (--format alaw, -c pcmu) is re-encoded" {
 	local port
 	sox -t raw -r 8000 -e signed -b 16 -c 1 "$T/1k1s.raw" -t raw -e a-law "$D/in.al"
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	run rtp-send -r "127.0.0.1:$port" -f alaw -c pcmu <"$D/in.al"
 	assert_success
@@ -249,7 +234,7 @@ start_capture() {
 	for i in 1 2 3 4 5; do g711-check codes; done >"$D/codes"
 	for law in ulaw alaw; do
 		[ $law = ulaw ] && codec=pcmu pt=0 || codec=pcma pt=8
-		port=$(media_port)
+		port=$(free_rtp_port)
 		start_capture "$port"
 		run rtp-send -r "127.0.0.1:$port" -f $law -c $codec <"$D/codes"
 		assert_success
@@ -266,8 +251,8 @@ start_capture() {
 	local port lport spec
 	head -c 3200 "$T/1k1s.raw" >"$D/200ms.raw"
 	for spec in 127.0.0.1:PORT :PORT; do
-		port=$(media_port)
-		lport=$(media_port)
+		port=$(free_rtp_port)
+		lport=$(free_rtp_port)
 		start_capture "$port"
 		run rtp-send -r "127.0.0.1:$port" --local "${spec/PORT/$lport}" <"$D/200ms.raw"
 		assert_success
@@ -288,7 +273,7 @@ start_capture() {
 	# plays: that much silence leads the tone.  On loopback the measured
 	# jitter is far below a millisecond and adds nothing.
 	for j in 0 400; do
-		port=$(media_port)
+		port=$(free_rtp_port)
 		start_recv "$port" --jitter "$j"
 		run rtp-send -r "127.0.0.1:$port" <"$T/1k1s.raw"
 		assert_success
@@ -306,7 +291,7 @@ start_capture() {
 
 @test "media: all 16 DTMF digits of --dtmf arrive exactly once, in order" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	run rtp-send -r "127.0.0.1:$port" --dtmf '0123456789*#ABCD' </dev/null
 	assert_success
@@ -318,7 +303,7 @@ start_capture() {
 
 @test "media: digits written to --dtmf-fd arrive at those times (100 ms) on rtp-recv's --dtmf-fd" {
 	local port w d i sent heard
-	port=$(media_port)
+	port=$(free_rtp_port)
 	mkfifo "$D/keys" "$D/heard"
 	# Each line rtp-recv writes, stamped with the time it arrives.
 	start_bg stamp bash -c 'while IFS= read -r l; do echo "$EPOCHREALTIME $l"; done <"$1"' \
@@ -352,8 +337,8 @@ start_capture() {
 
 @test "media: 10 % packet loss: the output keeps its length, the statistics count the loss" {
 	local port relay dropped
-	port=$(media_port)
-	relay=$(media_port)
+	port=$(free_rtp_port)
+	relay=$(free_rtp_port)
 	start_recv "$port"
 	start_bg relay udp-relay -l "$relay" -r "$port" -L 10 -S 7 -I 10
 	wait_for 5 port_listening udp "$relay"
@@ -375,8 +360,8 @@ start_capture() {
 
 @test "media: duplicated and reordered packets are played once, in order" {
 	local port relay
-	port=$(media_port)
-	relay=$(media_port)
+	port=$(free_rtp_port)
+	relay=$(free_rtp_port)
 	start_recv "$port"
 	start_bg relay udp-relay -l "$relay" -r "$port" -D 5 -W 7 -I 10
 	wait_for 5 port_listening udp "$relay"
@@ -394,7 +379,7 @@ start_capture() {
 
 @test "media: a sender restarted with a new SSRC is followed" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	# The first sender dies without a BYE after about a second...
 	start_bg first sh -c "exec rtp-send -r 127.0.0.1:$port <'$T/1k2s.raw'"
@@ -416,20 +401,20 @@ start_capture() {
 
 @test "media: --timeout without RTP exits 8, RTP_TIMEOUT is its default in a call" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	run rtp-recv -l "127.0.0.1:$port" --timeout 0.3
 	assert_failure 8
 	assert_line 'rtp-recv: warning: no RTP for 0.3 s: media lost'
 	assert_line --regexp "$STATS_RE"
-	port=$(media_port)
+	port=$(free_rtp_port)
 	run handoff-run -t 0.3 -r "127.0.0.1:$port" rtp-recv
 	assert_failure 8
 }
 
 @test "media: in a call, rtp-recv plays on up to 1 s after the peer's RTCP BYE, and that wait is no media loss" {
 	local lport peer size
-	lport=$(media_port)
-	peer=$(media_port)
+	lport=$(free_rtp_port)
+	peer=$(free_rtp_port)
 	head -c 8000 "$T/1k1s.raw" >"$D/half.raw"
 	# An RTP timeout below the wait: waiting is not a loss.  (The
 	# socket is connected, so not "listening": rtp-recv's first line
@@ -452,7 +437,7 @@ start_capture() {
 
 @test "media: a closed stdout (EPIPE) ends rtp-recv quietly with 0" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_bg recv bash -c 'rtp-recv -l "127.0.0.1:$1" | head -c 1000 >/dev/null
 		echo "status ${PIPESTATUS[0]}"' _ "$port"
 	wait_for 5 port_listening udp "$port"
@@ -467,7 +452,7 @@ start_capture() {
 
 @test "media: garbage datagrams (not RTP, truncated headers) do not disturb rtp-recv" {
 	local port p
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	for p in "$port" "$((port + 1))"; do
 		printf 'hello, world' >"/dev/udp/127.0.0.1/$p"
@@ -488,8 +473,8 @@ start_capture() {
 
 @test "media: SIGTERM: rtp-recv plays out what it holds and exits 0" {
 	local port relay
-	port=$(media_port)
-	relay=$(media_port)
+	port=$(free_rtp_port)
+	relay=$(free_rtp_port)
 	start_recv "$port"
 	# RTCP dropped: no BYE, the signal alone ends the receiver.
 	start_bg relay udp-relay -x -l "$relay" -r "$port" -I 10
@@ -506,8 +491,8 @@ start_capture() {
 
 @test "media: SIGTERM while stdout is full: the play-out waits for the reader, whole samples" {
 	local port relay sh_pid pid
-	port=$(media_port)
-	relay=$(media_port)
+	port=$(free_rtp_port)
+	relay=$(free_rtp_port)
 	# rtp-recv writes into a one-page pipe whose reader holds off until
 	# told: after a quarter of a second, rtp-recv blocks in write(2).
 	start_bg recv sh -c 'rtp-recv -l "127.0.0.1:$1" | held-reader "$2" "$3"' \
@@ -538,7 +523,7 @@ start_capture() {
 
 @test "media: --duration writes exactly that much audio" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port" --duration 0.5
 	run rtp-send -r "127.0.0.1:$port" <"$T/1k1s.raw"
 	assert_success
@@ -549,7 +534,7 @@ start_capture() {
 
 @test "media: sender and receiver stopped together for 0.3 s (a host that froze): the audio that comes late is played, none lost" {
 	local port recv send
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	start_bg send sh -c "exec rtp-send -r 127.0.0.1:$port <'$T/1k2s.raw'"
 	sleep 0.8
@@ -571,7 +556,7 @@ start_capture() {
 
 @test "media: a live source that stalls: the schedule moves, the timeline holds" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port"
 	run sh -c "{ head -c 8000 '$T/1k1s.raw'; sleep 1; head -c 8000 '$T/1k1s.raw'; } |
 		rtp-send -v -r 127.0.0.1:$port"
@@ -594,7 +579,7 @@ start_capture() {
 
 @test "media: hand-off: the RTP_* variables set codec, ptime and telephone-event" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_bg recv rtp-recv -c pcma -l "127.0.0.1:$port"
 	wait_for 5 port_listening udp "$port"
 	run handoff-run -c pcma -p 30 -d 101 -r "127.0.0.1:$port" rtp-send -v --dtmf 7 <"$T/1k1s.raw"
@@ -607,7 +592,7 @@ start_capture() {
 
 @test "media: hand-off: rtp-send never reads the RTP and RTCP sockets it shares" {
 	local peer
-	peer=$(media_port)
+	peer=$(free_rtp_port)
 	run handoff-run -i 5 -d 101 -r "127.0.0.1:$peer" rtp-send --dtmf 1 <"$T/1k1s.raw"
 	assert_success
 	assert_output 'handoff-run: queued rtp=5 rtcp=5'
@@ -615,7 +600,7 @@ start_capture() {
 
 @test "media: hand-off: no telephone-event payload type, no DTMF" {
 	local peer
-	peer=$(media_port)
+	peer=$(free_rtp_port)
 	run handoff-run -r "127.0.0.1:$peer" rtp-send --dtmf 1 </dev/null
 	assert_failure 100
 	assert_output --partial 'the peer takes no telephone-event'
@@ -623,7 +608,7 @@ start_capture() {
 
 @test "media: hand-off: recvonly makes rtp-send silent" {
 	local port
-	port=$(media_port)
+	port=$(free_rtp_port)
 	start_recv "$port" --timeout 0.6
 	head -c 4000 "$T/1k1s.raw" >"$D/quarter.raw"
 	run handoff-run -r "127.0.0.1:$port" env RTP_DIRECTION=recvonly rtp-send <"$D/quarter.raw"
@@ -635,7 +620,7 @@ start_capture() {
 @test "media: interop: rtp-send and rtp-recv share one socket through SIPp's RTP echo" {
 	local sip mport
 	sip=$(free_port)
-	mport=$(media_port)
+	mport=$(free_sipp_media_port)
 	cat >"$D/idle.xml" <<-'EOF'
 		<?xml version="1.0" encoding="ISO-8859-1" ?>
 		<scenario name="no call: SIPp only echoes RTP meanwhile">
@@ -660,7 +645,7 @@ start_capture() {
 
 @test "media: interop: SIPp's rtp_stream into rtp-recv" {
 	local port uas uac
-	port=$(media_port)
+	port=$(free_rtp_port)
 	uas=$(free_port)
 	uac=$(free_port)
 	sox -t raw -r 8000 -e signed -b 16 -c 1 "$T/1k1s.raw" -t raw -e u-law "$D/tone.ul"

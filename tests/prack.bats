@@ -41,7 +41,7 @@ prompt_then_answer() {
 	sox -n -r 8000 -c 1 -t raw -e u-law "$D/tone.ul" synth 2 sine 1000 vol 0.5
 	sed "s|\[tone\]|$D/tone.ul|" "$SIPLINE_TESTS/sipp/call-uas-100rel.xml" >"$D/uas.xml"
 	SIPP_PORT=$(free_port)
-	start_bg uas sipp_run uas "$D/uas.xml" -p "$SIPP_PORT" -mp "$(free_rtp_port)" -timeout 15s
+	start_bg uas sipp_run uas "$D/uas.xml" -p "$SIPP_PORT" -mp "$(free_sipp_media_port)" -timeout 15s
 	wait_for 5 port_listening udp "$SIPP_PORT"
 	run direct sip-call --early-media -D 1 "sip:bob@127.0.0.1:$SIPP_PORT" -- \
 		sh -c 'echo "$SIP_MEDIA_PHASE $RTP_DIRECTION" >>"$1/phases"

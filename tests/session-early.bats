@@ -37,7 +37,7 @@ update_gaps() {
 	sox -n -r 8000 -c 1 -t raw -e u-law "$D/tone.ul" synth 1 sine 1000 vol 0.5
 	sed "s|\[tone\]|$D/tone.ul|" "$SIPLINE_TESTS/sipp/call-uas-100rel-update.xml" \
 		>"$D/uas.xml"
-	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_rtp_port)
+	SIPP_PORT=$(free_port) SIPP_MEDIA=$(free_sipp_media_port)
 	start_bg uas sipp_run uas "$D/uas.xml" -p "$SIPP_PORT" -mp "$SIPP_MEDIA" \
 		-key first "$first" -timeout 15s
 	wait_for 5 port_listening udp "$SIPP_PORT"
@@ -82,7 +82,7 @@ update_gaps() {
 	local serve first mport wait cport
 	sox -n -r 8000 -e signed -b 16 -c 1 -t raw "$D/prompt.raw" synth 1 sine 1000 vol 0.5
 	for serve in "" -S; do
-		first=$(free_rtp_port) mport=$(free_rtp_port)
+		first=$(free_rtp_port) mport=$(free_sipp_media_port)
 		# The prompt starts once the UPDATE has had time to come.
 		answer_on "ans$serve" $serve --early-media -- sh -c \
 			'sleep 0.5; rtp-send <"$1"; echo answer >&9; exec sleep 0.5' sh "$D/prompt.raw"

@@ -33,7 +33,7 @@ rtp_port() {
 	local port dead mport cport pid n
 	port=$(free_port)
 	dead=$(free_rtp_port)
-	mport=$(free_rtp_port)
+	mport=$(free_sipp_media_port)
 	capture_start wire "udp and portrange 1024-65535"
 	start_bg bob sh -c 'exec sip-answer -l "127.0.0.1:$1" <"$2" >"$3"' \
 		_ "$port" "$T/500-5s.raw" "$D/bob.raw"
@@ -99,7 +99,7 @@ rtp_port() {
 @test "symmetric RTP: a re-INVITE that moves the peer's media points the default media there, latching or not" {
 	local port mport moved cport
 	port=$(free_port)
-	mport=$(free_rtp_port)
+	mport=$(free_sipp_media_port)
 	moved=$(free_rtp_port)
 	capture_start wire "udp and (dst port $mport or dst port $moved)"
 	start_bg uas sipp_run uas call-uas-move -s bob -key moved "$moved" -p "$port" \

@@ -2,7 +2,7 @@
  * on 127.0.0.1 and ::1 alike, and that no earlier freeport of the same
  * test run handed out.
  *
- * usage: freeport [-e] [-f FILE]
+ * usage: freeport [-e | -n COUNT] [-f FILE]
  *
  * SIP servers listen on one port for both transports and both families, so
  * a port is only good when all four binds succeed.  The candidates are
@@ -11,7 +11,10 @@
  * test run) may take it again before the server under test binds it.
  * FILE, locked while in use, lists the ports already given out in this run
  * (one per line); the chosen port is appended to it.  With -e the port is
- * even and its successor is free and recorded too: an RTP/RTCP pair.
+ * even and its successor is free and recorded too: an RTP/RTCP pair.  With
+ * -n COUNT the port is even and the COUNT ports from it are all free and
+ * recorded: SIPp's -mp takes four (audio RTP and RTCP, video RTP and RTCP),
+ * and exits with "Unable to bind video RTP socket" when the third is busy.
  *
  * Exit status: 0 with the port on stdout, 100 usage, 111 failure. */
 
@@ -173,23 +176,31 @@ main(int argc, char **argv)
 	const char *file = NULL;
 	char *list = NULL;
 	unsigned int seed;
-	int c, fd = -1, low, high, pair = 0;
+	int c, fd = -1, low, high, span = 1;
+	char *end;
 
-	while ((c = getopt(argc, argv, "ef:")) != -1) {
+	while ((c = getopt(argc, argv, "ef:n:")) != -1) {
 		switch (c) {
 		case 'e':
-			pair = 1;
+			span = 2;
+			break;
+		case 'n':
+			span = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || span < 1 || span > 16) {
+				fprintf(stderr, "%s: -n wants a count from 1 to 16: %s\n", prog, optarg);
+				return 100;
+			}
 			break;
 		case 'f':
 			file = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-e] [-f file]\n", prog);
+			fprintf(stderr, "usage: %s [-e | -n count] [-f file]\n", prog);
 			return 100;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: %s [-e] [-f file]\n", prog);
+		fprintf(stderr, "usage: %s [-e | -n count] [-f file]\n", prog);
 		return 100;
 	}
 
@@ -213,18 +224,18 @@ main(int argc, char **argv)
 	srandom(seed);
 
 	for (int i = 0; i < TRIES; i++) {
-		int port = low + (int)(random() % (high - low - 1));
+		int port = low + (int)(random() % (high - low - span)), k;
 
-		if (pair)
+		if (span > 1)
 			port &= ~1;
-		if (listed(list, port) || port_free(port) != 0)
+		for (k = 0; k < span; k++)
+			if (listed(list, port + k) || port_free(port + k) != 0)
+				break;
+		if (k < span)
 			continue;
-		if (pair && (listed(list, port + 1) || port_free(port + 1) != 0))
-			continue;
-		if (fd >= 0 && dprintf(fd, "%d\n", port) < 0)
-			fatal("unable to write the port list", errno);
-		if (fd >= 0 && pair && dprintf(fd, "%d\n", port + 1) < 0)
-			fatal("unable to write the port list", errno);
+		for (k = 0; k < span && fd >= 0; k++)
+			if (dprintf(fd, "%d\n", port + k) < 0)
+				fatal("unable to write the port list", errno);
 		free(list);
 		printf("%d\n", port);
 		if (fflush(stdout) != 0)
