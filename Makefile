@@ -12,9 +12,15 @@ CFLAGS   ?= -O2 -g
 # so libspandsp.so's dependencies (libtiff and its image codecs, libstdc++)
 # are not loaded into every process; BENCHMARKS.md, "Memory after issues
 # 15/16".
-PKGS_SHARED = libosip2 nettle libcares openssl libsrtp2
+# OpenSSL (TLS) and libsrtp2 (SRTP) are not linked: lib/dynlib.c loads
+# them when a call first needs them, by the SONAMEs of the libraries the
+# build compiled against (read below from the -dev packages' links), so
+# that a call without TLS or SRTP does not map them (lib/dynlib.h).  Test
+# programs that call OpenSSL themselves link it (TEST_LIBS).
+PKGS_SHARED = libosip2 nettle libcares
 PKGS_STATIC = spandsp opus speexdsp
-PKGS      = $(PKGS_SHARED) $(PKGS_STATIC)
+PKGS_LOADED = libssl libsrtp2
+PKGS      = $(PKGS_SHARED) $(PKGS_STATIC) $(PKGS_LOADED)
 
 # SANITIZE=1 builds everything with AddressSanitizer and
 # UndefinedBehaviorSanitizer into a separate tree, so that switching back and
@@ -53,8 +59,10 @@ $(PKG_MK): Makefile mk/packages
 	@mkdir -p $(@D)
 	@cflags=$$(pkg-config --cflags $(PKGS)) && libs=$$(pkg-config --libs $(PKGS_SHARED)) && \
 	    slibs=$$(pkg-config --libs $(PKGS_STATIC)) && \
-	    printf 'PKG_CFLAGS = %s\nPKG_LIBS = -Wl,-Bstatic %s -Wl,-Bdynamic %s\n' \
-	        "$$cflags" "$$slibs" "$$libs" >$@.tmp && \
+	    llibs=$$(pkg-config --libs $(PKGS_LOADED) openssl) && \
+	    ssl=$$(mk/soname libssl) && srtp=$$(mk/soname libsrtp2) && \
+	    printf 'PKG_CFLAGS = %s -DSL_LIBSSL_SONAME=%s -DSL_LIBSRTP2_SONAME=%s\nPKG_LIBS = -Wl,-Bstatic %s -Wl,-Bdynamic %s\nPKG_LOADED_LIBS = %s\n' \
+	        "$$cflags" "'\"$$ssl\"'" "'\"$$srtp\"'" "$$slibs" "$$libs" "$$llibs" >$@.tmp && \
 	    mv $@.tmp $@
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \
@@ -66,6 +74,7 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \
 ALL_LDFLAGS = -Wl,--as-needed -Wl,-z,now $(LDFLAGS) $(SANFLAGS)
 # -lresolv: glibc's ns_parserr, for the TTLs c-ares 1.18 does not give.
 LDLIBS     += $(PKG_LIBS) -lresolv -lm
+TEST_LIBS   = $(LDLIBS) $(PKG_LOADED_LIBS)
 
 LIB_SRC  = $(wildcard lib/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -95,11 +104,11 @@ $(BUILD)/bin/%: $(BUILD)/cmd/%.o $(BUILD)/lib/libsipline.a $(PKG_MK)
 
 $(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/lib/libsipline.a $(PKG_MK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(TEST_LIBS)
 
 $(BUILD)/test-tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/lib/libsipline.a $(PKG_MK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/lib/libsipline.a $(TEST_LIBS)
 
 .PRECIOUS: $(BUILD)/%.o
 

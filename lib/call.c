@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <openssl/crypto.h>
 
 #include "log.h"
 
@@ -101,7 +100,7 @@ sl_call_free(struct sl_call *c)
 	sl_media_free(c->media);
 	sl_redirect_free(&c->redir);
 	free(c->cid);
-	OPENSSL_cleanse(c, sizeof *c);
+	sl_wipe(c, sizeof *c);
 	free(c);
 }
 

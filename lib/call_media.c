@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "log.h"
 
@@ -96,7 +95,7 @@ sl_call_sdp_take(struct sl_call *c)
 	c->srtp_rx = c->peer_rx;
 	/* What we say from now on (a re-INVITE's answer) keeps the one key
 	 * the peer took. */
-	OPENSSL_cleanse(c->ours.crypto, sizeof c->ours.crypto);
+	sl_wipe(c->ours.crypto, sizeof c->ours.crypto);
 	c->ours.ncrypto = 0;
 	if (c->srtp_tx.suite != SL_SRTP_OFF)
 		c->ours.crypto[c->ours.ncrypto++] = c->srtp_tx;
@@ -128,7 +127,7 @@ sl_call_srtp_reoffer(const struct sl_call *c, const struct sl_sdp_stream *offer,
 	}
 	for (i = 0; i < offer->ncrypto; i++)
 		if (offer->crypto[i].suite == c->srtp_rx.suite &&
-		    CRYPTO_memcmp(offer->crypto[i].key, c->srtp_rx.key, SL_SDES_KEYLEN) == 0) {
+		    sl_same_secret(offer->crypto[i].key, c->srtp_rx.key, SL_SDES_KEYLEN)) {
 			*tag = offer->crypto[i].tag;
 			return 1;
 		}
@@ -185,8 +184,8 @@ media_failed(struct sl_call *c)
 static void
 forget_keys(struct sl_media_params *p)
 {
-	OPENSSL_cleanse(&p->srtp_tx, sizeof p->srtp_tx);
-	OPENSSL_cleanse(&p->srtp_rx, sizeof p->srtp_rx);
+	sl_wipe(&p->srtp_tx, sizeof p->srtp_tx);
+	sl_wipe(&p->srtp_rx, sizeof p->srtp_rx);
 }
 
 /* The call's codec, its number, the peer's fmtp and the pipe's rate. */

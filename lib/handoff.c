@@ -14,7 +14,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "codec.h"
 #include "log.h"
@@ -355,7 +354,7 @@ sl_handoff_srtp_keys(const struct sl_media_params *p, int *fd)
 	if (sl_sdes_format_line(&p->srtp_tx, text, sizeof text) != 0 ||
 	    sl_sdes_format_line(&p->srtp_rx, text + strlen(text),
 				sizeof text - strlen(text)) != 0) {
-		OPENSSL_cleanse(text, sizeof text);
+		sl_wipe(text, sizeof text);
 		return ENOSPC;
 	}
 	len = strlen(text);
@@ -371,7 +370,7 @@ sl_handoff_srtp_keys(const struct sl_media_params *p, int *fd)
 		err = errno;
 	else if (lseek(*fd, 0, SEEK_SET) < 0)     /* for a reader with read(2) */
 		err = errno;
-	OPENSSL_cleanse(text, sizeof text);
+	sl_wipe(text, sizeof text);
 	if (err != 0 && *fd >= 0) {
 		close(*fd);
 		*fd = -1;

@@ -18,7 +18,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "child.h"
 #include "codec.h"
@@ -467,8 +466,8 @@ sl_media_start(struct sl_media *m, char *const *argv,
 out:
 	if (keys >= 0)
 		close(keys);
-	OPENSSL_cleanse(&hp.srtp_tx, sizeof hp.srtp_tx);
-	OPENSSL_cleanse(&hp.srtp_rx, sizeof hp.srtp_rx);
+	sl_wipe(&hp.srtp_tx, sizeof hp.srtp_tx);
+	sl_wipe(&hp.srtp_rx, sizeof hp.srtp_rx);
 	return err;
 }
 

@@ -1,5 +1,7 @@
 /* SDES (RFC 4568) a=crypto lines: parsing what a peer offers, writing ours,
- * and making fresh keys.  Base64 comes from OpenSSL. */
+ * and making fresh keys.  Base64 comes from nettle (linked anyway, for the
+ * digests); keys from getrandom(2).  Not OpenSSL: it is loaded only for
+ * TLS (tls.c), and an SRTP call over UDP should not map it. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +10,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
+
+#include <nettle/base64.h>
 
 #include "sdes.h"
 
@@ -109,19 +112,23 @@ fail(const char **why, const char *what, int err)
 static int
 decode_key(const char *s, size_t len, unsigned char key[SL_SDES_KEYLEN])
 {
-	unsigned char buf[B64LEN];
-	size_t i;
+	struct base64_decode_ctx ctx;
+	uint8_t buf[BASE64_DECODE_LENGTH(B64LEN)];
+	size_t i, n = sizeof buf;
+	int ok;
 
 	if (len != B64LEN)
 		return EINVAL;
 	for (i = 0; i < len; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/')
 			return EINVAL;
-	if (EVP_DecodeBlock(buf, (const unsigned char *)s, (int)len) != SL_SDES_KEYLEN)
-		return EINVAL;
-	memcpy(key, buf, SL_SDES_KEYLEN);
-	OPENSSL_cleanse(buf, sizeof buf);
-	return 0;
+	base64_decode_init(&ctx);
+	ok = base64_decode_update(&ctx, &n, buf, len, s) && base64_decode_final(&ctx) &&
+	     n == SL_SDES_KEYLEN;
+	if (ok)
+		memcpy(key, buf, SL_SDES_KEYLEN);
+	sl_wipe(buf, sizeof buf);
+	return ok ? 0 : EINVAL;
 }
 
 /* Checks a key lifetime "[2^]DIGITS": the suites allow at most 2^48
@@ -249,7 +256,7 @@ sl_sdes_parse(const char *value, struct sl_sdes *out, const char **why)
 	}
 	*out = c;
 out:
-	OPENSSL_cleanse(&c, sizeof c);
+	sl_wipe(&c, sizeof c);
 	return err;
 }
 
@@ -261,17 +268,18 @@ format_key(const struct sl_sdes *c, int key_line, char *buf, size_t size)
 	unsigned char b64[B64LEN + 1];
 	int n;
 
-	EVP_EncodeBlock(b64, c->key, SL_SDES_KEYLEN);
+	base64_encode_raw((char *)b64, SL_SDES_KEYLEN, c->key);
+	b64[B64LEN] = '\0';
 	if (key_line)
 		n = snprintf(buf, size, "%s %s\n", sl_sdes_suite_name(c->suite),
 			     (const char *)b64);
 	else
 		n = snprintf(buf, size, "%lu %s inline:%s", c->tag, sl_sdes_suite_name(c->suite),
 			     (const char *)b64);
-	OPENSSL_cleanse(b64, sizeof b64);
+	sl_wipe(b64, sizeof b64);
 	if (n < 0 || (size_t)n >= size) {
 		if (size > 0)
-			OPENSSL_cleanse(buf, size);
+			sl_wipe(buf, size);
 		return ENOSPC;
 	}
 	return 0;
@@ -288,9 +296,29 @@ sl_sdes_new(unsigned long tag, enum sl_srtp_suite suite, struct sl_sdes *out)
 {
 	out->tag = tag;
 	out->suite = suite;
-	if (RAND_bytes(out->key, SL_SDES_KEYLEN) != 1)
+	/* 30 bytes: never a short read once the pool is ready, and
+	 * getrandom waits for that. */
+	if (getrandom(out->key, SL_SDES_KEYLEN, 0) != SL_SDES_KEYLEN)
 		return EIO;
 	return 0;
+}
+
+void
+sl_wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+int
+sl_same_secret(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
 }
 
 int
@@ -313,18 +341,18 @@ sl_sdes_read_line(const char *line, struct sl_sdes *out, const char **why)
 			if (strncmp(sp, "inline:", 7) != 0) {
 				snprintf(tmp, sizeof tmp, "%s", sp);
 				if ((size_t)(sp - buf) + 7 + strlen(tmp) >= sizeof buf) {
-					OPENSSL_cleanse(tmp, sizeof tmp);
-					OPENSSL_cleanse(buf, sizeof buf);
+					sl_wipe(tmp, sizeof tmp);
+					sl_wipe(buf, sizeof buf);
 					return fail(why, "key line too long", EINVAL);
 				}
 				memcpy(sp, "inline:", 7);
 				strcpy(sp + 7, tmp);
-				OPENSSL_cleanse(tmp, sizeof tmp);
+				sl_wipe(tmp, sizeof tmp);
 			}
 		}
 	}
 	n = sl_sdes_parse(buf, out, why);
-	OPENSSL_cleanse(buf, sizeof buf);
+	sl_wipe(buf, sizeof buf);
 	return n;
 }
 
@@ -368,7 +396,7 @@ sl_sdes_read_fd(int fd, struct sl_sdes *out, const char **why)
 		err = fail(why, "unable to read the key", err);
 	else
 		err = sl_sdes_read_line(buf, out, why);
-	OPENSSL_cleanse(buf, sizeof buf);
+	sl_wipe(buf, sizeof buf);
 	return err;
 }
 
@@ -398,7 +426,7 @@ sl_sdes_read_pair_fd(int fd, struct sl_sdes *local, struct sl_sdes *remote,
 	int err;
 
 	if ((err = read_text(fd, 1, buf, sizeof buf)) != 0) {
-		OPENSSL_cleanse(buf, sizeof buf);
+		sl_wipe(buf, sizeof buf);
 		return fail(why, "unable to read the keys", err);
 	}
 	if ((nl = strchr(buf, '\n')) != NULL && nl[1] != '\0') {
@@ -408,6 +436,6 @@ sl_sdes_read_pair_fd(int fd, struct sl_sdes *local, struct sl_sdes *remote,
 	} else if ((err = sl_sdes_read_line(buf, local, why)) == 0) {
 		*remote = *local;
 	}
-	OPENSSL_cleanse(buf, sizeof buf);
+	sl_wipe(buf, sizeof buf);
 	return err;
 }

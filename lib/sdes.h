@@ -65,6 +65,12 @@ int sl_sdes_format(const struct sl_sdes *c, char *buf, size_t size);
  * random generator fails. */
 int sl_sdes_new(unsigned long tag, enum sl_srtp_suite suite, struct sl_sdes *out);
 
+/* Key material: sl_wipe clears it (the compiler may not drop the writes);
+ * sl_same_secret compares in a time that does not depend on where the
+ * bytes differ.  Returns 1 when equal. */
+void sl_wipe(void *p, size_t n);
+int sl_same_secret(const void *a, const void *b, size_t n);
+
 /* The key file of rtp-send and rtp-recv: one line "SUITE BASE64KEY".
  * sl_sdes_read_line parses such a line into out (tag 1); returns 0 or
  * EINVAL/ENOTSUP like sl_sdes_parse. */

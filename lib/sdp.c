@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
 #include <osipparser2/osip_port.h>
 #include <osipparser2/sdp_message.h>
 
@@ -135,7 +134,7 @@ sl_sdp_build(const struct sl_sdp_stream *s, unsigned long session_id,
 		if (sl_sdes_format(&s->crypto[i], line, sizeof line) != 0)
 			return ENOSPC;
 		w = snprintf(buf + n, size - n, "a=crypto:%s\r\n", line);
-		OPENSSL_cleanse(line, sizeof line);
+		sl_wipe(line, sizeof line);
 		if (w < 0 || (size_t)w >= size - n)
 			return ENOSPC;
 		n += w;
@@ -278,7 +277,7 @@ crypto_lines(sdp_message_t *sdp, int pos, struct sl_sdp_stream *s)
 			s->crypto[s->ncrypto++] = key;
 		else if (err == EINVAL && s->crypto_bad == NULL)
 			s->crypto_bad = why;
-		OPENSSL_cleanse(&key, sizeof key);
+		sl_wipe(&key, sizeof key);
 	}
 }
 
@@ -427,7 +426,7 @@ sl_sdp_srtp_offer(struct sl_sdp_stream *s, int mode, const struct sl_srtp_suites
 		return 0;
 	for (i = 0; i < suites->n && i < SL_SDP_CRYPTO; i++)
 		if (sl_sdes_new((unsigned long)i + 1, suites->suite[i], &s->crypto[i]) != 0) {
-			OPENSSL_cleanse(s->crypto, sizeof s->crypto);
+			sl_wipe(s->crypto, sizeof s->crypto);
 			return EIO;
 		}
 	s->ncrypto = i;
@@ -480,7 +479,7 @@ sl_sdp_srtp_take_offer(const struct sl_sdp_stream *offer, int mode,
 	}
 	*rx = offer->crypto[take];
 	if (sl_sdes_new(rx->tag, rx->suite, tx) != 0) {
-		OPENSSL_cleanse(rx, sizeof *rx);
+		sl_wipe(rx, sizeof *rx);
 		*why = "no random key";
 		return 500;
 	}

@@ -1,25 +1,45 @@
-/* SRTP and SRTCP through libsrtp2 (see srtp.h). */
+/* SRTP and SRTCP through libsrtp2 (see srtp.h), loaded when the first
+ * SRTP session starts (dynlib.h says why). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
+#include "dynlib.h"
 #include "srtp.h"
+
+/* The libsrtp2 functions called here; FN(f) is f as loaded. */
+#define SRTP_FUNCS(X)                                                   \
+	X(srtp_init) X(srtp_create) X(srtp_dealloc) X(srtp_protect)     \
+	X(srtp_unprotect) X(srtp_protect_rtcp) X(srtp_unprotect_rtcp)   \
+	X(srtp_crypto_policy_set_rtp_default)                           \
+	X(srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32)
+#define INDEX(f) FN_##f,
+#define NAME(f) #f,
+enum { SRTP_FUNCS(INDEX) FN_COUNT };
+static const char *const fn_names[FN_COUNT] = { SRTP_FUNCS(NAME) };
+static void *fns[FN_COUNT];
+static struct sl_dynlib libsrtp2 = { SL_LIBSRTP2_SONAME, fn_names, fns, FN_COUNT, 0 };
+#define FN(f) ((__typeof__(&f))fns[FN_##f])
 
 struct sl_srtp {
 	srtp_t ctx;
 	unsigned long auth_fail;
 };
 
+/* Returns 0, or ELIBACC (said) when libsrtp2 cannot be loaded, EIO when it
+ * does not start. */
 static int
 init_once(void)
 {
 	static int done;
+	int err;
 
 	if (!done) {
-		if (srtp_init() != srtp_err_status_ok)
+		if ((err = sl_dynlib_load(&libsrtp2)) != 0)
+			return err;
+		if (FN(srtp_init)() != srtp_err_status_ok)
 			return EIO;
 		done = 1;
 	}
@@ -33,21 +53,24 @@ sl_srtp_new(const struct sl_sdes *key, int outbound, struct sl_srtp **out)
 	struct sl_srtp *s;
 	unsigned char k[SL_SDES_KEYLEN];
 
-	if (init_once() != 0)
-		return EIO;
+	int err;
+
+	if ((err = init_once()) != 0)
+		return err;
 	memset(&p, 0, sizeof p);
 	switch (key->suite) {
 	case SL_SRTP_AES_CM_128_HMAC_SHA1_80:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+		/* ..._aes_cm_128_hmac_sha1_80 is a macro for it. */
+		FN(srtp_crypto_policy_set_rtp_default)(&p.rtp);
 		break;
 	case SL_SRTP_AES_CM_128_HMAC_SHA1_32:
-		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+		FN(srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32)(&p.rtp);
 		break;
 	default:
 		return EINVAL;
 	}
 	/* RFC 4568 6.2.1: SRTCP keeps the 80-bit tag with either suite. */
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+	FN(srtp_crypto_policy_set_rtp_default)(&p.rtcp);
 	p.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
 	memcpy(k, key->key, sizeof k);
 	p.key = k;
@@ -55,15 +78,15 @@ sl_srtp_new(const struct sl_sdes *key, int outbound, struct sl_srtp **out)
 	p.allow_repeat_tx = 0;
 	s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		OPENSSL_cleanse(k, sizeof k);
+		sl_wipe(k, sizeof k);
 		return ENOMEM;
 	}
-	if (srtp_create(&s->ctx, &p) != srtp_err_status_ok) {
-		OPENSSL_cleanse(k, sizeof k);
+	if (FN(srtp_create)(&s->ctx, &p) != srtp_err_status_ok) {
+		sl_wipe(k, sizeof k);
 		free(s);
 		return EIO;
 	}
-	OPENSSL_cleanse(k, sizeof k);
+	sl_wipe(k, sizeof k);
 	*out = s;
 	return 0;
 }
@@ -73,7 +96,7 @@ sl_srtp_free(struct sl_srtp *s)
 {
 	if (s == NULL)
 		return;
-	srtp_dealloc(s->ctx);
+	FN(srtp_dealloc)(s->ctx);
 	free(s);
 }
 
@@ -85,7 +108,7 @@ sl_srtp_protect(struct sl_srtp *s, int rtcp, uint8_t *buf, size_t *len, size_t s
 
 	if (*len + SL_SRTP_TRAILER > size)
 		return ENOSPC;
-	e = rtcp ? srtp_protect_rtcp(s->ctx, buf, &n) : srtp_protect(s->ctx, buf, &n);
+	e = rtcp ? FN(srtp_protect_rtcp)(s->ctx, buf, &n) : FN(srtp_protect)(s->ctx, buf, &n);
 	if (e != srtp_err_status_ok)
 		return EIO;
 	*len = (size_t)n;
@@ -98,7 +121,7 @@ sl_srtp_unprotect(struct sl_srtp *s, int rtcp, uint8_t *buf, size_t *len)
 	int n = (int)*len;
 	srtp_err_status_t e;
 
-	e = rtcp ? srtp_unprotect_rtcp(s->ctx, buf, &n) : srtp_unprotect(s->ctx, buf, &n);
+	e = rtcp ? FN(srtp_unprotect_rtcp)(s->ctx, buf, &n) : FN(srtp_unprotect)(s->ctx, buf, &n);
 	switch (e) {
 	case srtp_err_status_ok:
 		*len = (size_t)n;

@@ -13,7 +13,8 @@
  * against the system's CA store (or SIP_CA_FILE alone) and that the
  * certificate names the host the URI or SIP_SERVER gave (DNS name, wildcard
  * only as a whole left-most label) or, for an IP literal, its IP address.
- * The server side (sip-answer) shows its certificate and asks for none. */
+ * The server side (sip-answer) shows its certificate and asks for none.
+ * OpenSSL is loaded only when a TLS context is first made (dynlib.h). */
 #include "tls.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,41 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#include "dynlib.h"
+
+/* The OpenSSL functions called here, loaded (libssl, and libcrypto with
+ * it) when the first TLS context is made; FN(f) is f as loaded.  The
+ * headers' macros (SSL_CTX_set_mode, sk_X509_INFO_num...) are written out
+ * as the calls they stand for, since a macro's body would call the real
+ * symbol. */
+#define OPENSSL_FUNCS(X) \
+	X(BIO_free) X(BIO_new_mem_buf) X(ERR_clear_error) \
+	X(ERR_get_error) X(ERR_reason_error_string) X(EVP_PKEY_free) \
+	X(OPENSSL_sk_num) X(OPENSSL_sk_pop_free) X(OPENSSL_sk_value) \
+	X(PEM_X509_INFO_read_bio) X(PEM_read_bio_PrivateKey) \
+	X(PEM_read_bio_X509) X(PEM_read_bio_X509_AUX) \
+	X(SSL_CTX_check_private_key) X(SSL_CTX_ctrl) X(SSL_CTX_free) \
+	X(SSL_CTX_new) X(SSL_CTX_set_cert_store) \
+	X(SSL_CTX_set_default_verify_paths) X(SSL_CTX_set_options) \
+	X(SSL_CTX_use_PrivateKey) X(SSL_CTX_use_certificate) \
+	X(SSL_ctrl) X(SSL_do_handshake) X(SSL_free) X(SSL_get0_param) \
+	X(SSL_get_error) X(SSL_get_verify_result) X(SSL_has_pending) \
+	X(SSL_is_init_finished) X(SSL_new) X(SSL_read_ex) \
+	X(SSL_set1_host) X(SSL_set_accept_state) \
+	X(SSL_set_connect_state) X(SSL_set_fd) X(SSL_set_verify) \
+	X(SSL_shutdown) X(SSL_write_ex) X(TLS_method) \
+	X(X509_INFO_free) X(X509_STORE_add_cert) X(X509_STORE_free) \
+	X(X509_STORE_new) X(X509_VERIFY_PARAM_set1_ip_asc) \
+	X(X509_VERIFY_PARAM_set_hostflags) X(X509_free) \
+	X(X509_verify_cert_error_string)
+#define INDEX(f) FN_##f,
+#define NAME(f) #f,
+enum { OPENSSL_FUNCS(INDEX) FN_COUNT };
+static const char *const fn_names[FN_COUNT] = { OPENSSL_FUNCS(NAME) };
+static void *fns[FN_COUNT];
+static struct sl_dynlib libssl = { SL_LIBSSL_SONAME, fn_names, fns, FN_COUNT, 0 };
+#define FN(f) ((__typeof__(&f))fns[FN_##f])
 
 struct sl_tls {
 	SSL_CTX *ctx;
@@ -102,15 +138,15 @@ sl_tls_strerror(int err)
 static const char *
 openssl_reason(void)
 {
-	unsigned long e = ERR_get_error(), last = e;
+	unsigned long e = FN(ERR_get_error)(), last = e;
 	const char *r;
 
 	/* The last error is the one closest to the cause. */
-	while ((e = ERR_get_error()) != 0)
+	while ((e = FN(ERR_get_error)()) != 0)
 		last = e;
 	if (last == 0)
 		return "";
-	r = ERR_reason_error_string(last);
+	r = FN(ERR_reason_error_string)(last);
 	return r ? r : "";
 }
 
@@ -128,26 +164,29 @@ openssl_suffix(void)
 int
 sl_tls_new(struct sl_tls **out)
 {
-	struct sl_tls *t = calloc(1, sizeof *t);
+	struct sl_tls *t;
+	int err;
 
-	if (t == NULL)
+	if ((err = sl_dynlib_load(&libssl)) != 0)
+		return err;
+	if ((t = calloc(1, sizeof *t)) == NULL)
 		return ENOMEM;
-	t->ctx = SSL_CTX_new(TLS_method());
+	t->ctx = FN(SSL_CTX_new)(FN(TLS_method)());
 	if (t->ctx == NULL) {
 		free(t);
 		return ENOMEM;
 	}
 	/* TLS 1.0 and 1.1 are gone (RFC 8996). */
-	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
+	FN(SSL_CTX_ctrl)(t->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
 	/* Renegotiation is a write that must read: never take part in one.
 	 * A close without close_notify is just a close: SIP's framing says
 	 * where a message ends, not the TLS close. */
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	FN(SSL_CTX_set_options)(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/* A write that fills the socket goes on with the rest of the buffer,
 	 * as on TCP. */
-	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_default_verify_paths(t->ctx);
+	FN(SSL_CTX_ctrl)(t->ctx, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
+	FN(SSL_CTX_set_default_verify_paths)(t->ctx);
 	*out = t;
 	return 0;
 }
@@ -157,7 +196,7 @@ sl_tls_free(struct sl_tls *t)
 {
 	if (t == NULL)
 		return;
-	SSL_CTX_free(t->ctx);
+	FN(SSL_CTX_free)(t->ctx);
 	free(t);
 }
 
@@ -165,6 +204,13 @@ int
 sl_tls_has_cert(const struct sl_tls *t)
 {
 	return t->has_cert;
+}
+
+static void
+free_infos(STACK_OF(X509_INFO) *infos)
+{
+	FN(OPENSSL_sk_pop_free)((OPENSSL_STACK *)infos,
+				(OPENSSL_sk_freefunc)FN(X509_INFO_free));
 }
 
 int
@@ -175,36 +221,36 @@ sl_tls_set_ca(struct sl_tls *t, const char *pem, size_t len)
 	BIO *bio;
 	int i, n = 0;
 
-	bio = BIO_new_mem_buf(pem, (int)len);
+	bio = FN(BIO_new_mem_buf)(pem, (int)len);
 	if (bio == NULL)
 		return ENOMEM;
-	ERR_clear_error();
-	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	FN(ERR_clear_error)();
+	infos = FN(PEM_X509_INFO_read_bio)(bio, NULL, NULL, NULL);
+	FN(BIO_free)(bio);
 	if (infos == NULL) {
 		note(SL_ETLS_SETUP, "no PEM certificate in it%s",
 		     openssl_suffix());
 		return SL_ETLS_SETUP;
 	}
 	/* This store replaces the system's: trust what the file says. */
-	store = X509_STORE_new();
+	store = FN(X509_STORE_new)();
 	if (store == NULL) {
-		sk_X509_INFO_pop_free(infos, X509_INFO_free);
+		free_infos(infos);
 		return ENOMEM;
 	}
-	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
-		X509_INFO *info = sk_X509_INFO_value(infos, i);
+	for (i = 0; i < FN(OPENSSL_sk_num)((const OPENSSL_STACK *)infos); i++) {
+		X509_INFO *info = FN(OPENSSL_sk_value)((const OPENSSL_STACK *)infos, i);
 
-		if (info->x509 && X509_STORE_add_cert(store, info->x509) == 1)
+		if (info->x509 && FN(X509_STORE_add_cert)(store, info->x509) == 1)
 			n++;
 	}
-	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	free_infos(infos);
 	if (n == 0) {
-		X509_STORE_free(store);
+		FN(X509_STORE_free)(store);
 		note(SL_ETLS_SETUP, "no PEM certificate in it");
 		return SL_ETLS_SETUP;
 	}
-	SSL_CTX_set_cert_store(t->ctx, store);
+	FN(SSL_CTX_set_cert_store)(t->ctx, store);
 	return 0;
 }
 
@@ -217,39 +263,39 @@ sl_tls_set_cert(struct sl_tls *t, const char *cert, size_t clen, const char *key
 	EVP_PKEY *pk;
 	int err = SL_ETLS_SETUP;
 
-	ERR_clear_error();
-	if ((bio = BIO_new_mem_buf(cert, (int)clen)) == NULL)
+	FN(ERR_clear_error)();
+	if ((bio = FN(BIO_new_mem_buf)(cert, (int)clen)) == NULL)
 		return ENOMEM;
-	x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
-	if (x == NULL || SSL_CTX_use_certificate(t->ctx, x) != 1) {
+	x = FN(PEM_read_bio_X509_AUX)(bio, NULL, NULL, NULL);
+	if (x == NULL || FN(SSL_CTX_use_certificate)(t->ctx, x) != 1) {
 		note(SL_ETLS_SETUP, "no usable PEM certificate in it%s",
 		     openssl_suffix());
-		X509_free(x);
-		BIO_free(bio);
+		FN(X509_free)(x);
+		FN(BIO_free)(bio);
 		return err;
 	}
-	X509_free(x);
+	FN(X509_free)(x);
 	/* What follows the certificate is its chain, up to the CA. */
-	while ((chain = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-		if (SSL_CTX_add0_chain_cert(t->ctx, chain) != 1)
-			X509_free(chain);
-	BIO_free(bio);
-	ERR_clear_error();
-	if ((bio = BIO_new_mem_buf(key, (int)klen)) == NULL)
+	while ((chain = FN(PEM_read_bio_X509)(bio, NULL, NULL, NULL)) != NULL)
+		if (FN(SSL_CTX_ctrl)(t->ctx, SSL_CTRL_CHAIN_CERT, 0, (char *)chain) != 1)
+			FN(X509_free)(chain);
+	FN(BIO_free)(bio);
+	FN(ERR_clear_error)();
+	if ((bio = FN(BIO_new_mem_buf)(key, (int)klen)) == NULL)
 		return ENOMEM;
-	pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	pk = FN(PEM_read_bio_PrivateKey)(bio, NULL, NULL, NULL);
+	FN(BIO_free)(bio);
 	if (pk == NULL) {
 		note(SL_ETLS_SETUP, "no usable unencrypted PEM private key in the key file%s",
 		     openssl_suffix());
 		return err;
 	}
-	if (SSL_CTX_use_PrivateKey(t->ctx, pk) != 1 || SSL_CTX_check_private_key(t->ctx) != 1) {
+	if (FN(SSL_CTX_use_PrivateKey)(t->ctx, pk) != 1 || FN(SSL_CTX_check_private_key)(t->ctx) != 1) {
 		note(SL_ETLS_SETUP, "the key does not belong to the certificate");
-		EVP_PKEY_free(pk);
+		FN(EVP_PKEY_free)(pk);
 		return err;
 	}
-	EVP_PKEY_free(pk);
+	FN(EVP_PKEY_free)(pk);
 	t->has_cert = 1;
 	return 0;
 }
@@ -273,20 +319,20 @@ sl_tls_conn_new(struct sl_tls *t, int fd, int server, const char *name,
 
 	if (c == NULL)
 		return ENOMEM;
-	c->ssl = SSL_new(t->ctx);
-	if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1) {
-		SSL_free(c->ssl);
+	c->ssl = FN(SSL_new)(t->ctx);
+	if (c->ssl == NULL || FN(SSL_set_fd)(c->ssl, fd) != 1) {
+		FN(SSL_free)(c->ssl);
 		free(c);
 		return ENOMEM;
 	}
 	c->server = server;
 	if (server) {
-		SSL_set_accept_state(c->ssl);
+		FN(SSL_set_accept_state)(c->ssl);
 	} else {
-		X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+		X509_VERIFY_PARAM *param = FN(SSL_get0_param)(c->ssl);
 
-		SSL_set_connect_state(c->ssl);
-		SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+		FN(SSL_set_connect_state)(c->ssl);
+		FN(SSL_set_verify)(c->ssl, SSL_VERIFY_PEER, NULL);
 		/* A bracketed IPv6 literal, as a URI holds it. */
 		n = strlen(name);
 		if (name[0] == '[' && n > 2 && n - 2 < sizeof host) {
@@ -295,13 +341,14 @@ sl_tls_conn_new(struct sl_tls *t, int fd, int server, const char *name,
 		} else {
 			snprintf(host, sizeof host, "%s", name);
 		}
-		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		FN(X509_VERIFY_PARAM_set_hostflags)(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if (is_ip(host)) {
 			/* RFC 6066: no SNI for an address; its IP SAN is checked. */
-			X509_VERIFY_PARAM_set1_ip_asc(param, host);
+			FN(X509_VERIFY_PARAM_set1_ip_asc)(param, host);
 		} else {
-			SSL_set_tlsext_host_name(c->ssl, host);
-			SSL_set1_host(c->ssl, host);
+			FN(SSL_ctrl)(c->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+				     TLSEXT_NAMETYPE_host_name, host);
+			FN(SSL_set1_host)(c->ssl, host);
 		}
 	}
 	*out = c;
@@ -314,10 +361,10 @@ sl_tls_conn_free(struct sl_tls_conn *c)
 	if (c == NULL)
 		return;
 	/* One try at close_notify, never waiting for the peer's. */
-	if (SSL_is_init_finished(c->ssl))
-		SSL_shutdown(c->ssl);
-	ERR_clear_error();
-	SSL_free(c->ssl);
+	if (FN(SSL_is_init_finished)(c->ssl))
+		FN(SSL_shutdown)(c->ssl);
+	FN(ERR_clear_error)();
+	FN(SSL_free)(c->ssl);
 	free(c);
 }
 
@@ -330,7 +377,7 @@ sl_tls_conn_events(const struct sl_tls_conn *c)
 int
 sl_tls_pending(const struct sl_tls_conn *c)
 {
-	return SSL_has_pending(c->ssl);
+	return FN(SSL_has_pending)(c->ssl);
 }
 
 /* Sorts out a failed SSL_* call: EAGAIN with the events to wait for, or
@@ -338,7 +385,7 @@ sl_tls_pending(const struct sl_tls_conn *c)
 static int
 failure(struct sl_tls_conn *c, int r, int handshake)
 {
-	int e = SSL_get_error(c->ssl, r), saved = errno;
+	int e = FN(SSL_get_error)(c->ssl, r), saved = errno;
 	long v;
 
 	switch (e) {
@@ -355,10 +402,10 @@ failure(struct sl_tls_conn *c, int r, int handshake)
 		}
 		return 0;
 	}
-	if (handshake && !c->server && (v = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
-		ERR_clear_error();
+	if (handshake && !c->server && (v = FN(SSL_get_verify_result)(c->ssl)) != X509_V_OK) {
+		FN(ERR_clear_error)();
 		note(SL_ETLS_VERIFY, "certificate verify failed: %s",
-		     X509_verify_cert_error_string(v));
+		     FN(X509_verify_cert_error_string)(v));
 		return SL_ETLS_VERIFY;
 	}
 	if (handshake) {
@@ -376,7 +423,7 @@ failure(struct sl_tls_conn *c, int r, int handshake)
 		note(SL_ETLS_BROKEN, "TLS session failed: %s", openssl_reason());
 		return SL_ETLS_BROKEN;
 	}
-	ERR_clear_error();
+	FN(ERR_clear_error)();
 	return saved ? saved : ECONNRESET;
 }
 
@@ -385,9 +432,9 @@ sl_tls_handshake(struct sl_tls_conn *c)
 {
 	int r;
 
-	ERR_clear_error();
+	FN(ERR_clear_error)();
 	errno = 0;
-	r = SSL_do_handshake(c->ssl);
+	r = FN(SSL_do_handshake)(c->ssl);
 	if (r == 1) {
 		c->events = POLLIN;
 		return 0;
@@ -402,9 +449,9 @@ sl_tls_read(struct sl_tls_conn *c, char *buf, size_t size, size_t *n)
 	int r;
 
 	*n = 0;
-	ERR_clear_error();
+	FN(ERR_clear_error)();
 	errno = 0;
-	r = SSL_read_ex(c->ssl, buf, size, &got);
+	r = FN(SSL_read_ex)(c->ssl, buf, size, &got);
 	if (r == 1) {
 		*n = got;
 		return 0;
@@ -419,9 +466,9 @@ sl_tls_write(struct sl_tls_conn *c, const char *buf, size_t len, size_t *n)
 	int r;
 
 	*n = 0;
-	ERR_clear_error();
+	FN(ERR_clear_error)();
 	errno = 0;
-	r = SSL_write_ex(c->ssl, buf, len, &put);
+	r = FN(SSL_write_ex)(c->ssl, buf, len, &put);
 	if (r == 1) {
 		*n = put;
 		return 0;

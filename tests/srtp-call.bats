@@ -284,3 +284,38 @@ invite() {
 	assert_line --regexp '^sip-answer: warning: refusing call srtp-[0-9]+@srtp.test: RTP/SAVP without a=crypto \(SDES\) keys \(SRTP optional\)$'
 	refute_line --partial "$good"
 }
+
+# tree_libs PID: the shared objects mapped by PID and its descendants, by
+# file name, one per line.
+tree_libs() {
+	local p
+	for p in $1 $(ps --ppid "$1" -o pid=); do
+		[ "$p" = "$1" ] || tree_libs "$p"
+		awk '$6 ~ /\.so/ { n = split($6, a, "/"); print a[n] }' "/proc/$p/maps" 2>/dev/null
+	done | sort -u
+}
+
+@test "srtp-call: libsrtp2 and OpenSSL are loaded only where a call uses them: a plain call maps neither, an SRTP call maps libsrtp2 and not OpenSSL" {
+	local mode libs
+	for mode in plain srtp; do
+		if [ "$mode" = srtp ]; then
+			answer "bob$mode" --srtp mandatory -D 3
+		else
+			answer "bob$mode" -D 3
+		fi
+		start_bg "alice$mode" sh -c 't=$1; shift; exec sip-call "$@" <"$t" >/dev/null' - \
+			"$T/tone.raw" $([ "$mode" = srtp ] && echo --srtp mandatory) "sip:bob@127.0.0.1:$PORT"
+		wait_for 5 grep -q "^sip-call: answered " "$D/alice$mode.err"
+		libs=$(tree_libs "$(bg_pid "alice$mode")"; tree_libs "$(bg_pid "bob$mode")")
+		refute grep -q '^lib\(ssl\|crypto\)\.so' <<<"$libs"
+		if [ "$mode" = srtp ]; then
+			assert grep -q '^libsrtp2\.so' <<<"$libs"
+		else
+			refute grep -q '^libsrtp2\.so' <<<"$libs"
+		fi
+		wait_bg "alice$mode" 10
+		assert_success
+		wait_bg "bob$mode" 10
+		assert_success
+	done
+}
