@@ -14,7 +14,8 @@ CFLAGS   ?= -O2 -g
 # 15/16".
 # OpenSSL (TLS) and libsrtp2 (SRTP) are not linked: lib/dynlib.c loads
 # them when a call first needs them, by the SONAMEs of the libraries the
-# build compiled against (read below from the -dev packages' links), so
+# build compiled against (read below from the -dev packages' links into
+# $(BUILD)/sonames.h), so
 # that a call without TLS or SRTP does not map them (lib/dynlib.h).  Test
 # programs that call OpenSSL themselves link it (TEST_LIBS).
 PKGS_SHARED = libosip2 nettle libcares
@@ -61,8 +62,10 @@ $(PKG_MK): Makefile mk/packages
 	    slibs=$$(pkg-config --libs $(PKGS_STATIC)) && \
 	    llibs=$$(pkg-config --libs $(PKGS_LOADED) openssl) && \
 	    ssl=$$(mk/soname libssl) && srtp=$$(mk/soname libsrtp2) && \
-	    printf 'PKG_CFLAGS = %s -DSL_LIBSSL_SONAME=%s -DSL_LIBSRTP2_SONAME=%s\nPKG_LIBS = -Wl,-Bstatic %s -Wl,-Bdynamic %s\nPKG_LOADED_LIBS = %s\n' \
-	        "$$cflags" "'\"$$ssl\"'" "'\"$$srtp\"'" "$$slibs" "$$libs" "$$llibs" >$@.tmp && \
+	    printf '#define SL_LIBSSL_SONAME "%s"\n#define SL_LIBSRTP2_SONAME "%s"\n' \
+	        "$$ssl" "$$srtp" >$(@D)/sonames.h && \
+	    printf 'PKG_CFLAGS = %s -I%s\nPKG_LIBS = -Wl,-Bstatic %s -Wl,-Bdynamic %s\nPKG_LOADED_LIBS = %s\n' \
+	        "$$cflags" "$(abspath $(@D))" "$$slibs" "$$libs" "$$llibs" >$@.tmp && \
 	    mv $@.tmp $@
 
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DSIPLINE_VERSION='"$(VERSION)"' \

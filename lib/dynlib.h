@@ -6,11 +6,13 @@
  * 1.3 MB of each side's proportional set size (BENCHMARKS.md, issue 14).
  * tls.c and srtp.c name the functions they call in a table and load it
  * here on first use; the SONAMEs are the ones the build compiled against
- * (Makefile, PKGS_LOADED). */
+ * (Makefile, PKGS_LOADED, writes sonames.h). */
 #ifndef SL_DYNLIB_H
 #define SL_DYNLIB_H
 
 #include <stddef.h>
+
+#include "sonames.h"        /* SL_LIBSSL_SONAME...: made by the Makefile */
 
 struct sl_dynlib {
 	const char *soname;         /* "libssl.so.3" */
