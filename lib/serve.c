@@ -25,8 +25,8 @@
  * that call and freed after it (a call leaves nothing in them for the
  * next), takes its environment back to what it was, and says it is free.
  * An idle one is taken for the next call, the one freed last first; one
- * idle for IDLE_MS ends (its socketpair closed), so the pool shrinks to
- * nothing at rest; one that ran WORKER_CALLS calls ends after the last,
+ * idle for IDLE_MS ends (its socketpair closed; IDLE_BUSY_MS while calls
+ * are in progress), so the pool shrinks to nothing at rest; one that ran WORKER_CALLS calls ends after the last,
  * so what a call may leave behind stays bounded.  Under load (calls in
  * progress) a few spares are forked ahead of need.  A call process that
  * dies mid-call ends its call, as before.
@@ -73,8 +73,15 @@
 #define PROCS_PER_CALL 2
 /* Calls a call process runs before it ends (a fresh one takes its place). */
 #define WORKER_CALLS 256
-/* An idle call process ends after this long. */
+/* An idle call process ends after IDLE_MS when no call is in progress (so
+ * none is left at rest), after IDLE_BUSY_MS while calls are: under load,
+ * the number of calls in progress goes up and down by a few from second
+ * to second, and with a 1 s limit the pool lost its bottom processes in
+ * every dip and forked new ones in the next rise (at 100 calls/s, 76
+ * forks in 5 s; a fork and its copy-on-write faults cost as much as the
+ * media commands' 500 vforks; BENCHMARKS.md, issue 18). */
 #define IDLE_MS 1000
+#define IDLE_BUSY_MS 5000
 /* Idle call processes kept ready: one per SPARE_PER calls in progress, at
  * most SPARE_MAX (none for a call or two: a fork when it comes). */
 #define SPARE_PER 4
@@ -496,6 +503,8 @@ kid_by_pair(struct server *sv, int fd)
 	return NULL;
 }
 
+static void on_idle_timer(void *arg);
+
 static void
 kid_done(struct server *sv, struct kid *k)
 {
@@ -504,6 +513,12 @@ kid_done(struct server *sv, struct kid *k)
 	k->done = 1;
 	sv->ncalls--;
 	sl_debug("call process %d: its call is over", (int)k->pid);
+	/* At rest now: the idle ones get IDLE_MS, counted from when each
+	 * became idle, not the time left under load. */
+	if (sv->ncalls == 0 && sl_timer_armed(&sv->idle_timer)) {
+		sl_timer_stop(sv->loop, &sv->idle_timer);
+		on_idle_timer(sv);
+	}
 }
 
 /* The call of k is over and gone: its Call-ID is remembered as ended. */
@@ -553,13 +568,20 @@ find_idle(struct server *sv, int *count)
 	return best;
 }
 
-/* Ends the call processes idle for IDLE_MS; comes back while some are
- * idle. */
+/* How long a call process may stay idle now. */
+static int64_t
+idle_limit(const struct server *sv)
+{
+	return sv->ncalls > 0 ? IDLE_BUSY_MS : IDLE_MS;
+}
+
+/* Ends the call processes idle for longer than idle_limit; comes back
+ * while some are idle. */
 static void
 on_idle_timer(void *arg)
 {
 	struct server *sv = arg;
-	int64_t now = sl_now_ms(), next = -1;
+	int64_t now = sl_now_ms(), next = -1, limit = idle_limit(sv);
 	int i;
 
 	for (i = 0; i < sv->max_procs; i++) {
@@ -567,10 +589,10 @@ on_idle_timer(void *arg)
 
 		if (k->pid == 0 || k->pair < 0 || k->busy)
 			continue;
-		if (now - k->idle_since >= IDLE_MS)
+		if (now - k->idle_since >= limit)
 			kid_retire(sv, k);
-		else if (next < 0 || k->idle_since + IDLE_MS - now < next)
-			next = k->idle_since + IDLE_MS - now;
+		else if (next < 0 || k->idle_since + limit - now < next)
+			next = k->idle_since + limit - now;
 	}
 	if (next >= 0)
 		sl_timer_start(sv->loop, &sv->idle_timer, next, on_idle_timer, sv);
@@ -586,7 +608,7 @@ kid_idle(struct server *sv, struct kid *k)
 		return;
 	}
 	if (!sl_timer_armed(&sv->idle_timer))
-		sl_timer_start(sv->loop, &sv->idle_timer, IDLE_MS, on_idle_timer, sv);
+		sl_timer_start(sv->loop, &sv->idle_timer, idle_limit(sv), on_idle_timer, sv);
 }
 
 /* A call process says its call is over, or that it is free for another,

@@ -103,6 +103,34 @@ has_lines() {
 	refute [ "$(tail -n 1 "$D/calls" | cut -d' ' -f1)" = "$kid" ]
 }
 
+@test "serve: while a call is in progress an idle call process stays for the next call (not forked again after 1 s idle); at rest it exits after a second" {
+	local srv long kid kids=
+	serve_on -- sleep 20
+	srv=$(bg_pid srv)
+	# A long call keeps the server under load...
+	start_bg long direct sip-call -T 5 -D 12 "sip:bob@127.0.0.1:$PORT" -- sleep 20
+	wait_for 5 has_lines 1 '^sip-answer: answered ' "$D/srv.err"
+	long=$(children "$srv" | tr -d " ")
+	assert_equal "$(wc -w <<<"$long")" 1
+	# ... while three short ones come, each 1.5 s after the call process
+	# of the one before became idle (its media command gone): that one
+	# takes the next.
+	for i in 1 2 3; do
+		run direct sip-call -T 5 -D 0.2 "sip:bob@127.0.0.1:$PORT" -- true
+		assert_success
+		kid=$(children "$srv" | tr -d " " | grep -vx "$long")
+		assert_equal "$(wc -w <<<"$kid")" 1
+		kids+="$kid "
+		wait_for 5 no_children "$kid"
+		sleep 1.5
+	done
+	assert_equal "$kids" "$kid $kid $kid "
+	wait_bg long 15
+	assert_success
+	# At rest, idle ones exit after a second.
+	wait_for 3 no_children "$srv"
+}
+
 @test "serve: --max-calls 2: a third call at once gets 486 and a busy event" {
 	serve_on -m 2 -- handoff-probe -s -1 -o /dev/null
 	start_bg calls sipp_run calls call-uac -s bob -key from alice -key domain "127.0.0.1:$PORT" \
