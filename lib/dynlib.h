@@ -26,4 +26,19 @@ struct sl_dynlib {
  * after saying on stderr which library or function is missing. */
 int sl_dynlib_load(struct sl_dynlib *lib);
 
+/* The table of a file that calls a loaded library.  LIST(X) names each
+ * function as X(name); then
+ *	SL_DYNLIB(libfoo, "libfoo.so.1", LIST);
+ * defines struct sl_dynlib libfoo (for sl_dynlib_load), and
+ * SL_DYNLIB_FN(libfoo, name) is the function as loaded, with the type the
+ * library's header declares.  One table per file (the enum is FN_name). */
+#define SL_DYNLIB_INDEX_(f) FN_##f,
+#define SL_DYNLIB_NAME_(f) #f,
+#define SL_DYNLIB(var, soname, LIST)                                      \
+	enum { LIST(SL_DYNLIB_INDEX_) FN_COUNT };                         \
+	static const char *const var##_names[FN_COUNT] = { LIST(SL_DYNLIB_NAME_) }; \
+	static void *var##_fns[FN_COUNT];                                 \
+	static struct sl_dynlib var = { soname, var##_names, var##_fns, FN_COUNT, 0 }
+#define SL_DYNLIB_FN(var, f) ((__typeof__(&f))var##_fns[FN_##f])
+
 #endif

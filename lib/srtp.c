@@ -15,13 +15,8 @@
 	X(srtp_unprotect) X(srtp_protect_rtcp) X(srtp_unprotect_rtcp)   \
 	X(srtp_crypto_policy_set_rtp_default)                           \
 	X(srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32)
-#define INDEX(f) FN_##f,
-#define NAME(f) #f,
-enum { SRTP_FUNCS(INDEX) FN_COUNT };
-static const char *const fn_names[FN_COUNT] = { SRTP_FUNCS(NAME) };
-static void *fns[FN_COUNT];
-static struct sl_dynlib libsrtp2 = { SL_LIBSRTP2_SONAME, fn_names, fns, FN_COUNT, 0 };
-#define FN(f) ((__typeof__(&f))fns[FN_##f])
+SL_DYNLIB(libsrtp2, SL_LIBSRTP2_SONAME, SRTP_FUNCS);
+#define FN(f) SL_DYNLIB_FN(libsrtp2, f)
 
 struct sl_srtp {
 	srtp_t ctx;

@@ -57,13 +57,8 @@
 	X(X509_STORE_new) X(X509_VERIFY_PARAM_set1_ip_asc) \
 	X(X509_VERIFY_PARAM_set_hostflags) X(X509_free) \
 	X(X509_verify_cert_error_string)
-#define INDEX(f) FN_##f,
-#define NAME(f) #f,
-enum { OPENSSL_FUNCS(INDEX) FN_COUNT };
-static const char *const fn_names[FN_COUNT] = { OPENSSL_FUNCS(NAME) };
-static void *fns[FN_COUNT];
-static struct sl_dynlib libssl = { SL_LIBSSL_SONAME, fn_names, fns, FN_COUNT, 0 };
-#define FN(f) ((__typeof__(&f))fns[FN_##f])
+SL_DYNLIB(libssl, SL_LIBSSL_SONAME, OPENSSL_FUNCS);
+#define FN(f) SL_DYNLIB_FN(libssl, f)
 
 struct sl_tls {
 	SSL_CTX *ctx;
