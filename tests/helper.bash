@@ -167,6 +167,22 @@ free_port() {
 	freeport -f "${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/sipline-ports"
 }
 
+# without_lib SONAME CMD...: CMD in a mount namespace where the library
+# SONAME (as ldconfig knows it) is /dev/null: a machine without it (root
+# only: check `unshare --mount true` first).  loaded_soname NAME: the
+# SONAME the build loads for NAME (LIBSSL, LIBSRTP2), from its sonames.h.
+without_lib() {
+	local so=$1 path
+	shift
+	path=$(ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }')
+	[ -n "$path" ] || { echo "without_lib: no $so" >&2; return 1; }
+	unshare --mount --fork sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' - "$path" "$@"
+}
+
+loaded_soname() {
+	sed -n "s/^#define SL_$1_SONAME \"\(.*\)\"\$/\1/p" "$SIPLINE_BUILD/sonames.h"
+}
+
 # free_rtp_port: prints an even port P, with P and P+1 (RTP and RTCP) free
 # like free_port's and handed out to nobody else in this run.
 free_rtp_port() {

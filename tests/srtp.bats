@@ -114,3 +114,27 @@ srtp_pair() {
 	run rtp-recv -l 127.0.0.1:4000 --srtp-key-file "$D/key" --srtp-key-fd 0
 	assert_failure 100
 }
+
+@test "srtp: libsrtp2 missing: rtp-send and rtp-recv with a key say which library they could not load and exit 111; plain RTP needs no libsrtp2" {
+	local so port
+	unshare --mount true 2>/dev/null || skip "no mount namespaces here (not root)"
+	so=$(loaded_soname LIBSRTP2)
+	[ -n "$so" ]
+	key_file "$D/key" AES_CM_128_HMAC_SHA1_80
+	port=$(free_rtp_port)
+	run without_lib "$so" rtp-send -r "127.0.0.1:$port" --srtp-key-file "$D/key" <"$D/tone.raw"
+	assert_failure 111
+	assert_line --regexp "^rtp-send: warning: unable to load $so: "
+	assert_line --partial 'unable to start SRTP'
+	run without_lib "$so" rtp-recv -l "127.0.0.1:$port" -t 1 --srtp-key-file "$D/key"
+	assert_failure 111
+	assert_line --regexp "^rtp-recv: warning: unable to load $so: "
+	# Without a key, the same machine sends and receives.
+	start_bg recv without_lib "$so" rtp-recv -l "127.0.0.1:$port" -t 1
+	wait_for 5 port_listening udp "$port"
+	run without_lib "$so" rtp-send -r "127.0.0.1:$port" <"$D/tone.raw"
+	assert_success
+	wait_bg recv 10
+	assert_success
+	check_tone -f 1000 -s 30 "$D/recv.out"
+}

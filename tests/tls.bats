@@ -329,6 +329,23 @@ tls_call_with() {
 	timeout 10 env "$@" sip-call -t tls "sip:bob@127.0.0.1:$(free_port)"
 }
 
+@test "tls: libssl missing: TLS says which library it could not load and exits 111; UDP and TCP need no OpenSSL" {
+	local so
+	unshare --mount true 2>/dev/null || skip "no mount namespaces here (not root)"
+	so=$(loaded_soname LIBSSL)
+	[ -n "$so" ]
+	kamailio_start TLS
+	export SIP_CA_FILE=$PKI/ca.pem
+	run without_lib "$so" timeout 20 sip-options "sips:127.0.0.1:$KAM_TLS_PORT"
+	assert_failure 111
+	assert_line --regexp "^sip-options: warning: unable to load $so: "
+	assert_line 'sip-options: fatal: unable to set up TLS: Can not access a needed shared library'
+	run without_lib "$so" timeout 20 sip-options "sip:127.0.0.1:$KAM_PORT"
+	assert_success
+	run without_lib "$so" timeout 20 sip-options -t tcp "sip:127.0.0.1:$KAM_PORT"
+	assert_success
+}
+
 @test "tls: Kamailio demands a client certificate: SIP_CERT_FILE and SIP_KEY_FILE register, without them a clear failure, exit 7" {
 	kamailio_start TLS TLS_CLIENT_CERT
 	export SIP_SERVER=$KAM_TLS_SERVER SIP_USER=alice SIP_PASSWORD=alicepw SIP_CA_FILE=$PKI/ca.pem
