@@ -92,7 +92,7 @@ export PATH
 # Under `make check SANITIZE=1`, a sanitizer report must not pass for an
 # ordinary exit status (1 is "rejected" to sip-call): give it its own.
 if [ "${SIPLINE_SANITIZE:-}" = 1 ]; then
-	export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86}
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:suppressions=$SIPLINE_TESTS/asan.supp:print_suppressions=0}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
 fi
 
