@@ -13,11 +13,11 @@ CFLAGS   ?= -O2 -g
 # are not loaded into every process; BENCHMARKS.md, "Memory after issues
 # 15/16".
 # OpenSSL (TLS) and libsrtp2 (SRTP) are not linked: lib/dynlib.c loads
-# them when a call first needs them, by the SONAMEs of the libraries the
+# them when a call first needs them, so that a call without TLS or SRTP
+# does not map them (lib/dynlib.h), by the SONAMEs of the libraries the
 # build compiled against (read below from the -dev packages' links into
-# $(BUILD)/sonames.h), so
-# that a call without TLS or SRTP does not map them (lib/dynlib.h).  Test
-# programs that call OpenSSL themselves link it (TEST_LIBS).
+# $(BUILD)/sonames.h).  Test programs that call OpenSSL themselves link
+# it (TEST_LIBS).
 PKGS_SHARED = libosip2 nettle libcares
 PKGS_STATIC = spandsp opus speexdsp
 PKGS_LOADED = libssl libsrtp2

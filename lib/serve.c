@@ -26,8 +26,9 @@
  * next), takes its environment back to what it was, and says it is free.
  * An idle one is taken for the next call, the one freed last first; one
  * idle for IDLE_MS ends (its socketpair closed; IDLE_BUSY_MS while calls
- * are in progress), so the pool shrinks to nothing at rest; one that ran WORKER_CALLS calls ends after the last,
- * so what a call may leave behind stays bounded.  Under load (calls in
+ * are in progress), so the pool shrinks to nothing at rest; one that ran
+ * WORKER_CALLS calls ends after the last, so what a call may leave behind
+ * stays bounded.  Under load (calls in
  * progress) a few spares are forked ahead of need.  A call process that
  * dies mid-call ends its call, as before.
  *
