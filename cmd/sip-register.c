@@ -238,14 +238,6 @@ on_chan(enum sl_regchan_event ev, const struct sl_addr *peer, void *arg)
 		start_reg(st);
 		break;
 	case SL_REGCHAN_LOST:
-		/* A REGISTER written on that connection has lost its way
-		 * back: its answer comes over the flow our Contact names,
-		 * and the program's listening socket is no flow.  It fails
-		 * now and is retried, as it would be from a socket of our
-		 * own, instead of waiting 32 s for timer F.  (Seen when the
-		 * registrar restarts: the REGISTER sent on the first loss
-		 * reached the old process's backlog just before it went.) */
-		sl_transport_unreachable(sl_sip_transport(st->sip), peer, ECONNRESET);
 		if (!st->stopping)
 			sl_reg_connection_lost(st->reg, peer);
 		break;

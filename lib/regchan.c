@@ -139,6 +139,14 @@ on_parent(int fd, short revents, void *arg)
 		sl_transport_unreachable(sl_sip_transport(ch->sip), &a, h.err);
 		break;
 	case MSG_LOST:
+		/* What was sent over that connection has lost its way back:
+		 * its answer comes over the flow our Contact names, and the
+		 * child's listening socket is no flow.  It fails now, as over
+		 * a connection of our own, not after timer F's 32 s (seen
+		 * when a registrar restarts: the REGISTER sent on the first
+		 * loss reached the old process's backlog just before it
+		 * went). */
+		sl_transport_unreachable(sl_sip_transport(ch->sip), &a, ECONNRESET);
 		ch->cb(SL_REGCHAN_LOST, &a, ch->arg);
 		break;
 	}

@@ -21,7 +21,8 @@ struct sl_regchan;
 /* What the parent hears besides responses (those go into its SIP core). */
 enum sl_regchan_event {
 	SL_REGCHAN_HELLO,       /* the child takes the channel */
-	SL_REGCHAN_LOST,        /* a connection with peer broke */
+	SL_REGCHAN_LOST,        /* a connection with peer broke (what waited
+				 * on it has failed already) */
 	SL_REGCHAN_CLOSED,      /* the child closed the channel */
 };
 typedef void (*sl_regchan_cb)(enum sl_regchan_event ev, const struct sl_addr *peer,
