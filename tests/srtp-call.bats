@@ -289,10 +289,12 @@ invite() {
 # file name, one per line.
 tree_libs() {
 	local p
-	for p in $1 $(ps --ppid "$1" -o pid=); do
-		[ "$p" = "$1" ] || tree_libs "$p"
-		awk '$6 ~ /\.so/ { n = split($6, a, "/"); print a[n] }' "/proc/$p/maps" 2>/dev/null
-	done | sort -u
+	{
+		awk '$6 ~ /\.so/ { n = split($6, a, "/"); print a[n] }' "/proc/$1/maps" 2>/dev/null
+		for p in $(ps --ppid "$1" -o pid=); do
+			tree_libs "$p"
+		done
+	} | sort -u
 }
 
 @test "srtp-call: libsrtp2 and OpenSSL are loaded only where a call uses them: a plain call maps neither, an SRTP call maps libsrtp2 and not OpenSSL" {
